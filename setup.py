@@ -1,0 +1,88 @@
+"""Packaging for Charter, an enterprise content and document platform."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).parent
+
+
+class BuildWithMigrations(build_py):
+    """Ship the top-level ``alembic/`` folder inside the wheel.
+
+    A source checkout runs migrations from ``alembic/``; an installed wheel
+    finds the same scripts at ``charter/alembic`` (see charter.db.migrations).
+    """
+
+    def run(self) -> None:
+        super().run()
+        if self.editable_mode:
+            return
+        target = Path(self.build_lib) / "charter" / "alembic"
+        for source in (HERE / "alembic").rglob("*"):
+            if source.is_file() and "__pycache__" not in source.parts:
+                destination = target / source.relative_to(HERE / "alembic")
+                self.mkpath(str(destination.parent))
+                self.copy_file(str(source), str(destination), preserve_mode=False)
+
+
+requires = [
+    # Pyramid 2.x imports pkg_resources, which setuptools 81 removed.
+    "setuptools<81",
+    "pyramid>=2.0",
+    "pyramid_tm>=2.5",
+    "pyramid_retry>=2.1",
+    "pyramid_jinja2>=2.10",
+    "plaster_pastedeploy",
+    "SQLAlchemy>=2.0,<2.2",
+    "zope.sqlalchemy>=3.0",
+    "transaction>=4.0",
+    "alembic>=1.13",
+    "waitress>=3.0",
+    # 9.7.0's C extension loads against this machine's OpenSSL; 26.x silently
+    # falls back to the slower pure-Python implementation (see docs/database.md).
+    "mysql-connector-python==9.7.0",
+    "xstatic-bootstrap>=5.3",
+    "markdown-it-py>=3.0",
+    "nh3>=0.2.15",
+    "argon2-cffi>=23.1",
+]
+
+test_requires = [
+    # Pyramid 2.x imports pkg_resources, which setuptools 81 removed.
+    "setuptools<81",
+    "WebTest>=3.0",
+    "pytest>=8.0",
+    "pytest-xdist>=3.5",
+    "playwright>=1.45",
+    "ruff>=0.6",
+]
+
+setup(
+    name="charter",
+    version="0.1.0",
+    description="Charter: an enterprise content and document platform on Pyramid",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    package_dir={"": "src"},
+    packages=find_packages("src"),
+    include_package_data=True,
+    package_data={"charter": ["web/templates/*.jinja2", "web/static/*"]},
+    zip_safe=False,
+    install_requires=requires,
+    extras_require={
+        "test": test_requires,
+        "postgresql": ["psycopg[binary]>=3.1"],
+    },
+    cmdclass={"build_py": BuildWithMigrations},
+    entry_points={
+        "paste.app_factory": ["main = charter:main"],
+        "console_scripts": [
+            "charter-init = charter.scripts.init:main",
+            "charter-migrate = charter.scripts.migrate:main",
+        ],
+        "pytest11": ["charter = charter.testing.plugin"],
+    },
+)

@@ -1,0 +1,41 @@
+"""Charter: an enterprise content and document platform on Pyramid.
+
+``main`` is the PasteDeploy app factory; it only composes the domain
+packages, each of which registers itself through its ``includeme``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.router import Router
+
+from charter.settings import parse_settings
+
+# Order matters: the database first (the others register request methods
+# that use it), then the domains, then the interfaces that call them.
+DOMAINS = (
+    "charter.db",
+    "charter.accounts",
+    "charter.tree",
+    "charter.content",
+    "charter.api",
+    "charter.web",
+    "charter.health",
+)
+
+
+def make_configurator(settings: Mapping[str, Any]) -> Configurator:
+    """A configurator with every Charter domain included and committed."""
+    config = Configurator(settings=parse_settings(settings))
+    for domain in DOMAINS:
+        config.include(domain)
+    config.commit()
+    return config
+
+
+def main(global_config: Mapping[str, Any], **settings: Any) -> Router:
+    """The WSGI application described by an ini file's ``[app:main]`` section."""
+    return make_configurator(settings).make_wsgi_app()

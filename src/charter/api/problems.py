@@ -1,0 +1,102 @@
+"""Errors under ``/api/`` (or asked for as JSON) as RFC 9457 ``application/problem+json``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pyramid.httpexceptions import HTTPError
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import exception_view_config
+
+from charter.errors import (
+    CharterError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+# status, title and problem type of each domain error, for every JSON interface
+DOMAIN_PROBLEMS: dict[type[CharterError], tuple[int, str, str]] = {
+    NotFound: (404, "Not Found", "about:blank"),
+    Forbidden: (403, "Forbidden", "about:blank"),
+    Conflict: (409, "Conflict", "urn:charter:problem:conflict"),
+    PreconditionFailed: (412, "Precondition Failed", "urn:charter:problem:stale-version"),
+    ValidationFailed: (400, "Invalid input", "urn:charter:problem:invalid-input"),
+}
+
+
+class ApiRequestPredicate:
+    """View predicate ``api_request``: does this request want JSON errors?
+
+    True under ``/api/`` and when the client prefers JSON to HTML.
+    """
+
+    def __init__(self, value: bool, config: Any) -> None:
+        self.value = value
+
+    def text(self) -> str:
+        return f"api_request = {self.value}"
+
+    phash = text
+
+    def __call__(self, context: Any, request: Request) -> bool:
+        return wants_json_errors(request) == self.value
+
+
+def wants_json_errors(request: Request) -> bool:
+    """True when an error for ``request`` should be problem+json rather than a page."""
+    path = request.path_info
+    if path == "/api" or path.startswith("/api/"):
+        return True
+    offers = request.accept.acceptable_offers(["text/html", "application/json", PROBLEM_JSON])
+    return bool(offers) and offers[0][0] != "text/html"
+
+
+def problem_response(
+    request: Request, status: int, title: str, detail: str, type_: str = "about:blank", **extra: Any
+) -> Response:
+    """A problem+json response."""
+    body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
+    response = Response(status=status, charset="utf-8", content_type=PROBLEM_JSON)
+    response.json_body = body
+    return response
+
+
+@exception_view_config(HTTPError, api_request=True)
+def http_error_problem(exc: HTTPError, request: Request) -> Response:
+    """Pyramid's own HTTP errors (no such resource or view, method not allowed...)."""
+    detail = exc.detail or exc.explanation or exc.title
+    response = problem_response(request, exc.code, exc.title, str(detail))
+    for header in ("WWW-Authenticate", "Allow", "Location"):
+        if header in exc.headers:
+            response.headers[header] = exc.headers[header]
+    return response
+
+
+@exception_view_config(CharterError, api_request=True)
+def domain_error_problem(exc: CharterError, request: Request) -> Response:
+    """A service refused the request."""
+    status, title, type_ = DOMAIN_PROBLEMS.get(type(exc), (400, "Bad Request", "about:blank"))
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ValidationFailed):
+        extra["errors"] = [
+            {"pointer": f"/{field}", "detail": message} for field, message in exc.errors
+        ]
+    return problem_response(request, status, title, exc.detail, type_, **extra)
+
+
+@exception_view_config(Exception, api_request=True, retryable_error=False)
+def unexpected_error_problem(exc: Exception, request: Request) -> Response:
+    """Anything else: logged with its traceback, answered without it."""
+    log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc)
+    return problem_response(
+        request, 500, "Internal Server Error", "An unexpected error occurred; it has been logged."
+    )

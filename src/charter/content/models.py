@@ -1,0 +1,42 @@
+"""The core content types."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy import ForeignKey, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from charter.content.markdown import render_markdown
+from charter.db.meta import MYSQL_TABLE_OPTIONS
+from charter.tree.models import Node
+
+
+class Folder(Node):
+    """A node that holds other nodes in an order; it has no table of its own."""
+
+    __mapper_args__ = {"polymorphic_identity": "Folder"}
+    is_container: ClassVar[bool] = True
+
+
+class Document(Node):
+    """A page of text written in Markdown; the safe HTML is kept beside it."""
+
+    __tablename__ = "documents"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+    __mapper_args__ = {"polymorphic_identity": "Document"}
+
+    id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"), primary_key=True)
+    body: Mapped[str] = mapped_column(Text().with_variant(Text(length=2**24), "mysql", "mariadb"))
+    body_html: Mapped[str] = mapped_column(
+        Text().with_variant(Text(length=2**24), "mysql", "mariadb")
+    )
+
+    def content_fields(self) -> dict[str, Any]:
+        """The Markdown source and its rendered HTML."""
+        return {"body": self.body, "body_html": self.body_html}
+
+    def set_body(self, markdown: str) -> None:
+        """Store ``markdown`` and the sanitised HTML rendered from it."""
+        self.body = markdown
+        self.body_html = render_markdown(markdown)

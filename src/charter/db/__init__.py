@@ -1,0 +1,26 @@
+"""Database access: engine, per-request session, transactions and retries."""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+from sqlalchemy.orm import sessionmaker
+
+from charter.db.engine import make_engine
+from charter.db.meta import Base, utcnow
+from charter.db.session import request_dbsession
+
+__all__ = ["Base", "includeme", "utcnow"]
+
+
+def includeme(config: Configurator) -> None:
+    """Create the engine and make ``request.dbsession`` one transaction per request."""
+    settings = config.get_settings()
+    # An explicit transaction manager per request: nothing reads thread-locals.
+    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+
+    engine = make_engine(settings)
+    config.registry["charter.db.engine"] = engine
+    config.registry["charter.db.session_factory"] = sessionmaker(bind=engine)
+    config.add_request_method(request_dbsession, "dbsession", reify=True)

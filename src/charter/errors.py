@@ -1,0 +1,35 @@
+"""Domain errors raised by services; each interface maps them to its own form."""
+
+from __future__ import annotations
+
+
+class CharterError(Exception):
+    """Base class of the errors a service raises on purpose."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(CharterError):
+    """The thing asked for does not exist (or may not be seen)."""
+
+
+class Forbidden(CharterError):
+    """The caller may not do this."""
+
+
+class Conflict(CharterError):
+    """The request clashes with the current state (a taken name, a cycle)."""
+
+
+class PreconditionFailed(CharterError):
+    """The caller edited a version that is no longer current."""
+
+
+class ValidationFailed(CharterError):
+    """Input is invalid; ``errors`` lists ``(field, message)`` pairs."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
+        self.errors = errors

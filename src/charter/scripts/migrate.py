@@ -1,0 +1,33 @@
+"""``charter-migrate CONFIG_URI``: upgrade the database to the newest schema."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pyramid.paster import bootstrap, setup_logging
+
+from charter.db.migrations import current_revisions, upgrade
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``charter-migrate``."""
+    parser = argparse.ArgumentParser(
+        prog="charter-migrate", description="Upgrade the database to the newest schema."
+    )
+    parser.add_argument("config_uri", help="the ini file, e.g. production.ini")
+    args = parser.parse_args(argv)
+    setup_logging(args.config_uri)
+    with (
+        bootstrap(args.config_uri) as env,
+        env["registry"]["charter.db.engine"].begin() as connection,
+    ):
+        upgrade(connection)
+        revisions = ", ".join(sorted(current_revisions(connection)))
+    print(f"Database schema is at {revisions}.")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

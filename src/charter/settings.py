@@ -1,0 +1,222 @@
+"""Every setting Charter reads: declared once, parsed and validated at start-up.
+
+``docs/configuration.md`` shows the same table; a test keeps the two in step.
+Other modules read the parsed, typed values from ``registry.settings`` and
+never parse raw strings themselves.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class SettingsError(SystemExit):
+    """A setting is missing, malformed or unknown.
+
+    It derives from ``SystemExit`` on purpose: ``pserve``, ``gunicorn`` and the
+    CLI commands then stop with this one line instead of a traceback.
+    """
+
+
+@dataclass(frozen=True)
+class Parser:
+    """Turns the text of an ini value into a typed value, or says what it expected."""
+
+    expected: str
+    convert: Callable[[str], Any]
+
+    def __call__(self, text: str) -> Any:
+        return self.convert(text)
+
+
+def integer(minimum: int, maximum: int) -> Parser:
+    """A whole number within ``minimum`` and ``maximum`` inclusive."""
+
+    def convert(text: str) -> int:
+        value = int(text.strip())
+        if not minimum <= value <= maximum:
+            raise ValueError(text)
+        return value
+
+    return Parser(f"a whole number from {minimum} to {maximum}", convert)
+
+
+def _boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"true", "yes", "on", "1"}:
+        return True
+    if lowered in {"false", "no", "off", "0"}:
+        return False
+    raise ValueError(text)
+
+
+def _nonempty_text(text: str) -> str:
+    value = text.strip()
+    if not value:
+        raise ValueError(text)
+    return value
+
+
+def _database_url(text: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    value = text.strip()
+    try:
+        make_url(value)
+    except ArgumentError as exc:
+        raise ValueError(text) from exc
+    return value
+
+
+boolean = Parser("true or false", _boolean)
+nonempty_text = Parser("a non-empty text", _nonempty_text)
+database_url = Parser(
+    "a SQLAlchemy database URL such as sqlite:///var/charter.sqlite", _database_url
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ini key: its parser, default (``None`` when required), doc line and env override."""
+
+    key: str
+    parser: Parser
+    default: str | None
+    doc: str
+    env: str | None = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "sqlalchemy.url",
+        database_url,
+        None,
+        "Database URL: sqlite, mysql+mysqlconnector or postgresql+psycopg.",
+        env="CHARTER_DATABASE_URL",
+    ),
+    Setting(
+        "charter.db.pool_size",
+        integer(1, 1000),
+        "10",
+        "Connections each process keeps open (MySQL/MariaDB and PostgreSQL).",
+    ),
+    Setting(
+        "charter.db.max_overflow",
+        integer(0, 1000),
+        "10",
+        "Extra connections a process may open under load beyond the pool size.",
+    ),
+    Setting(
+        "charter.db.pool_timeout",
+        integer(1, 600),
+        "30",
+        "Seconds a request waits for a free connection before failing.",
+    ),
+    Setting(
+        "charter.db.pool_recycle",
+        integer(60, 86400),
+        "3600",
+        "Seconds after which a pooled connection is replaced; keep it below the "
+        "server's wait_timeout.",
+    ),
+    Setting(
+        "charter.db.echo",
+        boolean,
+        "false",
+        "Log every SQL statement (development only).",
+    ),
+    Setting(
+        "retry.attempts",
+        integer(1, 10),
+        "3",
+        "Attempts per request when the database reports a deadlock, lock timeout "
+        "or serialization failure.",
+    ),
+    Setting(
+        "charter.site_title",
+        nonempty_text,
+        "Charter",
+        "Name shown in the header of every page.",
+    ),
+    Setting(
+        "charter.debug",
+        boolean,
+        "false",
+        "Show the traceback on the error page of an unexpected failure; never in production.",
+    ),
+    Setting(
+        "charter.api.default_page_size",
+        integer(1, 200),
+        "50",
+        "Children returned per page by folder listings when the client gives no limit.",
+    ),
+    Setting(
+        "charter.api.max_page_size",
+        integer(1, 200),
+        "200",
+        "Largest `limit` a client may ask for in a folder listing.",
+    ),
+)
+
+SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
+
+# Prefixes whose keys Charter owns: an unknown key under them is a typo.
+OWNED_PREFIXES = ("charter.",)
+
+
+def parse_settings(
+    raw: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Return ``raw`` with every declared setting parsed, defaulted and validated.
+
+    Keys that belong to other packages (``pyramid.*``, ``jinja2.*``...) pass
+    through untouched. Raises ``SettingsError`` with one line naming the key.
+    """
+    environ = os.environ if environ is None else environ
+    parsed: dict[str, Any] = dict(raw)
+
+    for key in raw:
+        if key.startswith(OWNED_PREFIXES) and key not in SETTINGS_BY_KEY:
+            raise SettingsError(_unknown_key_message(key))
+
+    for setting in SETTINGS:
+        source = setting.key
+        text = raw.get(setting.key)
+        if setting.env and environ.get(setting.env):
+            source, text = f"{setting.env} (environment)", environ[setting.env]
+        if text is None or (isinstance(text, str) and not text.strip()):
+            if setting.default is None:
+                raise SettingsError(
+                    f"Missing setting {setting.key}: expected {setting.parser.expected}"
+                    + (f" (or set {setting.env})" if setting.env else "")
+                )
+            text = setting.default
+        if not isinstance(text, str):
+            # Already typed (a test or a caller passing Python values): validate its text.
+            text = str(text).lower() if isinstance(text, bool) else str(text)
+        try:
+            parsed[setting.key] = setting.parser(text)
+        except ValueError:
+            shown = "<hidden>" if setting.key == "sqlalchemy.url" else text
+            raise SettingsError(
+                f"Bad setting {source} = {shown!r}: expected {setting.parser.expected}"
+            ) from None
+
+    if parsed["charter.api.default_page_size"] > parsed["charter.api.max_page_size"]:
+        raise SettingsError(
+            "Bad setting charter.api.default_page_size = "
+            f"{parsed['charter.api.default_page_size']!r}: expected at most "
+            f"charter.api.max_page_size ({parsed['charter.api.max_page_size']})"
+        )
+    return parsed
+
+
+def _unknown_key_message(key: str) -> str:
+    nearest = difflib.get_close_matches(key, SETTINGS_BY_KEY, n=1, cutoff=0.6)
+    hint = f"; did you mean {nearest[0]}?" if nearest else "; see docs/configuration.md"
+    return f"Unknown setting {key}{hint}"

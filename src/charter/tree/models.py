@@ -1,0 +1,87 @@
+"""The tree: one ``nodes`` row per item, subtypes in joined tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, ClassVar
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from charter.db.meta import (
+    MYSQL_TABLE_OPTIONS,
+    Base,
+    Identifier,
+    UTCDateTime,
+    exact_string,
+    exact_text,
+    utcnow,
+)
+from charter.tree.names import MAX_NAME_LENGTH
+
+
+def new_uid() -> str:
+    """A fresh, never reused identifier (random UUID, 32 hex digits)."""
+    return uuid.uuid4().hex
+
+
+class Node(Base):
+    """An item of the tree: folder, document, file or an add-on's type.
+
+    ``path`` is the materialized name path and ``path_hash`` its indexed
+    SHA-256 (charter.tree.paths); ``version`` grows with every change and is
+    the entity tag clients send back when they update.
+    """
+
+    __tablename__ = "nodes"
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name", name="uq_nodes_parent_id_name"),
+        Index("ix_nodes_parent_id_position_id", "parent_id", "position", "id"),
+        # Range scans over a path prefix (a folder's whole subtree); MySQL can
+        # index only a prefix of a TEXT column, 255 characters is plenty to
+        # narrow the scan.
+        Index("ix_nodes_path", "path", mysql_length=255),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=new_uid)
+    type: Mapped[str] = mapped_column(String(64))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("nodes.id"))
+    name: Mapped[str] = mapped_column(exact_string(MAX_NAME_LENGTH))
+    path: Mapped[str] = mapped_column(exact_text())
+    path_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    depth: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    modified: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_on": "type"}
+
+    # Whether the type holds children (a folder) or not (a document).
+    is_container: ClassVar[bool] = False
+    # Pyramid's location protocol; traversal sets __parent__ on the lineage.
+    __parent__: Node | None = None
+
+    @property
+    def __name__(self) -> str:  # type: ignore[override]
+        return self.name
+
+    @property
+    def type_name(self) -> str:
+        """The registered name of this node's type (``@type`` in JSON)."""
+        return self.type
+
+    def content_fields(self) -> dict[str, Any]:
+        """The type's own fields, as they appear in its JSON beside the common keys."""
+        return {}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.path!r}>"

@@ -1,0 +1,47 @@
+"""What a node's name (its URL segment) may be."""
+
+from __future__ import annotations
+
+import re
+
+from charter.errors import ValidationFailed
+
+MAX_NAME_LENGTH = 100
+NAME_CHARACTERS = re.compile(r"^[A-Za-z0-9._~-]+$")
+# First path segments that URL dispatch serves before traversal; a node of
+# that name in the root folder could never be reached.
+RESERVED_ROOT_NAMES = frozenset(
+    {"api", "static", "login", "logout", "admin", "dav", "healthz", "readyz", "metrics"}
+)
+
+
+def name_problem(name: str, *, in_root: bool = False) -> str | None:
+    """Why ``name`` cannot name a node, or None when it can."""
+    if not name:
+        return "a name cannot be empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"a name has at most {MAX_NAME_LENGTH} characters"
+    if name[0] in "@_":
+        return "names starting with '@' or '_' are reserved for views"
+    if name in {".", ".."}:
+        return "'.' and '..' are not names"
+    if not NAME_CHARACTERS.match(name):
+        bad = sorted({c for c in name if not NAME_CHARACTERS.match(c)})
+        shown = " ".join(repr(c) for c in bad)
+        return f"a name may hold only letters, digits, '.', '_', '~' and '-', not {shown}"
+    if in_root and name in RESERVED_ROOT_NAMES:
+        return f"{name!r} is reserved at the top of the site"
+    return None
+
+
+def check_name(name: str, *, in_root: bool = False) -> None:
+    """Raise ValidationFailed naming the ``name`` field when ``name`` is not valid."""
+    problem = name_problem(name, in_root=in_root)
+    if problem:
+        raise ValidationFailed([("name", problem)])
+
+
+def suggest_name(title: str) -> str:
+    """A valid name derived from a title ("Annual Report 2026" -> "annual-report-2026")."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:MAX_NAME_LENGTH].strip("-")
+    return slug or "item"

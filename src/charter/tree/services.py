@@ -1,0 +1,235 @@
+"""Reading and reshaping the tree: resolve paths, page children, place, rename, move."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, with_polymorphic
+
+from charter.db.meta import utcnow
+from charter.errors import Conflict, NotFound, ValidationFailed
+from charter.tree.models import Node
+from charter.tree.names import check_name
+from charter.tree.paths import (
+    ROOT_PATH,
+    child_path,
+    descendants_range,
+    hash_path,
+    lineage_paths,
+    sha256_hex,
+)
+
+
+@dataclass
+class Resolution:
+    """What a path resolved to: the nodes from the root down, and what was left over."""
+
+    lineage: list[Node]
+    remainder: list[str] = field(default_factory=list)
+
+    @property
+    def context(self) -> Node:
+        """The deepest node found."""
+        return self.lineage[-1]
+
+
+@dataclass
+class ChildrenPage:
+    """One page of a folder's children and the cursor of the next page, if any."""
+
+    items: list[Node]
+    next_cursor: str | None
+
+
+def encode_cursor(node: Node) -> str:
+    """An opaque cursor that starts the next page after ``node``."""
+    raw = json.dumps([node.position, node.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    """The (position, id) a cursor stands for; ValidationFailed when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        position, node_id = json.loads(raw)
+        if isinstance(position, int) and isinstance(node_id, int):
+            return position, node_id
+    except (binascii.Error, ValueError, TypeError):
+        pass
+    raise ValidationFailed([("after", "not a cursor this server handed out")])
+
+
+class TreeService:
+    """Operations on the tree within one database session."""
+
+    def __init__(self, dbsession: Session) -> None:
+        self.dbsession = dbsession
+
+    def resolve(self, segments: Sequence[str]) -> Resolution:
+        """Load the node at ``segments`` and all its ancestors in one query.
+
+        Walking stops at the first segment that names no node; that segment
+        and the rest come back as ``remainder`` (a view name and subpath).
+        The deepest node is loaded with its subtype's columns.
+        """
+        paths = lineage_paths(segments)
+        every_type = with_polymorphic(Node, "*")
+        rows = self.dbsession.scalars(
+            select(every_type).where(every_type.path_hash.in_([hash_path(p) for p in paths]))
+        ).all()
+        by_path = {node.path: node for node in rows}
+        lineage: list[Node] = []
+        for path in paths:
+            node = by_path.get(path)
+            if node is None:
+                break
+            node.__parent__ = lineage[-1] if lineage else None
+            lineage.append(node)
+        if not lineage:
+            raise NotFound("the site has no root yet; run charter-init")
+        return Resolution(lineage, list(segments[len(lineage) - 1 :]))
+
+    def has_root(self) -> bool:
+        """True once the site has been initialised."""
+        return (
+            self.dbsession.scalar(select(Node.id).where(Node.path_hash == hash_path(ROOT_PATH)))
+            is not None
+        )
+
+    def root(self) -> Node:
+        """The root folder."""
+        return self.resolve([]).context
+
+    def children_page(self, folder: Node, limit: int, after: str | None = None) -> ChildrenPage:
+        """Up to ``limit`` children of ``folder`` in order, starting after the cursor ``after``.
+
+        Keyset pagination on (position, id): every page costs one indexed
+        range scan, however deep into a large folder it is.
+        """
+        query = select(Node).where(Node.parent_id == folder.id)
+        if after is not None:
+            position, node_id = decode_cursor(after)
+            query = query.where(
+                or_(
+                    Node.position > position,
+                    and_(Node.position == position, Node.id > node_id),
+                )
+            )
+        rows = list(self.dbsession.scalars(query.order_by(Node.position, Node.id).limit(limit + 1)))
+        for child in rows:
+            child.__parent__ = folder
+        if len(rows) > limit:
+            return ChildrenPage(rows[:limit], encode_cursor(rows[limit - 1]))
+        return ChildrenPage(rows, None)
+
+    def create_root(self, root: Node) -> Node:
+        """Make ``root`` (a container) the root of an empty tree."""
+        root.name, root.path, root.path_hash, root.depth = "", ROOT_PATH, hash_path(ROOT_PATH), 0
+        self.dbsession.add(root)
+        return root
+
+    def add(self, parent: Node, child: Node, name: str) -> Node:
+        """Place the new node ``child`` under ``parent`` as ``name``, last in order."""
+        if not parent.is_container:
+            raise Conflict(f"{parent.path} is not a folder and cannot hold items")
+        check_name(name, in_root=parent.parent_id is None)
+        self._ensure_free(parent, name)
+        last = self.dbsession.scalar(
+            select(func.max(Node.position)).where(Node.parent_id == parent.id)
+        )
+        child.parent_id = parent.id
+        child.name = name
+        child.path = child_path(parent.path, name)
+        child.path_hash = hash_path(child.path)
+        child.depth = parent.depth + 1
+        child.position = 0 if last is None else last + 1
+        child.__parent__ = parent
+        self.dbsession.add(child)
+        self._flush_or_conflict(parent, name)
+        return child
+
+    def rename(self, node: Node, new_name: str) -> Node:
+        """Give ``node`` a new name; its whole subtree follows in set-based updates."""
+        parent = self._parent_of(node)
+        return self.move(node, parent, new_name)
+
+    def move(self, node: Node, new_parent: Node, new_name: str | None = None) -> Node:
+        """Move ``node`` (and its subtree) under ``new_parent``, optionally renaming it.
+
+        Two UPDATE statements, whatever the size of the subtree: one for the
+        node, one for every descendant's path, hash and depth.
+        """
+        name = node.name if new_name is None else new_name
+        if node.parent_id is None:
+            raise Conflict("the root cannot be moved or renamed")
+        if not new_parent.is_container:
+            raise Conflict(f"{new_parent.path} is not a folder and cannot hold items")
+        if new_parent.path == node.path or new_parent.path.startswith(child_path(node.path, "")):
+            raise Conflict("a folder cannot be moved into itself or its own subtree")
+        if new_parent.id == node.parent_id and name == node.name:
+            return node
+        check_name(name, in_root=new_parent.parent_id is None)
+        self._ensure_free(new_parent, name)
+
+        old_path, new_path = node.path, child_path(new_parent.path, name)
+        depth_change = new_parent.depth + 1 - node.depth
+        low, high = descendants_range(old_path)
+        # The new path is built once and hashed from the same expression: MySQL
+        # evaluates SET clauses left to right with updated values, others do not.
+        moved_path = literal(new_path) + func.substr(Node.path, len(old_path) + 1)
+        # Pending changes below the node must reach the database before the
+        # set-based UPDATE rewrites their paths.
+        self.dbsession.flush()
+        self.dbsession.execute(
+            update(Node)
+            .where(Node.path >= low, Node.path < high)
+            .values(
+                path=moved_path,
+                path_hash=sha256_hex(moved_path),
+                depth=Node.depth + depth_change,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        node.parent_id = new_parent.id
+        node.name = name
+        node.path = new_path
+        node.path_hash = hash_path(new_path)
+        node.depth = new_parent.depth + 1
+        node.version += 1
+        node.modified = utcnow()
+        node.__parent__ = new_parent
+        self._flush_or_conflict(new_parent, name)
+        # Descendants already in the session were changed behind its back.
+        for loaded in list(self.dbsession.identity_map.values()):
+            if isinstance(loaded, Node) and loaded is not node and loaded.path.startswith(low):
+                self.dbsession.expire(loaded, ["path", "path_hash", "depth"])
+        return node
+
+    def _parent_of(self, node: Node) -> Node:
+        parent = node.__parent__ or (
+            self.dbsession.get(Node, node.parent_id) if node.parent_id is not None else None
+        )
+        if parent is None:
+            raise Conflict("the root cannot be moved or renamed")
+        return parent
+
+    def _ensure_free(self, parent: Node, name: str) -> None:
+        taken = self.dbsession.scalar(
+            select(Node.id).where(Node.parent_id == parent.id, Node.name == name)
+        )
+        if taken is not None:
+            raise Conflict(f"{parent.path} already holds an item named {name!r}")
+
+    def _flush_or_conflict(self, parent: Node, name: str) -> None:
+        # Flushed here so that a concurrent request that took the same name
+        # meanwhile surfaces as a clear Conflict, not as an error at commit.
+        try:
+            self.dbsession.flush()
+        except IntegrityError as exc:
+            raise Conflict(f"{parent.path} already holds an item named {name!r}") from exc

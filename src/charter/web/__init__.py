@@ -1,0 +1,31 @@
+"""The web UI: Jinja2 layout, Bootstrap from xstatic-bootstrap, pages and error pages."""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+
+from charter.web.helpers import breadcrumbs, node_url
+
+STATIC_MAX_AGE = 3600
+
+
+def includeme(config: Configurator) -> None:
+    """Templates, static files, HTML views and error pages."""
+    config.include("pyramid_jinja2")
+    config.add_jinja2_renderer(".jinja2")
+    config.add_jinja2_search_path("charter:web/templates", name=".jinja2")
+
+    def add_template_globals() -> None:
+        environment = config.get_jinja2_environment(".jinja2")
+        environment.globals.update(breadcrumbs=breadcrumbs, node_url=node_url)
+
+    # Runs once the renderer above exists (pyramid_jinja2 creates it in an action).
+    config.action(None, add_template_globals, order=999)
+
+    config.add_static_view(
+        "static/bootstrap", "xstatic.pkg.bootstrap:data", cache_max_age=STATIC_MAX_AGE
+    )
+    config.add_static_view("static/charter", "charter:web/static", cache_max_age=STATIC_MAX_AGE)
+    config.add_accept_view_order("text/html")
+    config.add_accept_view_order("application/json", weighs_less_than="text/html")
+    config.scan("charter.web")

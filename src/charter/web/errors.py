@@ -1,0 +1,87 @@
+"""Friendly HTML pages for errors outside the API."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from pyramid.httpexceptions import HTTPError
+from pyramid.renderers import render_to_response
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import exception_view_config
+
+from charter.errors import (
+    CharterError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "charter:web/templates/error.jinja2"
+
+# What a person is told for each kind of failure: status, heading, advice.
+MESSAGES: dict[int, tuple[str, str]] = {
+    400: ("Something in the request was not right", "Check what you entered and try again."),
+    403: ("You may not see this", "Ask the people who manage this area for access."),
+    404: ("Page not found", "The address may be mistyped, or the item was moved or deleted."),
+    405: ("Not allowed here", "This page cannot be used that way."),
+    409: ("That clashes with something", "Someone may have changed this meanwhile."),
+    412: ("Changed meanwhile", "Someone else changed this; reload it and try again."),
+    500: ("Something went wrong on our side", "The error has been logged. Please try again later."),
+}
+
+DOMAIN_STATUS: dict[type[CharterError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    PreconditionFailed: 412,
+    ValidationFailed: 400,
+}
+
+
+def error_page(request: Request, status: int, detail: str = "", debug_text: str = "") -> Response:
+    """Render the error page for ``status`` (with its headers left to the caller)."""
+    heading, advice = MESSAGES.get(status, MESSAGES[400] if status < 500 else MESSAGES[500])
+    response = render_to_response(
+        TEMPLATE,
+        {
+            "status": status,
+            "heading": heading,
+            "advice": advice,
+            "detail": detail,
+            "debug_text": debug_text,
+        },
+        request=request,
+    )
+    response.status_int = status
+    return response
+
+
+@exception_view_config(HTTPError, api_request=False)
+def http_error_page(exc: HTTPError, request: Request) -> Response:
+    """Pyramid's own HTTP errors: unknown page, method not allowed..."""
+    response = error_page(request, exc.code)
+    if "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
+    return response
+
+
+@exception_view_config(CharterError, api_request=False)
+def domain_error_page(exc: CharterError, request: Request) -> Response:
+    """A service refused the request."""
+    return error_page(request, DOMAIN_STATUS.get(type(exc), 400), exc.detail)
+
+
+@exception_view_config(Exception, api_request=False, retryable_error=False)
+def unexpected_error_page(exc: Exception, request: Request) -> Response:
+    """Anything else: logged; the traceback is shown only when charter.debug is on."""
+    log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc)
+    debug_text = ""
+    if request.registry.settings["charter.debug"]:
+        debug_text = "".join(traceback.format_exception(exc))
+    return error_page(request, 500, debug_text=debug_text)

@@ -1,0 +1,18 @@
+"""Small functions the templates call."""
+
+from __future__ import annotations
+
+from pyramid.location import lineage
+from pyramid.request import Request
+
+from charter.tree.models import Node
+
+
+def node_url(request: Request, node: Node) -> str:
+    """The HTML page of ``node``."""
+    return request.application_url + node.path
+
+
+def breadcrumbs(node: Node) -> list[Node]:
+    """The nodes from the root down to ``node`` (as loaded by traversal)."""
+    return list(reversed(list(lineage(node))))
