@@ -27,9 +27,14 @@ DOMAINS = (
 )
 
 
-def make_configurator(settings: Mapping[str, Any]) -> Configurator:
-    """A configurator with every Charter domain included and committed."""
-    config = Configurator(settings=parse_settings(settings))
+def make_configurator(
+    settings: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> Configurator:
+    """A configurator with every Charter domain included and committed.
+
+    ``environ`` supplies the environment overrides (``os.environ`` by default).
+    """
+    config = Configurator(settings=parse_settings(settings, environ))
     for domain in DOMAINS:
         config.include(domain)
     config.commit()

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 from charter.db.retry import mark_transient_errors_retryable
@@ -58,6 +58,7 @@ def make_engine(settings: dict[str, Any], **overrides: Any) -> Engine:
     engine = create_engine(url, **options)
     if backend == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
     elif backend in {"mysql", "mariadb"}:
         event.listen(engine, "connect", _configure_mysql_connection)
         log_mysql_driver_implementation(url)
@@ -78,6 +79,10 @@ def sha256_hex(text: str | None) -> str | None:
 
 
 def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, record: Any) -> None:
+    # pysqlite opens transactions late and on its own, which breaks SAVEPOINT
+    # and lets reads run outside the request's transaction; Charter turns
+    # that off and emits BEGIN itself (the recipe in SQLAlchemy's docs).
+    dbapi_connection.isolation_level = None
     dbapi_connection.create_function("charter_sha256", 1, sha256_hex, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
@@ -85,6 +90,10 @@ def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, record: A
     # Write-ahead logging lets readers go on while one request writes.
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def _configure_mysql_connection(dbapi_connection: Any, record: Any) -> None:

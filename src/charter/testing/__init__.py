@@ -1,0 +1,1 @@
+"""Test support for Charter and its add-ons (published as the ``charter`` pytest plugin)."""

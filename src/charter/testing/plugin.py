@@ -1,0 +1,143 @@
+"""Pytest fixtures for Charter and its add-ons.
+
+Installed as the ``charter`` pytest plugin, so an add-on's tests get them
+without a conftest. The database comes from ``CHARTER_TEST_DB`` (a
+SQLAlchemy URL; SQLite when unset); each xdist worker gets its own database,
+built once by running the real migrations. Every test then runs inside a
+transaction that is rolled back at its end, and the app under WebTest joins
+that same transaction, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import webtest
+from pyramid.router import Router
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from charter import make_configurator
+from charter.accounts.models import User
+from charter.content.models import Folder
+from charter.content.services import ContentService
+from charter.db.engine import make_engine
+from charter.db.migrations import upgrade
+from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
+from charter.settings import parse_settings
+from charter.testing.databases import drop_database, recreate_database, worker_database_url
+from charter.testing.querycount import QueryRecorder
+from charter.tree.services import TreeService
+
+TEST_DATABASE_VARIABLE = "CHARTER_TEST_DB"
+
+
+@pytest.fixture(scope="session")
+def charter_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database for this worker, dropped when the session ends."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    url = worker_database_url(
+        os.environ.get(TEST_DATABASE_VARIABLE), worker, tmp_path_factory.mktemp("db")
+    )
+    recreate_database(url)
+    yield url.render_as_string(hide_password=False)
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def charter_settings(charter_database_url: str) -> dict[str, Any]:
+    """The ini settings the test app is built from; add-ons may override this fixture."""
+    return {
+        "sqlalchemy.url": charter_database_url,
+        "charter.site_title": "Charter Test",
+        "charter.db.pool_size": "2",
+    }
+
+
+@pytest.fixture(scope="session")
+def charter_engine(charter_settings: dict[str, Any]) -> Iterator[Engine]:
+    """An engine on the test database, migrated to head once per worker."""
+    engine = make_engine(parse_settings(charter_settings, environ={}))
+    with engine.begin() as connection:
+        upgrade(connection)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def charter_app(charter_settings: dict[str, Any], charter_engine: Engine) -> Iterator[Router]:
+    """The whole WSGI application, built once per worker."""
+    config = make_configurator(charter_settings, environ={})
+    app = config.make_wsgi_app()
+    yield app
+    config.registry["charter.db.engine"].dispose()
+
+
+@pytest.fixture
+def db_connection(charter_engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    connection = charter_engine.connect()
+    transaction = connection.begin()
+    yield connection
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def dbsession(db_connection: Connection) -> Iterator[Session]:
+    """A session for setting up and checking data; it shares the test's transaction."""
+    session = Session(bind=db_connection, join_transaction_mode="create_savepoint")
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def query_recorder(db_connection: Connection) -> Iterator[QueryRecorder]:
+    """Counts statements on the test connection: ``with query_recorder.record() as q:``."""
+    recorder = QueryRecorder(db_connection)
+    yield recorder
+    recorder.close()
+
+
+@pytest.fixture
+def testapp(charter_app: Router, db_connection: Connection) -> webtest.TestApp:
+    """WebTest over the app; its requests run in the test's transaction."""
+    return webtest.TestApp(
+        charter_app,
+        extra_environ={TEST_CONNECTION_ENVIRON_KEY: db_connection, "HTTP_HOST": "example.com"},
+    )
+
+
+@pytest.fixture
+def tree(dbsession: Session) -> TreeService:
+    """The tree service on the test session."""
+    return TreeService(dbsession)
+
+
+@pytest.fixture
+def content(dbsession: Session) -> ContentService:
+    """The content service on the test session."""
+    return ContentService(dbsession)
+
+
+@pytest.fixture
+def site_root(content: ContentService, dbsession: Session) -> Folder:
+    """An initialised site: just the root folder, flushed so requests see it."""
+    root = content.create_root("Charter Test")
+    dbsession.flush()
+    return root
+
+
+@pytest.fixture
+def admin_user(dbsession: Session) -> User:
+    """An account named ``admin`` (password ``admin-password``)."""
+    from charter.accounts.services import AccountService
+
+    user = AccountService(dbsession).create_user(
+        "admin", "admin@example.com", "admin-password", full_name="Administrator"
+    )
+    dbsession.flush()
+    return user
