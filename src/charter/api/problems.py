@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pyramid.exceptions import URLDecodeError
 from pyramid.httpexceptions import HTTPError
 from pyramid.request import Request
 from pyramid.response import Response
@@ -53,7 +54,8 @@ class ApiRequestPredicate:
 
 def wants_json_errors(request: Request) -> bool:
     """True when an error for ``request`` should be problem+json rather than a page."""
-    path = request.path_info
+    # The raw WSGI path: decoding it could itself be the error being handled.
+    path = request.environ.get("PATH_INFO", "")
     if path == "/api" or path.startswith("/api/"):
         return True
     offers = request.accept.acceptable_offers(["text/html", "application/json", PROBLEM_JSON])
@@ -91,6 +93,12 @@ def domain_error_problem(exc: CharterError, request: Request) -> Response:
             {"pointer": f"/{field}", "detail": message} for field, message in exc.errors
         ]
     return problem_response(request, status, title, exc.detail, type_, **extra)
+
+
+@exception_view_config(URLDecodeError, api_request=True)
+def undecodable_url_problem(exc: URLDecodeError, request: Request) -> Response:
+    """A path that is not valid percent-encoded UTF-8."""
+    return problem_response(request, 400, "Bad Request", "The URL path is not valid UTF-8.")
 
 
 @exception_view_config(Exception, api_request=True, retryable_error=False)

@@ -206,8 +206,10 @@ class TreeService:
         node.__parent__ = new_parent
         self._flush_or_conflict(new_parent, name)
         # Descendants already in the session were changed behind its back.
+        # (Read from __dict__: touching an expired attribute would load it.)
         for loaded in list(self.dbsession.identity_map.values()):
-            if isinstance(loaded, Node) and loaded is not node and loaded.path.startswith(low):
+            loaded_path = loaded.__dict__.get("path") if isinstance(loaded, Node) else None
+            if loaded_path is not None and loaded is not node and loaded_path.startswith(low):
                 self.dbsession.expire(loaded, ["path", "path_hash", "depth"])
         return node
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 
+from pyramid.exceptions import URLDecodeError
 from pyramid.httpexceptions import HTTPError
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
@@ -75,6 +76,12 @@ def http_error_page(exc: HTTPError, request: Request) -> Response:
 def domain_error_page(exc: CharterError, request: Request) -> Response:
     """A service refused the request."""
     return error_page(request, DOMAIN_STATUS.get(type(exc), 400), exc.detail)
+
+
+@exception_view_config(URLDecodeError, api_request=False)
+def undecodable_url_page(exc: URLDecodeError, request: Request) -> Response:
+    """A path that is not valid percent-encoded UTF-8."""
+    return error_page(request, 400, "The address is not valid UTF-8.")
 
 
 @exception_view_config(Exception, api_request=False, retryable_error=False)
