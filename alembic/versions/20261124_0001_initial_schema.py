@@ -23,7 +23,7 @@ MYSQL_OPTIONS = {
 }
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-LONG_TEXT = sa.Text().with_variant(sa.Text(length=2**24), "mysql", "mariadb")
+LONG_TEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 
 def exact_string(length):

@@ -67,7 +67,7 @@ def _database_url(text: str) -> str:
 
     value = text.strip()
     try:
-        make_url(value)
+        make_url(value).get_dialect()  # refuses a driver that is not installed
     except ArgumentError as exc:
         raise ValueError(text) from exc
     return value
@@ -166,7 +166,7 @@ SETTINGS: tuple[Setting, ...] = (
 SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
 
 # Prefixes whose keys Charter owns: an unknown key under them is a typo.
-OWNED_PREFIXES = ("charter.",)
+OWNED_PREFIXES = ("charter.", "sqlalchemy.")
 
 
 def parse_settings(
@@ -217,6 +217,8 @@ def parse_settings(
 
 
 def _unknown_key_message(key: str) -> str:
-    nearest = difflib.get_close_matches(key, SETTINGS_BY_KEY, n=1, cutoff=0.6)
-    hint = f"; did you mean {nearest[0]}?" if nearest else "; see docs/configuration.md"
+    # Compare what follows the shared "charter." so the prefix alone never matches.
+    known = {k.removeprefix("charter."): k for k in SETTINGS_BY_KEY if k.startswith("charter.")}
+    nearest = difflib.get_close_matches(key.removeprefix("charter."), known, n=1, cutoff=0.6)
+    hint = f"; did you mean {known[nearest[0]]}?" if nearest else "; see docs/configuration.md"
     return f"Unknown setting {key}{hint}"

@@ -75,8 +75,9 @@ def problem_response(
 @exception_view_config(HTTPError, api_request=True)
 def http_error_problem(exc: HTTPError, request: Request) -> Response:
     """Pyramid's own HTTP errors (no such resource or view, method not allowed...)."""
-    detail = exc.detail or exc.explanation or exc.title
-    response = problem_response(request, exc.code, exc.title, str(detail))
+    # Pyramid's own detail can name internal views and predicates; the
+    # generic explanation of the status is what a client can act on.
+    response = problem_response(request, exc.code, exc.title, exc.explanation or exc.title)
     for header in ("WWW-Authenticate", "Allow", "Location"):
         if header in exc.headers:
             response.headers[header] = exc.headers[header]

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
+from pyramid.config import not_
+from pyramid.httpexceptions import HTTPMethodNotAllowed
 from pyramid.request import Request
 from pyramid.view import view_config
 
 from charter.api.representation import representation
+from charter.content.models import Document, Folder
 from charter.tree.models import Node
 from charter.tree.paging import PageRequest
 
-JSON_READ = {"request_method": ("GET", "HEAD"), "renderer": "json"}
+READ_METHODS = ("GET", "HEAD")
+JSON_READ = {"request_method": READ_METHODS, "renderer": "json"}
 
 
 @view_config(route_name="api.content", context=Node, **JSON_READ)
+# Registered for each type that has an HTML page as well, so that Pyramid
+# weighs both views of one type against the client's Accept header (q-values).
 @view_config(context=Node, accept="application/json", **JSON_READ)
+@view_config(context=Folder, accept="application/json", **JSON_READ)
+@view_config(context=Document, accept="application/json", **JSON_READ)
 def content_json(context: Node, request: Request) -> dict[str, Any]:
     """The node's JSON; a folder's includes a page of its children."""
     children = page = None
@@ -26,3 +34,9 @@ def content_json(context: Node, request: Request) -> dict[str, Any]:
         # The same URL also serves HTML; caches must keep the two apart.
         request.response.vary = ("Accept",)
     return representation(request, context, children, page)
+
+
+@view_config(route_name="api.content", context=Node, request_method=not_(READ_METHODS))
+def content_method_not_allowed(context: Node, request: Request) -> NoReturn:
+    """Content is read-only through the API for now: say which methods work."""
+    raise HTTPMethodNotAllowed(headers={"Allow": ", ".join(READ_METHODS)})

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
 from charter.content.markdown import render_markdown
-from charter.db.meta import MYSQL_TABLE_OPTIONS
+from charter.db.meta import LONG_TEXT, MYSQL_TABLE_OPTIONS
 from charter.tree.models import Node
 
 
@@ -27,10 +27,8 @@ class Document(Node):
     __mapper_args__ = {"polymorphic_identity": "Document"}
 
     id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"), primary_key=True)
-    body: Mapped[str] = mapped_column(Text().with_variant(Text(length=2**24), "mysql", "mariadb"))
-    body_html: Mapped[str] = mapped_column(
-        Text().with_variant(Text(length=2**24), "mysql", "mariadb")
-    )
+    body: Mapped[str] = mapped_column(LONG_TEXT)
+    body_html: Mapped[str] = mapped_column(LONG_TEXT)
 
     def content_fields(self) -> dict[str, Any]:
         """The Markdown source and its rendered HTML."""

@@ -46,8 +46,8 @@ def make_engine(settings: dict[str, Any], **overrides: Any) -> Engine:
             pool_pre_ping=True,
         )
     if backend in {"mysql", "mariadb"}:
-        if "charset" not in url.query:
-            url = url.update_query_dict({"charset": MYSQL_CHARSET, "collation": MYSQL_COLLATION})
+        defaults = {"charset": MYSQL_CHARSET, "collation": MYSQL_COLLATION}
+        url = url.update_query_dict({k: v for k, v in defaults.items() if k not in url.query})
         # READ COMMITTED instead of InnoDB's REPEATABLE READ: it takes no gap
         # locks, so concurrent inserts into one folder do not deadlock each
         # other, and every statement sees what others have committed. Lost

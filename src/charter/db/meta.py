@@ -61,6 +61,10 @@ def exact_text() -> Text:
     )
 
 
+# MySQL's TEXT holds only 64 KiB; documents may be longer.
+LONG_TEXT = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A point in time stored as naive UTC, returned as an aware UTC datetime.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.config import Config
@@ -26,31 +28,64 @@ def script_location() -> Path:
     return package.parents[1] / "alembic"
 
 
-def alembic_config(ini_path: str | None = None) -> Config:
-    """An Alembic config for Charter's migrations, reading ``ini_path`` if given."""
-    config = Config(ini_path) if ini_path else Config()
+def alembic_config() -> Config:
+    """An Alembic config for Charter's migrations."""
+    config = Config()
     config.set_main_option("script_location", str(script_location()))
     return config
 
 
-def upgrade(connection: Connection, ini_path: str | None = None) -> None:
+def upgrade(connection: Connection) -> None:
     """Upgrade the database behind ``connection`` to the newest revision."""
-    config = alembic_config(ini_path)
+    config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "heads")
 
 
-def head_revisions() -> set[str]:
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    # Read once per process, on first use: the scripts do not change under it.
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revisions() -> frozenset[str]:
     """The revisions a fully migrated database is at."""
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return frozenset(_scripts().get_heads())
 
 
-def current_revisions(connection: Connection) -> set[str]:
+def current_revisions(connection: Connection) -> frozenset[str]:
     """The revisions the database behind ``connection`` is at (empty when never migrated)."""
-    return set(MigrationContext.configure(connection).get_current_heads())
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
-def pending_revisions(engine: Engine, heads: set[str]) -> set[str]:
-    """Head revisions the database has not reached yet; raises if it is unreachable."""
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Where the database's schema stands against this release's migrations."""
+
+    current: frozenset[str]
+    heads: frozenset[str]
+    known: frozenset[str]
+
+    @property
+    def at_head(self) -> bool:
+        """The database is exactly where this release expects it."""
+        return self.current == self.heads
+
+    @property
+    def newer(self) -> bool:
+        """The database was migrated by a later release (a rolling upgrade is under way)."""
+        return bool(self.current - self.known)
+
+    @property
+    def pending(self) -> frozenset[str]:
+        """Heads of this release the database has not reached."""
+        return frozenset() if self.newer else self.heads - self.current
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    """Compare the database behind ``engine`` with the migrations; raises if unreachable."""
+    scripts = _scripts()
     with engine.connect() as connection:
-        return heads - current_revisions(connection)
+        current = current_revisions(connection)
+    known = frozenset(revision.revision for revision in scripts.walk_revisions())
+    return SchemaStatus(current, frozenset(scripts.get_heads()), known)

@@ -9,7 +9,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from charter.db.migrations import head_revisions, pending_revisions
+from charter.db.migrations import schema_status
 
 log = logging.getLogger(__name__)
 
@@ -22,18 +22,27 @@ def healthz(request: Request) -> Response:
 
 
 def readyz(request: Request) -> Response:
-    """200 when the database is reachable and migrated to head; 503 with the reason otherwise."""
-    heads = request.registry["charter.db.heads"]
+    """200 when the database is reachable and migrated to head; 503 with the reason otherwise.
+
+    A database migrated by a newer release still counts as ready: during a
+    rolling upgrade the old processes keep serving until they are replaced.
+    """
     try:
-        missing = pending_revisions(request.registry["charter.db.engine"], heads)
+        status = schema_status(request.registry["charter.db.engine"])
     except SQLAlchemyError as exc:
         log.warning("readiness: database unreachable: %s", exc.__class__.__name__)
         return _status(503, "database unreachable")
-    if missing:
+    if status.newer:
         return _status(
-            503, "database not migrated to head; run charter-migrate", pending=sorted(missing)
+            200, "database migrated by a newer release", revisions=sorted(status.current)
         )
-    return _status(200, "ok", revisions=sorted(heads))
+    if not status.at_head:
+        return _status(
+            503,
+            "database not migrated to head; run charter-migrate",
+            pending=sorted(status.pending),
+        )
+    return _status(200, "ok", revisions=sorted(status.current))
 
 
 def _status(status: int, reason: str, **extra: object) -> Response:
@@ -47,7 +56,6 @@ def _status(status: int, reason: str, **extra: object) -> Response:
 
 def includeme(config: Configurator) -> None:
     """``GET /healthz`` and ``GET /readyz``."""
-    config.registry["charter.db.heads"] = head_revisions()
     config.add_route("healthz", "/healthz", request_method="GET")
     config.add_route("readyz", "/readyz", request_method="GET")
     config.add_view(healthz, route_name="healthz")

@@ -11,10 +11,10 @@ import secrets
 import sys
 from collections.abc import Sequence
 
-from pyramid.paster import bootstrap, setup_logging
-
 from charter.content.sample import add_sample_content
 from charter.db.migrations import upgrade
+from charter.errors import CharterError
+from charter.scripts.environment import app_environment
 
 ADMIN_LOGIN = "admin"
 ADMIN_PASSWORD_VARIABLE = "CHARTER_ADMIN_PASSWORD"  # noqa: S105 - a variable name
@@ -37,8 +37,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``charter-init``."""
     args = parse_args(argv)
-    setup_logging(args.config_uri)
-    with bootstrap(args.config_uri) as env:
+    with app_environment(args.config_uri) as env:
         registry = env["registry"]
         with registry["charter.db.engine"].begin() as connection:
             upgrade(connection)
@@ -49,9 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             admin = request.accounts.find_by_login(ADMIN_LOGIN)
             if admin is None:
                 password = os.environ.get(ADMIN_PASSWORD_VARIABLE) or secrets.token_urlsafe(12)
-                admin = request.accounts.create_user(
-                    ADMIN_LOGIN, "admin@localhost", password, full_name="Administrator"
-                )
+                try:
+                    admin = request.accounts.create_user(
+                        ADMIN_LOGIN, "admin@localhost", password, full_name="Administrator"
+                    )
+                except CharterError as exc:
+                    raise SystemExit(f"charter-init: {exc.detail}") from None
                 request.dbsession.flush()  # the admin's id stamps the content below
                 shown = (
                     f"from {ADMIN_PASSWORD_VARIABLE}"

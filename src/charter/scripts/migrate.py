@@ -6,9 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pyramid.paster import bootstrap, setup_logging
-
 from charter.db.migrations import current_revisions, upgrade
+from charter.scripts.environment import app_environment
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -18,9 +17,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("config_uri", help="the ini file, e.g. production.ini")
     args = parser.parse_args(argv)
-    setup_logging(args.config_uri)
     with (
-        bootstrap(args.config_uri) as env,
+        app_environment(args.config_uri) as env,
         env["registry"]["charter.db.engine"].begin() as connection,
     ):
         upgrade(connection)

@@ -14,8 +14,10 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import pkg_resources
 import pytest
 import webtest
+from _pytest.assertion.rewrite import AssertionRewritingHook
 from pyramid.router import Router
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -33,6 +35,11 @@ from charter.testing.querycount import QueryRecorder
 from charter.tree.services import TreeService
 
 TEST_DATABASE_VARIABLE = "CHARTER_TEST_DB"
+
+# pytest loads Charter (an installed plugin) through its assertion-rewriting
+# import hook; Pyramid's static views look package files up through
+# pkg_resources, which must be told that loader reads ordinary files.
+pkg_resources.register_loader_type(AssertionRewritingHook, pkg_resources.DefaultProvider)
 
 
 @pytest.fixture(scope="session")

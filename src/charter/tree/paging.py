@@ -32,7 +32,7 @@ class PageRequest:
         text = params.get("limit")
         limit = settings["charter.api.default_page_size"]
         if text is not None:
-            if not text.isdigit() or not 1 <= int(text) <= maximum:
+            if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= maximum:
                 raise ValidationFailed([("limit", f"a whole number from 1 to {maximum}")])
             limit = int(text)
         after = params.get("after") or None

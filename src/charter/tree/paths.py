@@ -43,14 +43,15 @@ def hash_path(path: str) -> str:
 
 
 def descendants_range(path: str) -> tuple[str, str]:
-    """Bounds ``[low, high)`` of the paths strictly below ``path``.
+    """Exclusive bounds ``(low, high)`` of the paths strictly below ``path``.
 
-    Every descendant path starts with ``path + '/'``; '0' is the character
-    right after '/', so the range is an index range scan on any database
-    whose collation compares code points (see charter.db.meta.exact_text).
+    Every descendant path starts with ``path + '/'`` (no path ends in '/',
+    except the root's, which is the low bound itself); '0' is the character
+    right after '/'. So ``low < path < high`` is an index range scan on any
+    database whose collation compares code points (charter.db.meta.exact_text).
     """
-    prefix = child_path(path, "")
-    return prefix, prefix[:-1] + "0"
+    low = child_path(path, "")
+    return low, low[:-1] + "0"
 
 
 class sha256_hex(FunctionElement[str]):  # noqa: N801 - reads as the SQL function it is

@@ -140,15 +140,12 @@ class TreeService:
             raise Conflict(f"{parent.path} is not a folder and cannot hold items")
         check_name(name, in_root=parent.parent_id is None)
         self._ensure_free(parent, name)
-        last = self.dbsession.scalar(
-            select(func.max(Node.position)).where(Node.parent_id == parent.id)
-        )
         child.parent_id = parent.id
         child.name = name
         child.path = child_path(parent.path, name)
         child.path_hash = hash_path(child.path)
         child.depth = parent.depth + 1
-        child.position = 0 if last is None else last + 1
+        child.position = self._next_position(parent)
         child.__parent__ = parent
         self.dbsession.add(child)
         self._flush_or_conflict(parent, name)
@@ -180,22 +177,24 @@ class TreeService:
         old_path, new_path = node.path, child_path(new_parent.path, name)
         depth_change = new_parent.depth + 1 - node.depth
         low, high = descendants_range(old_path)
-        # The new path is built once and hashed from the same expression: MySQL
-        # evaluates SET clauses left to right with updated values, others do not.
         moved_path = literal(new_path) + func.substr(Node.path, len(old_path) + 1)
         # Pending changes below the node must reach the database before the
         # set-based UPDATE rewrites their paths.
         self.dbsession.flush()
         self.dbsession.execute(
             update(Node)
-            .where(Node.path >= low, Node.path < high)
-            .values(
-                path=moved_path,
-                path_hash=sha256_hex(moved_path),
-                depth=Node.depth + depth_change,
+            .where(Node.path > low, Node.path < high)
+            # The hash is assigned before the path: MySQL evaluates SET clauses
+            # left to right and lets later ones see earlier results.
+            .ordered_values(
+                (Node.path_hash, sha256_hex(moved_path)),
+                (Node.path, moved_path),
+                (Node.depth, Node.depth + depth_change),
             )
             .execution_options(synchronize_session=False)
         )
+        if new_parent.id != node.parent_id:
+            node.position = self._next_position(new_parent)
         node.parent_id = new_parent.id
         node.name = name
         node.path = new_path
@@ -220,6 +219,13 @@ class TreeService:
         if parent is None:
             raise Conflict("the root cannot be moved or renamed")
         return parent
+
+    def _next_position(self, parent: Node) -> int:
+        """The position after the last of ``parent``'s children."""
+        last = self.dbsession.scalar(
+            select(func.max(Node.position)).where(Node.parent_id == parent.id)
+        )
+        return 0 if last is None else last + 1
 
     def _ensure_free(self, parent: Node, name: str) -> None:
         taken = self.dbsession.scalar(
