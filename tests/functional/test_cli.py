@@ -1,0 +1,299 @@
+"""The command-line tools, run in-process on an ini file and a database of their own."""
+
+import logging
+import os
+import re
+import textwrap
+
+import pytest
+from pyramid.paster import bootstrap
+from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+import charter.content.models  # noqa: F401 - maps Document so Node queries load every type
+from charter.accounts.models import User
+from charter.accounts.passwords import verify_password
+from charter.db.migrations import current_revisions, head_revisions
+from charter.scripts import init, migrate, pshell
+from charter.settings import SettingsError
+from charter.testing.databases import drop_database, recreate_database, worker_database_url
+from charter.tree.models import Node
+
+SAMPLE_PATHS = [
+    "/",
+    "/policies",
+    "/policies/travel",
+    "/projects",
+    "/projects/onboarding",
+    "/projects/onboarding/handbook",
+    "/welcome",
+]
+PASSWORD_LINE = re.compile(r"^Created account 'admin' with password: (\S+)$", re.MULTILINE)
+
+
+@pytest.fixture
+def restore_logging():
+    """Undo what the tools' ``setup_logging`` does to the root logger of this process."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+
+
+@pytest.fixture
+def cli_database_url(tmp_path):
+    """An empty database for the tools: a SQLite file, or ``<test database>_cli`` on a server."""
+    base = os.environ.get("CHARTER_TEST_DB")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if base and make_url(base).get_backend_name() != "sqlite":
+        worker_url = worker_database_url(base, worker, tmp_path)
+        url = worker_url.set(database=f"{worker_url.database}_cli")
+    else:
+        url = make_url(f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    recreate_database(url)
+    yield url.render_as_string(hide_password=False)
+    drop_database(url)
+
+
+@pytest.fixture
+def write_ini(tmp_path, cli_database_url, restore_logging, monkeypatch):
+    """Write an ini file like development.ini on the CLI database; extra lines go in [app:main]."""
+    # The environment must not redirect the tools to another database or password.
+    monkeypatch.delenv("CHARTER_DATABASE_URL", raising=False)
+    monkeypatch.delenv(init.ADMIN_PASSWORD_VARIABLE, raising=False)
+
+    def write(extra=""):
+        path = tmp_path / "cli.ini"
+        path.write_text(
+            textwrap.dedent(
+                """\
+                [app:main]
+                use = egg:charter
+                sqlalchemy.url = {url}
+                charter.site_title = CLI Test Site
+                {extra}
+
+                [pshell]
+                setup = charter.scripts.pshell.setup
+
+                [loggers]
+                keys = root
+
+                [handlers]
+                keys = console
+
+                [formatters]
+                keys = generic
+
+                [logger_root]
+                level = WARN
+                handlers = console
+
+                [handler_console]
+                class = StreamHandler
+                args = (sys.stderr,)
+                level = NOTSET
+                formatter = generic
+
+                [formatter_generic]
+                format = %(levelname)s [%(name)s] %(message)s
+                """
+            ).format(url=cli_database_url.replace("%", "%%"), extra=extra),
+            encoding="utf-8",
+        )
+        return str(path)
+
+    return write
+
+
+@pytest.fixture
+def read_database(cli_database_url):
+    """Run a function with a Session on the CLI database and return its result."""
+    engine = create_engine(cli_database_url)
+
+    def read(function):
+        with Session(engine) as session:
+            return function(session)
+
+    yield read
+    engine.dispose()
+
+
+def node_states(session):
+    """(path, uid, type, title, modified, version, created_by_id) of every node, by path."""
+    return [
+        (n.path, n.uid, n.type, n.title, n.modified, n.version, n.created_by_id)
+        for n in session.scalars(select(Node).order_by(Node.path))
+    ]
+
+
+def admin_state(session):
+    """The admin account's (id, login, password hash), or None."""
+    admin = session.scalars(select(User).where(User.login == "admin")).one_or_none()
+    return None if admin is None else (admin.id, admin.login, admin.password_hash)
+
+
+def test_first_run_creates_root_admin_and_sample_content(write_ini, read_database, capsys):
+    ini = write_ini()
+
+    assert init.main([ini]) == 0
+
+    output = capsys.readouterr().out
+    assert "Database schema is up to date." in output
+    assert "Created the root folder." in output
+    assert "Added 6 sample items." in output
+    passwords = PASSWORD_LINE.findall(output)
+    assert len(passwords) == 1
+    password = passwords[0]
+    assert len(password) >= 12
+    assert output.count(password) == 1, "the generated password is printed once"
+
+    nodes = read_database(node_states)
+    admin_id, login, password_hash = read_database(admin_state)
+    assert [state[0] for state in nodes] == SAMPLE_PATHS
+    assert login == "admin"
+    assert password_hash.startswith("$argon2id$")
+    assert password not in password_hash
+    assert verify_password(password_hash, password)
+    assert not verify_password(password_hash, password + "x")
+    root = nodes[0]
+    assert root[2:4] == ("Folder", "CLI Test Site")
+    assert {state[6] for state in nodes} == {admin_id}, "the admin created every node"
+    assert {state[0]: state[2] for state in nodes}["/welcome"] == "Document"
+
+
+def test_password_from_the_environment_is_used_and_not_printed(
+    write_ini, read_database, capsys, monkeypatch
+):
+    monkeypatch.setenv(init.ADMIN_PASSWORD_VARIABLE, "correct-horse-battery")
+    ini = write_ini()
+
+    assert init.main([ini]) == 0
+
+    output = capsys.readouterr().out
+    assert "Created account 'admin' with password: from CHARTER_ADMIN_PASSWORD" in output
+    assert "correct-horse-battery" not in output
+    _, _, password_hash = read_database(admin_state)
+    assert verify_password(password_hash, "correct-horse-battery")
+
+
+def test_second_run_changes_nothing(write_ini, read_database, capsys, monkeypatch):
+    ini = write_ini()
+    init.main([ini])
+    capsys.readouterr()
+    nodes_before = read_database(node_states)
+    admin_before = read_database(admin_state)
+    # Even a password in the environment must not replace the existing one.
+    monkeypatch.setenv(init.ADMIN_PASSWORD_VARIABLE, "a-different-password")
+
+    assert init.main([ini]) == 0
+
+    output = capsys.readouterr().out
+    assert "Account 'admin' exists; its password is unchanged." in output
+    assert "The site exists; nothing added." in output
+    assert "Created" not in output
+    assert "Added" not in output
+    assert read_database(node_states) == nodes_before
+    assert read_database(admin_state) == admin_before
+    assert read_database(lambda session: session.scalar(select(func.count(User.id)))) == 1
+
+
+def test_no_sample_creates_only_the_root(write_ini, read_database, capsys):
+    ini = write_ini()
+
+    assert init.main([ini, "--no-sample"]) == 0
+
+    output = capsys.readouterr().out
+    assert "Created the root folder." in output
+    assert "sample" not in output
+    assert [state[0] for state in read_database(node_states)] == ["/"]
+    assert read_database(admin_state) is not None
+
+
+def test_bad_setting_stops_with_one_line_and_touches_nothing(write_ini, cli_database_url, capsys):
+    ini = write_ini("charter.db.pool_size = abc")
+
+    with pytest.raises(SettingsError) as caught:
+        init.main([ini])
+
+    assert str(caught.value) == (
+        "Bad setting charter.db.pool_size = 'abc': expected a whole number from 1 to 1000"
+    )
+    assert "Database schema" not in capsys.readouterr().out
+    engine = create_engine(cli_database_url)
+    try:
+        assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+def test_unknown_setting_in_the_ini_is_refused_with_a_suggestion(write_ini):
+    ini = write_ini("charter.sitetitle = Typo")
+
+    with pytest.raises(SettingsError, match=r"did you mean charter\.site_title\?"):
+        init.main([ini])
+
+
+def test_migrate_brings_an_empty_database_to_head(
+    write_ini, cli_database_url, read_database, capsys
+):
+    ini = write_ini()
+
+    assert migrate.main([ini]) == 0
+    assert migrate.main([ini]) == 0
+
+    heads = ", ".join(sorted(head_revisions()))
+    assert capsys.readouterr().out.splitlines() == [f"Database schema is at {heads}."] * 2
+    engine = create_engine(cli_database_url)
+    try:
+        with engine.connect() as connection:
+            assert current_revisions(connection) == head_revisions()
+    finally:
+        engine.dispose()
+    assert read_database(node_states) == [], "migrating adds no content"
+
+
+def test_migrate_refuses_a_bad_setting(write_ini):
+    ini = write_ini("charter.debug = perhaps")
+
+    with pytest.raises(SettingsError, match=r"^Bad setting charter\.debug = 'perhaps'"):
+        migrate.main([ini])
+
+
+def test_pshell_setup_exposes_session_tree_and_root(write_ini, capsys):
+    ini = write_ini()
+    init.main([ini, "--no-sample"])
+
+    with bootstrap(ini) as env:
+        pshell.setup(env)
+        try:
+            assert env["root"].path == "/"
+            assert env["root"].title == "CLI Test Site"
+            assert env["tree"].resolve([]).context is env["root"]
+            assert env["dbsession"].scalar(select(func.count(Node.id))) == 1
+            assert env["tm"] is env["request"].tm
+        finally:
+            env["tm"].abort()
+            env["registry"]["charter.db.engine"].dispose()
+
+
+def test_pshell_setup_on_an_uninitialised_site_has_no_root(write_ini):
+    ini = write_ini()
+    migrate.main([ini])
+
+    with bootstrap(ini) as env:
+        pshell.setup(env)
+        try:
+            assert env["root"] is None
+            assert env["dbsession"] is env["request"].dbsession
+        finally:
+            env["tm"].abort()
+            env["registry"]["charter.db.engine"].dispose()
