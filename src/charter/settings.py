@@ -217,8 +217,12 @@ def parse_settings(
 
 
 def _unknown_key_message(key: str) -> str:
-    # Compare what follows the shared "charter." so the prefix alone never matches.
-    known = {k.removeprefix("charter."): k for k in SETTINGS_BY_KEY if k.startswith("charter.")}
-    nearest = difflib.get_close_matches(key.removeprefix("charter."), known, n=1, cutoff=0.6)
+    # Compare what follows the owned prefix, so "charter." alone never matches.
+    known = {_without_prefix(k): k for k in SETTINGS_BY_KEY if k.startswith(OWNED_PREFIXES)}
+    nearest = difflib.get_close_matches(_without_prefix(key), known, n=1, cutoff=0.6)
     hint = f"; did you mean {known[nearest[0]]}?" if nearest else "; see docs/configuration.md"
     return f"Unknown setting {key}{hint}"
+
+
+def _without_prefix(key: str) -> str:
+    return next((key.removeprefix(p) for p in OWNED_PREFIXES if key.startswith(p)), key)

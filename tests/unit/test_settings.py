@@ -345,3 +345,19 @@ def test_settings_are_declared_once_with_a_doc_line():
         assert setting.doc.strip(), setting.key
         assert "\n" not in setting.doc, setting.key
         assert setting.env is None or re.fullmatch(r"CHARTER_[A-Z_]+", setting.env), setting.key
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("sqlalchemy.urll", "Unknown setting sqlalchemy.urll; did you mean sqlalchemy.url?"),
+        (
+            "sqlalchemy.pool_size",
+            "Unknown setting sqlalchemy.pool_size; did you mean charter.db.pool_size?",
+        ),
+        ("charter.addons", "Unknown setting charter.addons; see docs/configuration.md"),
+        ("charter.zzz", "Unknown setting charter.zzz; see docs/configuration.md"),
+    ],
+)
+def test_unknown_keys_under_owned_prefixes_are_refused_with_a_fitting_hint(key, message):
+    assert refused({"sqlalchemy.url": URL, key: "1"}) == message
