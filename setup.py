@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).parent
@@ -67,7 +67,8 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     package_dir={"": "src"},
-    packages=find_packages("src"),
+    # Namespace discovery so the template and static folders ship as package data.
+    packages=find_namespace_packages("src"),
     include_package_data=True,
     package_data={"charter": ["web/templates/*.jinja2", "web/static/*"]},
     zip_safe=False,

@@ -147,7 +147,8 @@ def test_first_run_creates_root_admin_and_sample_content(write_ini, read_databas
     assert init.main([ini]) == 0
 
     output = capsys.readouterr().out
-    assert "Database schema is up to date." in output
+    heads = ", ".join(sorted(head_revisions()))
+    assert f"Database schema upgraded from an empty database to {heads}." in output
     assert "Created the root folder." in output
     assert "Added 6 sample items." in output
     passwords = PASSWORD_LINE.findall(output)
@@ -197,6 +198,7 @@ def test_second_run_changes_nothing(write_ini, read_database, capsys, monkeypatc
     assert init.main([ini]) == 0
 
     output = capsys.readouterr().out
+    assert "Database schema is up to date at" in output
     assert "Account 'admin' exists; its password is unchanged." in output
     assert "The site exists; nothing added." in output
     assert "Created" not in output
@@ -251,7 +253,10 @@ def test_migrate_brings_an_empty_database_to_head(
     assert migrate.main([ini]) == 0
 
     heads = ", ".join(sorted(head_revisions()))
-    assert capsys.readouterr().out.splitlines() == [f"Database schema is at {heads}."] * 2
+    assert capsys.readouterr().out.splitlines() == [
+        f"Database schema upgraded from an empty database to {heads}.",
+        f"Database schema is up to date at {heads}.",
+    ]
     engine = create_engine(cli_database_url)
     try:
         with engine.connect() as connection:

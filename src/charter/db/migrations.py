@@ -35,11 +35,20 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(connection: Connection) -> None:
-    """Upgrade the database behind ``connection`` to the newest revision."""
+def upgrade(connection: Connection) -> str:
+    """Upgrade the database behind ``connection`` to the newest revision; say what happened."""
+    before = current_revisions(connection)
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "heads")
+    after = current_revisions(connection)
+    if before == after:
+        return f"Database schema is up to date at {_revisions(after)}."
+    return f"Database schema upgraded from {_revisions(before)} to {_revisions(after)}."
+
+
+def _revisions(revisions: frozenset[str]) -> str:
+    return ", ".join(sorted(revisions)) or "an empty database"
 
 
 @functools.cache

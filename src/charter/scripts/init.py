@@ -40,8 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with app_environment(args.config_uri) as env:
         registry = env["registry"]
         with registry["charter.db.engine"].begin() as connection:
-            upgrade(connection)
-        print("Database schema is up to date.")
+            print(upgrade(connection))
 
         request = env["request"]
         with request.tm:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from charter.db.migrations import current_revisions, upgrade
+from charter.db.migrations import upgrade
 from charter.scripts.environment import app_environment
 
 
@@ -21,9 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app_environment(args.config_uri) as env,
         env["registry"]["charter.db.engine"].begin() as connection,
     ):
-        upgrade(connection)
-        revisions = ", ".join(sorted(current_revisions(connection)))
-    print(f"Database schema is at {revisions}.")
+        print(upgrade(connection))
     return 0
 
 

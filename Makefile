@@ -1,0 +1,103 @@
+# Charter's everyday commands. A newcomer needs two: `make run` and `make test`.
+# `make help` lists every target.
+
+VENV ?= .venv
+PYTHON ?= python3
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+# Folders ruff checks; benchmarks/ may not exist in every checkout.
+CODE := $(wildcard src tests alembic benchmarks)
+
+# xstatic-bootstrap ships only an sdist whose build needs setuptools<81 (see
+# constraints.txt). pip 25.3 and newer read build constraints from
+# PIP_BUILD_CONSTRAINT; older pip applied PIP_CONSTRAINT to builds as well.
+export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
+export PIP_BUILD_CONSTRAINT := $(CURDIR)/constraints.txt
+
+# Pyramid 2.x imports pkg_resources; its deprecation warning says nothing a
+# Charter user can act on.
+QUIET_PKG_RESOURCES := ignore:pkg_resources is deprecated:UserWarning
+
+# Stamps record that an install is current; they live in the venv, so removing
+# the venv removes them too.
+RUN_STAMP := $(VENV)/.charter-run-installed
+TEST_STAMP := $(VENV)/.charter-test-installed
+INSTALL_INPUTS := setup.py constraints.txt
+
+# Browser tests drive Debian's Chromium through Playwright.
+CHROMIUM := /usr/bin/chromium
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format bench clean distclean
+
+help: ## list the targets
+	@echo "Charter: make TARGET"
+	@grep -E '^[a-z]+:.*## ' $(firstword $(MAKEFILE_LIST)) \
+		| awk 'BEGIN { FS = ":.*## " } { printf "  %-10s %s\n", $$1, $$2 }'
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): $(INSTALL_INPUTS) | $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install --upgrade pip
+	$(VENV)/bin/python -m pip install -e '.[postgresql]'
+	touch $@
+
+# The test install is a superset of the run install, so it refreshes both stamps.
+$(TEST_STAMP): $(INSTALL_INPUTS) | $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install --upgrade pip
+	$(VENV)/bin/python -m pip install -e '.[test,postgresql]'
+	touch $@ $(RUN_STAMP)
+
+$(CHROMIUM):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+# An empty password would make charter-init generate one; keep the default instead.
+run: export CHARTER_ADMIN_PASSWORD := $(or $(CHARTER_ADMIN_PASSWORD),charter-admin)
+run: export PYTHONWARNINGS ?= $(QUIET_PKG_RESOURCES)
+run: $(RUN_STAMP) ## install, initialise var/charter.sqlite if needed and serve http://127.0.0.1:6543/
+	@init_output=$$($(VENV)/bin/charter-init development.ini); init_status=$$?; \
+	echo "$$init_output"; \
+	[ $$init_status -eq 0 ] || exit $$init_status; \
+	echo; \
+	echo "============================================================"; \
+	echo " Charter is starting on http://127.0.0.1:6543/"; \
+	if echo "$$init_output" | grep -q "password is unchanged"; then \
+		echo " Log in as 'admin' with the password it was given when"; \
+		echo " var/charter.sqlite was created (make run's default is"; \
+		echo " 'charter-admin'); this run left it unchanged."; \
+		echo " 'make distclean' then 'make run' starts afresh."; \
+	else \
+		printf " Log in as 'admin' with password '%s'\n" "$$CHARTER_ADMIN_PASSWORD"; \
+	fi; \
+	echo " Press Ctrl+C to stop."; \
+	echo "============================================================"; \
+	echo
+	exec $(VENV)/bin/pserve development.ini
+
+test: $(TEST_STAMP) $(CHROMIUM) ## install the test extras, lint, run the suite (CHARTER_TEST_DB picks the database)
+	$(VENV)/bin/ruff check $(CODE)
+	$(VENV)/bin/ruff format --check $(CODE)
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP) ## check style with ruff, changing nothing
+	$(VENV)/bin/ruff check $(CODE)
+	$(VENV)/bin/ruff format --check $(CODE)
+
+format: $(TEST_STAMP) ## fix what ruff can fix and format the code
+	$(VENV)/bin/ruff check --fix $(CODE)
+	$(VENV)/bin/ruff format $(CODE)
+
+bench: export PYTHONWARNINGS ?= $(QUIET_PKG_RESOURCES)
+bench: $(TEST_STAMP) ## run the benchmarks (benchmarks/run.py; pass options in BENCH_ARGS)
+	$(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+
+clean: ## remove the venv, caches and build artefacts (keeps var/ data)
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+	find . -name '*.egg-info' -prune -exec rm -rf {} +
+	find . -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and also remove var/ data and benchmark results
+	rm -rf var benchmarks/results
