@@ -8,8 +8,7 @@ connection (charter-init, the tests) passes it in ``config.attributes``.
 
 from pyramid.paster import get_appsettings
 
-import charter.accounts.models
-import charter.content.models  # noqa: F401 - registers the tables on the metadata
+import charter.models  # noqa: F401 - registers every table on the metadata
 from alembic import context
 from charter.db.engine import make_engine
 from charter.db.meta import Base

@@ -18,7 +18,9 @@ from charter.settings import parse_settings
 # that use it), then the domains, then the interfaces that call them.
 DOMAINS = (
     "charter.db",
+    "charter.audit",
     "charter.accounts",
+    "charter.security",
     "charter.tree",
     "charter.content",
     "charter.api",

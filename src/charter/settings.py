@@ -73,7 +73,43 @@ def _database_url(text: str) -> str:
     return value
 
 
+def one_of(*choices: str) -> Parser:
+    """One of ``choices``, compared without regard to case; returns the canonical spelling."""
+    canonical = {choice.lower(): choice for choice in choices}
+
+    def convert(text: str) -> str:
+        return canonical[text.strip().lower()]
+
+    def convert_or_value_error(text: str) -> str:
+        try:
+            return convert(text)
+        except KeyError:
+            raise ValueError(text) from None
+
+    return Parser("one of " + ", ".join(choices), convert_or_value_error)
+
+
+def _secret(text: str) -> str:
+    value = text.strip()
+    if len(value) < 32:
+        raise ValueError(text)
+    return value
+
+
+def _optional_redis_url(text: str) -> str | None:
+    value = text.strip()
+    if not value:
+        return None
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(text)
+    return value
+
+
 boolean = Parser("true or false", _boolean)
+secret = Parser("a random text of at least 32 characters", _secret)
+optional_redis_url = Parser(
+    "empty, or a Redis URL such as redis://127.0.0.1:6379/0", _optional_redis_url
+)
 nonempty_text = Parser("a non-empty text", _nonempty_text)
 database_url = Parser(
     "a SQLAlchemy database URL such as sqlite:///var/charter.sqlite", _database_url
@@ -89,6 +125,8 @@ class Setting:
     default: str | None
     doc: str
     env: str | None = None
+    # Never echoed in error messages (passwords in URLs, signing keys).
+    sensitive: bool = False
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -98,6 +136,7 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Database URL: sqlite, mysql+mysqlconnector or postgresql+psycopg.",
         env="CHARTER_DATABASE_URL",
+        sensitive=True,
     ),
     Setting(
         "charter.db.pool_size",
@@ -136,6 +175,64 @@ SETTINGS: tuple[Setting, ...] = (
         "3",
         "Attempts per request when the database reports a deadlock, lock timeout "
         "or serialization failure.",
+    ),
+    Setting(
+        "charter.session.secret",
+        secret,
+        None,
+        "Key that signs session cookies; keep it secret and the same on every process.",
+        env="CHARTER_SESSION_SECRET",
+        sensitive=True,
+    ),
+    Setting(
+        "charter.session.secure",
+        boolean,
+        "true",
+        "Send the session cookie over HTTPS only (set false only for local development).",
+    ),
+    Setting(
+        "charter.session.samesite",
+        one_of("Lax", "Strict", "None"),
+        "Lax",
+        "SameSite attribute of the session cookie.",
+    ),
+    Setting(
+        "charter.session.timeout",
+        integer(60, 2592000),
+        "28800",
+        "Seconds of inactivity after which a session ends.",
+    ),
+    Setting(
+        "charter.password.min_length",
+        integer(8, 128),
+        "10",
+        "Fewest characters a new password may have.",
+    ),
+    Setting(
+        "charter.login.max_failures",
+        integer(1, 1000),
+        "5",
+        "Failed logins per account within the window before further attempts are refused.",
+    ),
+    Setting(
+        "charter.login.max_failures_per_address",
+        integer(1, 10000),
+        "20",
+        "Failed logins per client address within the window before it is refused.",
+    ),
+    Setting(
+        "charter.login.window",
+        integer(10, 86400),
+        "900",
+        "Seconds a failed-login count is kept (and a refused client waits).",
+    ),
+    Setting(
+        "charter.redis_url",
+        optional_redis_url,
+        "",
+        "Redis for shared counters (login rate limits); empty keeps them in the database.",
+        env="CHARTER_REDIS_URL",
+        sensitive=True,
     ),
     Setting(
         "charter.site_title",
@@ -202,7 +299,7 @@ def parse_settings(
         try:
             parsed[setting.key] = setting.parser(text)
         except ValueError:
-            shown = "<hidden>" if setting.key == "sqlalchemy.url" else text
+            shown = "<hidden>" if setting.sensitive else text
             raise SettingsError(
                 f"Bad setting {source} = {shown!r}: expected {setting.parser.expected}"
             ) from None

@@ -78,6 +78,7 @@ def write_ini(tmp_path, cli_database_url, restore_logging, monkeypatch):
                 [app:main]
                 use = egg:charter
                 sqlalchemy.url = {url}
+                charter.session.secret = a-session-secret-of-at-least-32-characters
                 charter.site_title = CLI Test Site
                 {extra}
 
@@ -149,7 +150,7 @@ def test_first_run_creates_root_admin_and_sample_content(write_ini, read_databas
     output = capsys.readouterr().out
     heads = ", ".join(sorted(head_revisions()))
     assert f"Database schema upgraded from an empty database to {heads}." in output
-    assert "Created the root folder." in output
+    assert "Created the root folder; every logged-in user may read it." in output
     assert "Added 6 sample items." in output
     passwords = PASSWORD_LINE.findall(output)
     assert len(passwords) == 1
@@ -214,7 +215,7 @@ def test_no_sample_creates_only_the_root(write_ini, read_database, capsys):
     assert init.main([ini, "--no-sample"]) == 0
 
     output = capsys.readouterr().out
-    assert "Created the root folder." in output
+    assert "Created the root folder; every logged-in user may read it." in output
     assert "sample" not in output
     assert [state[0] for state in read_database(node_states)] == ["/"]
     assert read_database(admin_state) is not None

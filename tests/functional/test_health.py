@@ -9,6 +9,8 @@ from charter.db.engine import make_engine
 from charter.db.migrations import head_revisions, upgrade
 from charter.settings import parse_settings
 
+SECRET = "a-session-secret-of-at-least-32-characters"
+
 # Port 1 is closed on any sane machine: connecting is refused at once.
 UNREACHABLE_URLS = [
     "mysql+mysqlconnector://root@127.0.0.1:1/charter",
@@ -22,7 +24,9 @@ def app_on():
     configs = []
 
     def build(url):
-        config = make_configurator({"sqlalchemy.url": url}, environ={})
+        config = make_configurator(
+            {"sqlalchemy.url": url, "charter.session.secret": SECRET}, environ={}
+        )
         configs.append(config)
         return webtest.TestApp(config.make_wsgi_app())
 
@@ -93,7 +97,9 @@ def test_healthz_answers_while_the_database_is_unreachable(app_on, url):
 
 def test_readyz_stays_ready_when_a_newer_release_migrated_the_database(app_on, tmp_path):
     url = f"sqlite:///{tmp_path / 'newer.sqlite'}"
-    engine = make_engine(parse_settings({"sqlalchemy.url": url}, environ={}))
+    engine = make_engine(
+        parse_settings({"sqlalchemy.url": url, "charter.session.secret": SECRET}, environ={})
+    )
     with engine.begin() as connection:
         upgrade(connection)
         connection.execute(text("UPDATE alembic_version SET version_num = 'from_the_future'"))

@@ -9,6 +9,9 @@ import charter
 from charter.settings import SETTINGS, SettingsError, parse_settings
 
 URL = "sqlite:///var/charter.sqlite"
+SECRET = "a-session-secret-of-at-least-32-characters"
+# The settings without a default: every parse needs them.
+REQUIRED = {"sqlalchemy.url": URL, "charter.session.secret": SECRET}
 CONFIGURATION_DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
@@ -27,7 +30,7 @@ def test_settings_error_stops_the_process():
 
 
 def test_defaults_are_applied_and_typed():
-    settings = parse_settings({"sqlalchemy.url": URL}, environ={})
+    settings = parse_settings({**REQUIRED}, environ={})
 
     assert settings["sqlalchemy.url"] == URL
     assert settings["charter.db.pool_size"] == 10
@@ -43,7 +46,7 @@ def test_defaults_are_applied_and_typed():
 
 
 def test_every_declared_default_parses():
-    settings = parse_settings({"sqlalchemy.url": URL}, environ={})
+    settings = parse_settings({**REQUIRED}, environ={})
 
     for setting in SETTINGS:
         if setting.default is not None:
@@ -54,6 +57,7 @@ def test_given_values_are_parsed():
     settings = parse_settings(
         {
             "sqlalchemy.url": f"  {URL}  ",
+            "charter.session.secret": SECRET,
             "charter.db.pool_size": " 25 ",
             "charter.db.echo": "yes",
             "charter.debug": "On",
@@ -76,14 +80,14 @@ def test_given_values_are_parsed():
 
 @pytest.mark.parametrize("text", ["false", "False", "no", "off", "0"])
 def test_false_spellings(text):
-    settings = parse_settings({"sqlalchemy.url": URL, "charter.debug": text}, environ={})
+    settings = parse_settings({**REQUIRED, "charter.debug": text}, environ={})
 
     assert settings["charter.debug"] is False
 
 
 def test_already_typed_values_are_accepted():
     settings = parse_settings(
-        {"sqlalchemy.url": URL, "charter.db.pool_size": 7, "charter.debug": True}, environ={}
+        {**REQUIRED, "charter.db.pool_size": 7, "charter.debug": True}, environ={}
     )
 
     assert settings["charter.db.pool_size"] == 7
@@ -92,7 +96,7 @@ def test_already_typed_values_are_accepted():
 
 def test_an_empty_value_means_the_default():
     settings = parse_settings(
-        {"sqlalchemy.url": URL, "charter.site_title": "   ", "charter.db.pool_size": ""},
+        {**REQUIRED, "charter.site_title": "   ", "charter.db.pool_size": ""},
         environ={},
     )
 
@@ -118,7 +122,7 @@ def test_an_empty_value_means_the_default():
     ],
 )
 def test_bad_value_names_key_value_and_expectation(key, value, expected):
-    message = refused({"sqlalchemy.url": URL, key: value})
+    message = refused({**REQUIRED, key: value})
 
     assert message == f"Bad setting {key} = {value!r}: expected {expected}"
 
@@ -132,20 +136,20 @@ def test_empty_text_is_refused_by_its_parser():
 
 
 def test_unknown_charter_key_suggests_the_nearest():
-    message = refused({"sqlalchemy.url": URL, "charter.db.pool_sise": "5"})
+    message = refused({**REQUIRED, "charter.db.pool_sise": "5"})
 
     assert message == "Unknown setting charter.db.pool_sise; did you mean charter.db.pool_size?"
 
 
 def test_unknown_charter_key_far_from_any_points_at_the_docs():
-    message = refused({"sqlalchemy.url": URL, "charter.mailer.smtp_hostname": "1"})
+    message = refused({**REQUIRED, "charter.mailer.smtp_hostname": "1"})
 
     assert message == "Unknown setting charter.mailer.smtp_hostname; see docs/configuration.md"
 
 
 def test_keys_of_other_packages_pass_through_untouched():
     raw = {
-        "sqlalchemy.url": URL,
+        **REQUIRED,
         "pyramid.reload_templates": "true",
         "jinja2.filters": "x = y",
         "tm.attempts": "2",
@@ -159,22 +163,22 @@ def test_keys_of_other_packages_pass_through_untouched():
 
 
 def test_raw_settings_are_not_modified():
-    raw = {"sqlalchemy.url": URL, "charter.db.pool_size": "5"}
+    raw = {**REQUIRED, "charter.db.pool_size": "5"}
 
     parse_settings(raw, environ={})
 
-    assert raw == {"sqlalchemy.url": URL, "charter.db.pool_size": "5"}
+    assert raw == {**REQUIRED, "charter.db.pool_size": "5"}
 
 
 def test_missing_database_url_is_refused():
-    message = refused({"charter.db.pool_size": "5"})
+    message = refused({"charter.db.pool_size": "5", "charter.session.secret": SECRET})
 
     assert message.startswith("Missing setting sqlalchemy.url: expected a SQLAlchemy database URL")
     assert "CHARTER_DATABASE_URL" in message
 
 
 def test_blank_database_url_is_refused():
-    message = refused({"sqlalchemy.url": "  "})
+    message = refused({"sqlalchemy.url": "  ", "charter.session.secret": SECRET})
 
     assert message.startswith("Missing setting sqlalchemy.url")
 
@@ -182,19 +186,21 @@ def test_blank_database_url_is_refused():
 def test_environment_database_url_overrides_the_ini():
     environ = {"CHARTER_DATABASE_URL": "postgresql+psycopg://charter@db/charter"}
 
-    settings = parse_settings({"sqlalchemy.url": URL}, environ=environ)
+    settings = parse_settings({**REQUIRED}, environ=environ)
 
     assert settings["sqlalchemy.url"] == "postgresql+psycopg://charter@db/charter"
 
 
 def test_environment_database_url_stands_in_for_a_missing_one():
-    settings = parse_settings({}, environ={"CHARTER_DATABASE_URL": URL})
+    settings = parse_settings(
+        {"charter.session.secret": SECRET}, environ={"CHARTER_DATABASE_URL": URL}
+    )
 
     assert settings["sqlalchemy.url"] == URL
 
 
 def test_empty_environment_variable_leaves_the_ini_value():
-    settings = parse_settings({"sqlalchemy.url": URL}, environ={"CHARTER_DATABASE_URL": ""})
+    settings = parse_settings({**REQUIRED}, environ={"CHARTER_DATABASE_URL": ""})
 
     assert settings["sqlalchemy.url"] == URL
 
@@ -202,14 +208,14 @@ def test_empty_environment_variable_leaves_the_ini_value():
 def test_process_environment_is_read_by_default(monkeypatch):
     monkeypatch.setenv("CHARTER_DATABASE_URL", "sqlite:///from-environment.sqlite")
 
-    settings = parse_settings({"sqlalchemy.url": URL})
+    settings = parse_settings({**REQUIRED})
 
     assert settings["sqlalchemy.url"] == "sqlite:///from-environment.sqlite"
 
 
 def test_bad_environment_database_url_names_the_variable_not_the_password():
     message = refused(
-        {"sqlalchemy.url": URL},
+        {**REQUIRED},
         environ={"CHARTER_DATABASE_URL": "mysql://root:hunter2-secret@db:notaport/x"},
     )
 
@@ -227,7 +233,7 @@ def test_bad_environment_database_url_names_the_variable_not_the_password():
     ],
 )
 def test_bad_database_url_never_shows_its_password(url):
-    message = refused({"sqlalchemy.url": url})
+    message = refused({"sqlalchemy.url": url, "charter.session.secret": SECRET})
 
     assert message.startswith("Bad setting sqlalchemy.url = ")
     assert "expected a SQLAlchemy database URL" in message
@@ -235,7 +241,12 @@ def test_bad_database_url_never_shows_its_password(url):
 
 
 def test_database_url_with_an_unknown_driver_is_refused():
-    message = refused({"sqlalchemy.url": "postgres://charter:hunter2-secret@db/charter"})
+    message = refused(
+        {
+            "sqlalchemy.url": "postgres://charter:hunter2-secret@db/charter",
+            "charter.session.secret": SECRET,
+        }
+    )
 
     assert message.startswith("Bad setting sqlalchemy.url = ")
     assert "hunter2-secret" not in message
@@ -244,7 +255,7 @@ def test_database_url_with_an_unknown_driver_is_refused():
 def test_default_page_size_above_the_maximum_is_refused():
     message = refused(
         {
-            "sqlalchemy.url": URL,
+            **REQUIRED,
             "charter.api.default_page_size": "100",
             "charter.api.max_page_size": "50",
         }
@@ -257,9 +268,7 @@ def test_default_page_size_above_the_maximum_is_refused():
 
 
 def test_default_page_above_the_default_maximum_is_fine_when_raised_together():
-    settings = parse_settings(
-        {"sqlalchemy.url": URL, "charter.api.default_page_size": "200"}, environ={}
-    )
+    settings = parse_settings({**REQUIRED, "charter.api.default_page_size": "200"}, environ={})
 
     assert settings["charter.api.default_page_size"] == 200
 
@@ -313,7 +322,12 @@ def settings_table_rows(table):
         assert len(cells) == len(header), f"a settings row has the wrong number of cells: {cells}"
         key = cells[0].strip("`")
         default = cells[default_column]
-        default = None if "(required)" in default else default.strip("`")
+        if "(required)" in default:
+            default = None
+        elif "(empty)" in default:
+            default = ""
+        else:
+            default = default.strip("`")
         env = cells[env_column].strip("`") or None
         rows[key] = (default, env)
     return rows
@@ -360,4 +374,4 @@ def test_settings_are_declared_once_with_a_doc_line():
     ],
 )
 def test_unknown_keys_under_owned_prefixes_are_refused_with_a_fitting_hint(key, message):
-    assert refused({"sqlalchemy.url": URL, key: "1"}) == message
+    assert refused({**REQUIRED, key: "1"}) == message

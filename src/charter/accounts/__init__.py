@@ -1,18 +1,28 @@
-"""Accounts: the people who use Charter."""
+"""Accounts: the people who use Charter, their groups and API tokens."""
 
 from __future__ import annotations
 
 from pyramid.config import Configurator
 from pyramid.request import Request
 
-from charter.accounts.services import AccountService
+from charter.accounts.services import AccountService, TokenService
 
 
 def accounts_service(request: Request) -> AccountService:
-    """The account service bound to this request's session."""
-    return AccountService(request.dbsession)
+    """Accounts and groups, with this site's password rules."""
+    return AccountService(
+        request.dbsession,
+        min_password_length=request.registry.settings["charter.password.min_length"],
+        audit=request.audit,
+    )
+
+
+def tokens_service(request: Request) -> TokenService:
+    """API tokens."""
+    return TokenService(request.dbsession, audit=request.audit)
 
 
 def includeme(config: Configurator) -> None:
-    """Expose ``request.accounts``."""
+    """Expose ``request.accounts`` and ``request.tokens``."""
     config.add_request_method(accounts_service, "accounts", reify=True)
+    config.add_request_method(tokens_service, "tokens", reify=True)

@@ -1,47 +1,316 @@
-"""Creating and finding accounts."""
+"""Accounts, groups and API tokens: creating, changing and finding them, with an audit trail."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import secrets
+from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from charter.accounts.models import User
-from charter.accounts.passwords import hash_password
-from charter.errors import Conflict, ValidationFailed
+from charter.accounts.models import ApiToken, Group, User
+from charter.accounts.passwords import hash_password, verify_password
+from charter.accounts.tokens import TOKEN_PREFIX, TOKEN_SCOPES, token_digest
+from charter.audit.service import SYSTEM, Actor, AuditLog
+from charter.db.meta import utcnow
+from charter.errors import Conflict, NotFound, ValidationFailed
+from charter.security.models import GlobalRole
+from charter.security.principals import group_principal, user_principal
+from charter.tree.models import LocalRole, NodeViewer
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
-MIN_PASSWORD_LENGTH = 10
+GROUP_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
+LIST_LIMIT = 200
 
 
 class AccountService:
-    """Accounts stored in the database."""
+    """People and groups, as administrators and the people themselves change them."""
 
-    def __init__(self, dbsession: Session) -> None:
+    def __init__(
+        self, dbsession: Session, min_password_length: int = 10, audit: AuditLog | None = None
+    ) -> None:
         self.dbsession = dbsession
+        self.min_password_length = min_password_length
+        self.audit = audit or AuditLog(dbsession)
+
+    # -- people -----------------------------------------------------------
 
     def find_by_login(self, login: str) -> User | None:
         """The account with ``login``, or None."""
         return self.dbsession.scalars(select(User).where(User.login == login)).one_or_none()
 
-    def create_user(self, login: str, email: str, password: str, full_name: str = "") -> User:
-        """Add an account; refuses a malformed or taken login and a short password."""
-        errors = []
-        if not LOGIN_PATTERN.match(login):
-            errors.append(
-                ("login", "use 1 to 100 lower-case letters, digits, '.', '_', '@' or '-'")
+    def get_user(self, user_id: int) -> User:
+        """The account with ``user_id``; NotFound otherwise."""
+        user = self.dbsession.get(User, user_id)
+        if user is None:
+            raise NotFound(f"no account with id {user_id}")
+        return user
+
+    def list_users(self, text: str | None = None, limit: int = LIST_LIMIT) -> list[User]:
+        """Accounts by login; with ``text``, those whose login, name or email contain it."""
+        query = select(User).order_by(User.login).limit(limit)
+        if text:
+            pattern = f"%{_escape_like(text.lower())}%"
+            query = query.where(
+                or_(
+                    User.login.like(pattern, escape="\\"),
+                    User.email.ilike(pattern, escape="\\"),
+                    User.full_name.ilike(pattern, escape="\\"),
+                )
             )
-        if "@" not in email:
-            errors.append(("email", "an email address needs an '@'"))
-        if len(password) < MIN_PASSWORD_LENGTH:
-            errors.append(("password", f"use at least {MIN_PASSWORD_LENGTH} characters"))
+        return list(self.dbsession.scalars(query))
+
+    def create_user(
+        self,
+        login: str,
+        email: str,
+        password: str,
+        full_name: str = "",
+        actor: Actor = SYSTEM,
+    ) -> User:
+        """Add an account; refuses a malformed or taken login, a bad email, a short password."""
+        login = login.strip().lower()
+        errors = self._user_errors(login=login, email=email)
+        errors += self._password_errors(password)
         if errors:
             raise ValidationFailed(errors)
         if self.find_by_login(login) is not None:
             raise Conflict(f"the login {login!r} is taken")
         user = User(
-            login=login, email=email, full_name=full_name, password_hash=hash_password(password)
+            login=login,
+            email=email.strip(),
+            full_name=full_name.strip(),
+            password_hash=hash_password(password),
         )
         self.dbsession.add(user)
+        self.dbsession.flush()  # the new id names the account in the audit entry
+        self.audit.record("user.created", actor, user_principal(user.id), login=login)
         return user
+
+    def update_user(
+        self,
+        user: User,
+        *,
+        email: str | None = None,
+        full_name: str | None = None,
+        active: bool | None = None,
+        actor: Actor = SYSTEM,
+    ) -> User:
+        """Change an account's email, full name or active flag (only what is given)."""
+        if email is not None:
+            errors = self._user_errors(email=email)
+            if errors:
+                raise ValidationFailed(errors)
+        changes: dict[str, object] = {}
+        for field, value in (("email", email), ("full_name", full_name), ("active", active)):
+            if value is not None:
+                value = value.strip() if isinstance(value, str) else value
+                if getattr(user, field) != value:
+                    changes[field] = value
+                    setattr(user, field, value)
+        if changes:
+            self.audit.record(
+                "user.updated", actor, user_principal(user.id), login=user.login, changes=changes
+            )
+        return user
+
+    def set_password(self, user: User, password: str, actor: Actor = SYSTEM) -> None:
+        """Give ``user`` a new password; sessions begun with the old one end."""
+        errors = self._password_errors(password)
+        if errors:
+            raise ValidationFailed(errors)
+        user.password_hash = hash_password(password)
+        self.audit.record("user.password_set", actor, user_principal(user.id), login=user.login)
+
+    def change_own_password(self, user: User, current: str, new: str, actor: Actor) -> None:
+        """A person changing their own password must give the current one."""
+        if not verify_password(user.password_hash, current):
+            raise ValidationFailed([("current_password", "this is not your current password")])
+        self.set_password(user, new, actor)
+
+    def deactivate(self, user: User, actor: Actor = SYSTEM) -> User:
+        """Stop ``user`` from logging in or using tokens; nothing of theirs is deleted."""
+        return self.update_user(user, active=False, actor=actor)
+
+    def _user_errors(self, login: str | None = None, email: str | None = None) -> list:
+        errors = []
+        if login is not None and not LOGIN_PATTERN.match(login):
+            errors.append(
+                ("login", "use 1 to 100 lower-case letters, digits, '.', '_', '@' or '-'")
+            )
+        if email is not None and not EMAIL_PATTERN.match(email.strip()):
+            errors.append(("email", "enter an email address such as ann@example.com"))
+        return errors
+
+    def _password_errors(self, password: str) -> list:
+        if len(password) < self.min_password_length:
+            return [("password", f"use at least {self.min_password_length} characters")]
+        return []
+
+    # -- groups -----------------------------------------------------------
+
+    def get_group(self, name: str) -> Group:
+        """The group called ``name``; NotFound otherwise."""
+        group = self.dbsession.scalars(select(Group).where(Group.name == name)).one_or_none()
+        if group is None:
+            raise NotFound(f"no group named {name!r}")
+        return group
+
+    def list_groups(self, text: str | None = None, limit: int = LIST_LIMIT) -> list[Group]:
+        """Groups ordered by name, optionally those whose name or title contain ``text``."""
+        query = select(Group).order_by(Group.name).limit(limit)
+        if text:
+            pattern = f"%{_escape_like(text.lower())}%"
+            query = query.where(
+                or_(Group.name.like(pattern, escape="\\"), Group.title.ilike(pattern, escape="\\"))
+            )
+        return list(self.dbsession.scalars(query))
+
+    def create_group(
+        self, name: str, title: str = "", members: Sequence[str] = (), actor: Actor = SYSTEM
+    ) -> Group:
+        """Add a group with the accounts whose logins are ``members``."""
+        name = name.strip().lower()
+        if not GROUP_NAME_PATTERN.match(name):
+            raise ValidationFailed(
+                [("name", "use 1 to 100 lower-case letters, digits, '.', '_' or '-'")]
+            )
+        if self.dbsession.scalar(select(Group.id).where(Group.name == name)) is not None:
+            raise Conflict(f"a group named {name!r} exists")
+        group = Group(name=name, title=title.strip() or name, members=self._users(members))
+        self.dbsession.add(group)
+        self.audit.record(
+            "group.created",
+            actor,
+            group_principal(name),
+            title=group.title,
+            members=sorted(u.login for u in group.members),
+        )
+        return group
+
+    def update_group(
+        self,
+        group: Group,
+        *,
+        title: str | None = None,
+        members: Sequence[str] | None = None,
+        actor: Actor = SYSTEM,
+    ) -> Group:
+        """Change a group's title, or set its members to exactly the logins given."""
+        details: dict[str, object] = {}
+        if title is not None and title.strip() != group.title:
+            group.title = title.strip() or group.name
+            details["title"] = group.title
+        if members is not None:
+            before = {u.login for u in group.members}
+            group.members = self._users(members)
+            after = {u.login for u in group.members}
+            if before != after:
+                details["added"] = sorted(after - before)
+                details["removed"] = sorted(before - after)
+        if details:
+            self.audit.record("group.updated", actor, group_principal(group.name), **details)
+        return group
+
+    def delete_group(self, group: Group, actor: Actor = SYSTEM) -> None:
+        """Remove a group and every role granted to it, here and on the tree."""
+        principal = group_principal(group.name)
+        self.dbsession.execute(delete(LocalRole).where(LocalRole.principal == principal))
+        self.dbsession.execute(delete(GlobalRole).where(GlobalRole.principal == principal))
+        # Viewers are a union over principals: the group's rows are exactly its share.
+        self.dbsession.execute(delete(NodeViewer).where(NodeViewer.principal == principal))
+        self.dbsession.delete(group)
+        self.audit.record("group.deleted", actor, principal)
+
+    def _users(self, logins: Sequence[str]) -> list[User]:
+        wanted = sorted({login.strip().lower() for login in logins})
+        if not wanted:
+            return []
+        found = list(self.dbsession.scalars(select(User).where(User.login.in_(wanted))))
+        missing = sorted(set(wanted) - {u.login for u in found})
+        if missing:
+            raise ValidationFailed([("members", f"no account with login {', '.join(missing)}")])
+        return found
+
+
+class TokenService:
+    """API tokens: created for a person, shown once, listed, revoked."""
+
+    def __init__(self, dbsession: Session, audit: AuditLog | None = None) -> None:
+        self.dbsession = dbsession
+        self.audit = audit or AuditLog(dbsession)
+
+    def create(
+        self,
+        user: User,
+        name: str,
+        scope: str = "read",
+        expires: dt.datetime | None = None,
+        actor: Actor = SYSTEM,
+    ) -> tuple[ApiToken, str]:
+        """A new token for ``user``; returns the row and the token text, which is not kept."""
+        errors = []
+        name = name.strip()
+        if not name or len(name) > 100:
+            errors.append(("name", "give the token a name of 1 to 100 characters"))
+        if scope not in TOKEN_SCOPES:
+            errors.append(("scope", "choose read or read-write"))
+        if expires is not None and expires <= utcnow():
+            errors.append(("expires", "the expiry must be in the future"))
+        if errors:
+            raise ValidationFailed(errors)
+        text = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(
+            user_id=user.id,
+            name=name,
+            token_hash=token_digest(text),
+            prefix=text[: len(TOKEN_PREFIX) + 4],
+            scope=scope,
+            expires=expires,
+        )
+        self.dbsession.add(token)
+        self.dbsession.flush()  # the id names the token in the audit entry
+        self.audit.record(
+            "token.created",
+            actor,
+            user_principal(user.id),
+            token_id=token.id,
+            name=name,
+            scope=scope,
+            expires=expires.isoformat() if expires else None,
+        )
+        return token, text
+
+    def list(self, user: User) -> list[ApiToken]:
+        """``user``'s tokens, newest first, revoked ones included."""
+        return list(
+            self.dbsession.scalars(
+                select(ApiToken)
+                .where(ApiToken.user_id == user.id)
+                .order_by(ApiToken.created.desc(), ApiToken.id.desc())
+            )
+        )
+
+    def get(self, user: User, token_id: int) -> ApiToken:
+        """One of ``user``'s tokens; NotFound for anyone else's."""
+        token = self.dbsession.get(ApiToken, token_id)
+        if token is None or token.user_id != user.id:
+            raise NotFound(f"no token {token_id}")
+        return token
+
+    def revoke(self, user: User, token_id: int, actor: Actor = SYSTEM) -> ApiToken:
+        """Stop one of ``user``'s tokens from working; revoking twice changes nothing."""
+        token = self.get(user, token_id)
+        if token.revoked is None:
+            token.revoked = utcnow()
+            self.audit.record(
+                "token.revoked", actor, user_principal(user.id), token_id=token.id, name=token.name
+            )
+        return token
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

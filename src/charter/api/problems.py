@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pyramid.exceptions import URLDecodeError
-from pyramid.httpexceptions import HTTPError
+from pyramid.exceptions import BadCSRFToken, URLDecodeError
+from pyramid.httpexceptions import HTTPError, HTTPForbidden, HTTPNotFound
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config
@@ -19,6 +19,8 @@ from charter.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from charter.security.denials import Denial, classify_denial
+from charter.security.policy import bearer_token
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,36 @@ def http_error_problem(exc: HTTPError, request: Request) -> Response:
         if header in exc.headers:
             response.headers[header] = exc.headers[header]
     return response
+
+
+@exception_view_config(HTTPForbidden, api_request=True)
+def forbidden_problem(exc: HTTPForbidden, request: Request) -> Response:
+    """401 without valid credentials, 404 for what the caller may not see, else 403."""
+    denial = classify_denial(request)
+    if denial is Denial.UNAUTHENTICATED:
+        challenge = 'Bearer realm="Charter"'
+        if bearer_token(request) is not None:
+            challenge += ', error="invalid_token"'
+            detail = "The API token is not valid: it may be wrong, expired or revoked."
+        else:
+            detail = "Log in, or send an API token as 'Authorization: Bearer <token>'."
+        response = problem_response(request, 401, "Unauthorized", detail)
+        response.headers["WWW-Authenticate"] = challenge
+        return response
+    if denial is Denial.HIDDEN:
+        return problem_response(request, 404, "Not Found", HTTPNotFound.explanation)
+    return problem_response(request, 403, "Forbidden", "Your roles here do not allow this request.")
+
+
+@exception_view_config(BadCSRFToken, api_request=True)
+def csrf_problem(exc: BadCSRFToken, request: Request) -> Response:
+    """A cookie-authenticated change without its CSRF token (header X-CSRF-Token)."""
+    return problem_response(
+        request,
+        400,
+        "Bad Request",
+        "Missing or wrong CSRF token: send the X-CSRF-Token header, or use an API token.",
+    )
 
 
 @exception_view_config(CharterError, api_request=True)

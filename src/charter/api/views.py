@@ -11,11 +11,12 @@ from pyramid.view import view_config
 
 from charter.api.representation import representation
 from charter.content.models import Document, Folder
+from charter.security.roles import Permission
 from charter.tree.models import Node
 from charter.tree.paging import PageRequest
 
 READ_METHODS = ("GET", "HEAD")
-JSON_READ = {"request_method": READ_METHODS, "renderer": "json"}
+JSON_READ = {"request_method": READ_METHODS, "renderer": "json", "permission": Permission.VIEW}
 
 
 @view_config(route_name="api.content", context=Node, **JSON_READ)
@@ -29,14 +30,22 @@ def content_json(context: Node, request: Request) -> dict[str, Any]:
     children = page = None
     if context.is_container:
         page = PageRequest.from_params(request.GET, request.registry.settings)
-        children = request.tree.children_page(context, page.limit, page.after)
+        children = request.tree.children_page(
+            context, page.limit, page.after, viewers=request.viewer_principals
+        )
     if request.matched_route is None:
         # The same URL also serves HTML; caches must keep the two apart.
         request.response.vary = ("Accept",)
     return representation(request, context, children, page)
 
 
-@view_config(route_name="api.content", context=Node, request_method=not_(READ_METHODS))
+# Changes nothing, so no CSRF token is needed to be told so.
+@view_config(
+    route_name="api.content",
+    context=Node,
+    request_method=not_(READ_METHODS),
+    require_csrf=False,
+)
 def content_method_not_allowed(context: Node, request: Request) -> NoReturn:
     """Content is read-only through the API for now: say which methods work."""
     raise HTTPMethodNotAllowed(headers={"Allow": ", ".join(READ_METHODS)})

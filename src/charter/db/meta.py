@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, Text
 from sqlalchemy.dialects import mysql, postgresql
@@ -96,3 +98,26 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 def utcnow() -> dt.datetime:
     """The current time, aware, in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+class JSONText(TypeDecorator[Any]):
+    """A JSON document stored as text, the same way on every database.
+
+    MariaDB's JSON is LONGTEXT with a check and PostgreSQL's is a type of its
+    own; plain text keeps the schema identical and the column is never queried
+    inside, only read whole.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name in {"mysql", "mariadb"}:
+            return dialect.type_descriptor(mysql.LONGTEXT())
+        return self.impl_instance
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else json.loads(value)

@@ -15,6 +15,8 @@ from charter.content.sample import add_sample_content
 from charter.db.migrations import upgrade
 from charter.errors import CharterError
 from charter.scripts.environment import app_environment
+from charter.security.principals import user_principal
+from charter.security.roles import DEFAULT_ROOT_GRANTS, Role
 
 ADMIN_LOGIN = "admin"
 ADMIN_PASSWORD_VARIABLE = "CHARTER_ADMIN_PASSWORD"  # noqa: S105 - a variable name
@@ -53,7 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                 except CharterError as exc:
                     raise SystemExit(f"charter-init: {exc.detail}") from None
-                request.dbsession.flush()  # the admin's id stamps the content below
+                request.sharing.set_global_roles(
+                    user_principal(admin.id), [Role.ADMINISTRATOR.value]
+                )
                 shown = (
                     f"from {ADMIN_PASSWORD_VARIABLE}"
                     if os.environ.get(ADMIN_PASSWORD_VARIABLE)
@@ -69,7 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 root = request.content.create_root(
                     registry.settings["charter.site_title"], by=admin
                 )
-                print("Created the root folder.")
+                request.sharing.update(root, DEFAULT_ROOT_GRANTS)
+                print("Created the root folder; every logged-in user may read it.")
                 if not args.no_sample:
                     added = add_sample_content(request.content, root, admin)
                     print(f"Added {len(added)} sample items.")

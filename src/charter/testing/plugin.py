@@ -11,7 +11,7 @@ that same transaction, so tests never see each other's rows.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pkg_resources
@@ -19,22 +19,28 @@ import pytest
 import webtest
 from _pytest.assertion.rewrite import AssertionRewritingHook
 from pyramid.router import Router
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from charter import make_configurator
-from charter.accounts.models import User
+from charter.accounts.models import Group, User
+from charter.accounts.passwords import hash_password
 from charter.content.models import Folder
 from charter.content.services import ContentService
 from charter.db.engine import make_engine
 from charter.db.migrations import upgrade
 from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
+from charter.security.principals import user_principal
+from charter.security.roles import DEFAULT_ROOT_GRANTS, Role
+from charter.security.sharing import SharingService
 from charter.settings import parse_settings
 from charter.testing.databases import drop_database, recreate_database, worker_database_url
 from charter.testing.querycount import QueryRecorder
+from charter.testing.sessions import login_as
 from charter.tree.services import TreeService
 
 TEST_DATABASE_VARIABLE = "CHARTER_TEST_DB"
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - the test accounts' password
 
 # pytest loads Charter (an installed plugin) through its assertion-rewriting
 # import hook; Pyramid's static views look package files up through
@@ -61,6 +67,9 @@ def charter_settings(charter_database_url: str) -> dict[str, Any]:
         "sqlalchemy.url": charter_database_url,
         "charter.site_title": "Charter Test",
         "charter.db.pool_size": "2",
+        "charter.session.secret": "test-only-session-secret-0123456789abcdef",
+        # WebTest speaks plain HTTP; a Secure cookie would never come back.
+        "charter.session.secure": "false",
     }
 
 
@@ -110,12 +119,29 @@ def query_recorder(db_connection: Connection) -> Iterator[QueryRecorder]:
 
 
 @pytest.fixture
-def testapp(charter_app: Router, db_connection: Connection) -> webtest.TestApp:
-    """WebTest over the app; its requests run in the test's transaction."""
+def anonymous_app(charter_app: Router, db_connection: Connection) -> webtest.TestApp:
+    """WebTest over the app, not logged in; its requests run in the test's transaction."""
     return webtest.TestApp(
         charter_app,
         extra_environ={TEST_CONNECTION_ENVIRON_KEY: db_connection, "HTTP_HOST": "example.com"},
     )
+
+
+@pytest.fixture
+def testapp(anonymous_app: webtest.TestApp, staff_user: User) -> webtest.TestApp:
+    """WebTest logged in as ``staff_user``: an ordinary member of staff with no roles of
+    their own, who sees what the default policy lets every logged-in person see."""
+    return login_as(anonymous_app, staff_user)
+
+
+@pytest.fixture
+def admin_app(charter_app: Router, db_connection: Connection, admin_user: User) -> webtest.TestApp:
+    """WebTest logged in as ``admin_user`` (a site Administrator)."""
+    app = webtest.TestApp(
+        charter_app,
+        extra_environ={TEST_CONNECTION_ENVIRON_KEY: db_connection, "HTTP_HOST": "example.com"},
+    )
+    return login_as(app, admin_user)
 
 
 @pytest.fixture
@@ -132,19 +158,55 @@ def content(dbsession: Session) -> ContentService:
 
 @pytest.fixture
 def site_root(content: ContentService, dbsession: Session) -> Folder:
-    """An initialised site: just the root folder, flushed so requests see it."""
+    """An initialised site as charter-init leaves it: the root folder, readable by every
+    logged-in person, flushed so requests see it."""
     root = content.create_root("Charter Test")
-    dbsession.flush()
+    SharingService(dbsession).update(root, DEFAULT_ROOT_GRANTS)
     return root
 
 
-@pytest.fixture
-def admin_user(dbsession: Session) -> User:
-    """An account named ``admin`` (password ``admin-password``)."""
-    from charter.accounts.services import AccountService
+@pytest.fixture(scope="session")
+def test_password_hash() -> str:
+    """The Argon2 hash of ``TEST_PASSWORD``, computed once per worker."""
+    return hash_password(TEST_PASSWORD)
 
-    user = AccountService(dbsession).create_user(
-        "admin", "admin@example.com", "admin-password", full_name="Administrator"
-    )
-    dbsession.flush()
-    return user
+
+@pytest.fixture
+def make_user(dbsession: Session, test_password_hash: str) -> Callable[..., User]:
+    """Create accounts (password ``TEST_PASSWORD``): ``make_user("ann", groups=["staff"])``."""
+
+    def make(
+        login: str,
+        full_name: str = "",
+        groups: tuple[str, ...] | list[str] = (),
+        global_roles: tuple[str, ...] | list[str] = (),
+    ) -> User:
+        user = User(
+            login=login,
+            email=f"{login}@example.com",
+            full_name=full_name or login.title(),
+            password_hash=test_password_hash,
+        )
+        for name in groups:
+            group = dbsession.scalars(select(Group).where(Group.name == name)).one_or_none()
+            user.groups.append(group or Group(name=name, title=name.title()))
+        dbsession.add(user)
+        dbsession.flush()
+        if global_roles:
+            SharingService(dbsession).set_global_roles(user_principal(user.id), global_roles)
+            dbsession.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff_user(make_user: Callable[..., User]) -> User:
+    """An ordinary account, ``staff``, with no roles of its own."""
+    return make_user("staff", "Sam Staff")
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., User]) -> User:
+    """An account named ``admin`` holding the site-wide Administrator role."""
+    return make_user("admin", "Administrator", global_roles=[Role.ADMINISTRATOR.value])

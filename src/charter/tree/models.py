@@ -6,8 +6,8 @@ import datetime as dt
 import uuid
 from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from charter.db.meta import (
     MYSQL_TABLE_OPTIONS,
@@ -62,6 +62,12 @@ class Node(Base):
     modified: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # False: local roles granted above this node do not apply here or below.
+    inherit_roles: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    local_roles: Mapped[list[LocalRole]] = relationship(
+        back_populates="node", cascade="all, delete-orphan", order_by="LocalRole.id"
+    )
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_on": "type"}
 
@@ -85,3 +91,40 @@ class Node(Base):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path!r}>"
+
+
+class LocalRole(Base):
+    """A role granted to a principal on one node (and, unless blocked, below it)."""
+
+    __tablename__ = "local_roles"
+    __table_args__ = (
+        UniqueConstraint("node_id", "principal", "role", name="uq_local_roles_node_principal_role"),
+        Index("ix_local_roles_principal", "principal"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"))
+    principal: Mapped[str] = mapped_column(exact_string(120))
+    role: Mapped[str] = mapped_column(String(32))
+
+    node: Mapped[Node] = relationship(back_populates="local_roles")
+
+
+class NodeViewer(Base):
+    """A principal allowed to view a node.
+
+    Derived from the local roles on the node's lineage (charter.tree.viewers)
+    so that listings filter in SQL instead of checking each row in Python.
+    """
+
+    __tablename__ = "node_viewers"
+    __table_args__ = (
+        Index("ix_node_viewers_principal_node_id", "principal", "node_id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    node_id: Mapped[int] = mapped_column(
+        ForeignKey("nodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    principal: Mapped[str] = mapped_column(exact_string(120), primary_key=True)

@@ -11,7 +11,18 @@ NAME_CHARACTERS = re.compile(r"^[A-Za-z0-9._~-]+$")
 # First path segments that URL dispatch serves before traversal; a node of
 # that name in the root folder could never be reached.
 RESERVED_ROOT_NAMES = frozenset(
-    {"api", "static", "login", "logout", "admin", "dav", "healthz", "readyz", "metrics"}
+    {
+        "account",
+        "admin",
+        "api",
+        "dav",
+        "healthz",
+        "login",
+        "logout",
+        "metrics",
+        "readyz",
+        "static",
+    }
 )
 
 

@@ -8,13 +8,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import and_, exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, with_polymorphic
+from sqlalchemy.orm import Session, joinedload, with_polymorphic
 
 from charter.db.meta import utcnow
 from charter.errors import Conflict, NotFound, ValidationFailed
-from charter.tree.models import Node
+from charter.tree.models import Node, NodeViewer
 from charter.tree.names import check_name
 from charter.tree.paths import (
     ROOT_PATH,
@@ -24,6 +24,7 @@ from charter.tree.paths import (
     lineage_paths,
     sha256_hex,
 )
+from charter.tree.viewers import inherit_viewers, refresh_subtree
 
 
 @dataclass
@@ -76,13 +77,20 @@ class TreeService:
 
         Walking stops at the first segment that names no node; that segment
         and the rest come back as ``remainder`` (a view name and subpath).
-        The deepest node is loaded with its subtype's columns.
+        The deepest node is loaded with its subtype's columns, and every node
+        with its local roles: all the security policy needs.
         """
         paths = lineage_paths(segments)
         every_type = with_polymorphic(Node, "*")
-        rows = self.dbsession.scalars(
-            select(every_type).where(every_type.path_hash.in_([hash_path(p) for p in paths]))
-        ).all()
+        rows = (
+            self.dbsession.scalars(
+                select(every_type)
+                .options(joinedload(every_type.local_roles))
+                .where(every_type.path_hash.in_([hash_path(p) for p in paths]))
+            )
+            .unique()
+            .all()
+        )
         by_path = {node.path: node for node in rows}
         lineage: list[Node] = []
         for path in paths:
@@ -106,13 +114,27 @@ class TreeService:
         """The root folder."""
         return self.resolve([]).context
 
-    def children_page(self, folder: Node, limit: int, after: str | None = None) -> ChildrenPage:
+    def children_page(
+        self,
+        folder: Node,
+        limit: int,
+        after: str | None = None,
+        viewers: frozenset[str] | None = None,
+    ) -> ChildrenPage:
         """Up to ``limit`` children of ``folder`` in order, starting after the cursor ``after``.
 
         Keyset pagination on (position, id): every page costs one indexed
-        range scan, however deep into a large folder it is.
+        range scan, however deep into a large folder it is. With ``viewers``,
+        only children one of those principals may view are listed (filtered
+        in the same query).
         """
         query = select(Node).where(Node.parent_id == folder.id)
+        if viewers is not None:
+            query = query.where(
+                exists().where(
+                    NodeViewer.node_id == Node.id, NodeViewer.principal.in_(sorted(viewers))
+                )
+            )
         if after is not None:
             position, node_id = decode_cursor(after)
             query = query.where(
@@ -149,6 +171,7 @@ class TreeService:
         child.__parent__ = parent
         self.dbsession.add(child)
         self._flush_or_conflict(parent, name)
+        inherit_viewers(self.dbsession, child, parent)
         return child
 
     def rename(self, node: Node, new_name: str) -> Node:
@@ -204,6 +227,8 @@ class TreeService:
         node.modified = utcnow()
         node.__parent__ = new_parent
         self._flush_or_conflict(new_parent, name)
+        # Who may view the subtree depends on its new ancestors' grants.
+        refresh_subtree(self.dbsession, node)
         # Descendants already in the session were changed behind its back.
         # (Read from __dict__: touching an expired attribute would load it.)
         for loaded in list(self.dbsession.identity_map.values()):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from charter.web.helpers import breadcrumbs, node_url
+from charter.web.helpers import breadcrumbs, is_site_administrator, node_url
 
 STATIC_MAX_AGE = 3600
 
@@ -17,7 +17,11 @@ def includeme(config: Configurator) -> None:
 
     def add_template_globals() -> None:
         environment = config.get_jinja2_environment(".jinja2")
-        environment.globals.update(breadcrumbs=breadcrumbs, node_url=node_url)
+        environment.globals.update(
+            breadcrumbs=breadcrumbs,
+            node_url=node_url,
+            is_site_administrator=is_site_administrator,
+        )
 
     # Runs once the renderer above exists (pyramid_jinja2 creates it in an action).
     config.action(None, add_template_globals, order=999)
@@ -26,6 +30,15 @@ def includeme(config: Configurator) -> None:
         "static/bootstrap", "xstatic.pkg.bootstrap:data", cache_max_age=STATIC_MAX_AGE
     )
     config.add_static_view("static/charter", "charter:web/static", cache_max_age=STATIC_MAX_AGE)
+    config.add_tween("charter.web.headers.security_headers_tween_factory")
+    config.add_route("login", "/login")
+    config.add_route("logout", "/logout")
+    config.add_route("account", "/account")
+    config.add_route("account.tokens", "/account/tokens")
+    config.add_route("admin.users", "/admin/users")
+    config.add_route("admin.user", "/admin/users/{user_id:\\d+}")
+    config.add_route("admin.groups", "/admin/groups")
+    config.add_route("admin.group", "/admin/groups/{name}")
     config.add_accept_view_order("text/html")
     config.add_accept_view_order("application/json", weighs_less_than="text/html")
     config.scan("charter.web")

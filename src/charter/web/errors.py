@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import traceback
 
-from pyramid.exceptions import URLDecodeError
-from pyramid.httpexceptions import HTTPError
+from pyramid.exceptions import BadCSRFToken, URLDecodeError
+from pyramid.httpexceptions import HTTPError, HTTPForbidden, HTTPFound
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
@@ -20,6 +20,7 @@ from charter.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from charter.security.denials import Denial, classify_denial
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,25 @@ def http_error_page(exc: HTTPError, request: Request) -> Response:
     if "Allow" in exc.headers:
         response.headers["Allow"] = exc.headers["Allow"]
     return response
+
+
+@exception_view_config(HTTPForbidden, api_request=False)
+def forbidden_page(exc: HTTPForbidden, request: Request) -> Response:
+    """To the login page when not logged in; 'not found' for what the caller may not see."""
+    denial = classify_denial(request)
+    if denial is Denial.UNAUTHENTICATED:
+        return HTTPFound(request.route_url("login", _query={"came_from": request.url}))
+    return error_page(request, 404 if denial is Denial.HIDDEN else 403)
+
+
+@exception_view_config(BadCSRFToken, api_request=False)
+def csrf_page(exc: BadCSRFToken, request: Request) -> Response:
+    """A form sent without its CSRF token, or after the session ended."""
+    return error_page(
+        request,
+        400,
+        "The form has expired or did not come from this site; reload it and try again.",
+    )
 
 
 @exception_view_config(CharterError, api_request=False)

@@ -5,12 +5,19 @@ from __future__ import annotations
 from pyramid.location import lineage
 from pyramid.request import Request
 
+from charter.security.roles import Permission, permissions_of
 from charter.tree.models import Node
 
 
 def node_url(request: Request, node: Node) -> str:
     """The HTML page of ``node``."""
     return request.application_url + node.path
+
+
+def is_site_administrator(request: Request) -> bool:
+    """True when the caller may manage accounts and groups (a site-wide grant only)."""
+    identity = request.identity
+    return identity is not None and Permission.MANAGE in permissions_of(identity.global_roles)
 
 
 def breadcrumbs(node: Node) -> list[Node]:

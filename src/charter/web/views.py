@@ -9,17 +9,24 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from charter.content.models import Document, Folder
+from charter.security.roles import Permission
 from charter.tree.paging import PageRequest
 from charter.web.helpers import node_url
 
-HTML_READ = {"request_method": ("GET", "HEAD"), "accept": "text/html"}
+HTML_READ = {
+    "request_method": ("GET", "HEAD"),
+    "accept": "text/html",
+    "permission": Permission.VIEW,
+}
 
 
 @view_config(context=Folder, renderer="charter:web/templates/folder.jinja2", **HTML_READ)
 def folder_page(context: Folder, request: Request) -> dict[str, Any]:
     """A folder: its description and a page of its children."""
     page = PageRequest.from_params(request.GET, request.registry.settings)
-    children = request.tree.children_page(context, page.limit, page.after)
+    children = request.tree.children_page(
+        context, page.limit, page.after, viewers=request.viewer_principals
+    )
     next_url = None
     if children.next_cursor is not None:
         next_url = (

@@ -12,6 +12,8 @@ from charter.db.meta import utcnow
 from charter.settings import parse_settings
 from charter.tree.paths import sha256_hex
 
+SECRET = "a-session-secret-of-at-least-32-characters"
+
 # Nothing listens on port 1: these engines are built but never connect.
 UNREACHABLE_MYSQL = "mysql+mysqlconnector://root@127.0.0.1:1/charter"
 UNREACHABLE_POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:1/charter"
@@ -20,7 +22,11 @@ SAMPLES = ["", "/", "/projects/handbook", "/é/ünïcödé/日本語/😀"]
 
 def engine_for(url, **settings):
     """An engine built from ini-style settings, as the app builds it."""
-    return make_engine(parse_settings({"sqlalchemy.url": url, **settings}, environ={}))
+    return make_engine(
+        parse_settings(
+            {"sqlalchemy.url": url, "charter.session.secret": SECRET, **settings}, environ={}
+        )
+    )
 
 
 @pytest.fixture

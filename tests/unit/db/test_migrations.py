@@ -9,8 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
-import charter.accounts.models
-import charter.content.models  # noqa: F401 - registers every table on the metadata
+import charter.models  # noqa: F401 - registers every table on the metadata
 from alembic import command
 from charter.db.engine import make_engine
 from charter.db.meta import Base
@@ -25,7 +24,9 @@ from charter.db.migrations import (
 from charter.settings import parse_settings
 from charter.testing.databases import drop_database, recreate_database, worker_database_url
 
-TABLES = {"users", "nodes", "documents"}
+SECRET = "a-session-secret-of-at-least-32-characters"
+
+TABLES = set(Base.metadata.tables)
 
 
 @pytest.fixture
@@ -44,7 +45,13 @@ def fresh_engine(tmp_path):
         url = make_url(f"sqlite:///{tmp_path / 'migrations.sqlite'}")
     recreate_database(url)
     engine = make_engine(
-        parse_settings({"sqlalchemy.url": url.render_as_string(hide_password=False)}, environ={})
+        parse_settings(
+            {
+                "sqlalchemy.url": url.render_as_string(hide_password=False),
+                "charter.session.secret": SECRET,
+            },
+            environ={},
+        )
     )
     yield engine
     engine.dispose()
@@ -162,7 +169,7 @@ def test_mysql_tables_are_innodb_utf8mb4(db_connection):
     rows = db_connection.execute(
         text(
             "SELECT table_name, engine, table_collation FROM information_schema.tables "
-            "WHERE table_schema = DATABASE() AND table_name IN ('users', 'nodes', 'documents')"
+            "WHERE table_schema = DATABASE() AND table_name <> 'alembic_version'"
         )
     ).all()
 

@@ -1,0 +1,12 @@
+"""Every core model module, imported so ``Base.metadata`` knows every table.
+
+Alembic's ``env.py`` and the schema-drift test import this module.
+"""
+
+from charter.accounts import models as accounts
+from charter.audit import models as audit
+from charter.content import models as content
+from charter.security import models as security
+from charter.tree import models as tree
+
+__all__ = ["accounts", "audit", "content", "security", "tree"]

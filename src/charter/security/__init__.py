@@ -1,0 +1,94 @@
+"""Security: sessions, the security policy, CSRF, login limits, sharing and site roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.csrf import SessionCSRFStoragePolicy
+from pyramid.request import Request
+from pyramid.session import SignedCookieSessionFactory
+
+from charter.audit.service import Actor
+from charter.security.login import LoginService
+from charter.security.policy import CharterSecurityPolicy, bearer_token, viewer_principals
+from charter.security.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter
+from charter.security.sharing import SharingService
+
+SESSION_COOKIE = "charter_session"
+
+
+def uses_cookie_credentials(request: Request) -> bool:
+    """CSRF protection applies unless the request authenticates with a bearer token."""
+    return bearer_token(request) is None
+
+
+def actor(request: Request) -> Actor:
+    """Who is acting in this request, for the audit log."""
+    identity = request.identity
+    if identity is None:
+        return Actor(address=request.client_addr)
+    return Actor(identity.user_id, identity.login, request.client_addr)
+
+
+def sharing_service(request: Request) -> SharingService:
+    """Local and site-wide roles."""
+    return SharingService(request.dbsession, audit=request.audit)
+
+
+def login_limiter(request: Request) -> RateLimiter:
+    """Failed-login counters: in Redis when configured, else in the database."""
+    settings = request.registry.settings
+    client = request.registry.get("charter.redis")
+    if client is not None:
+        return RedisRateLimiter(client, settings["charter.login.window"])
+    return DatabaseRateLimiter(request.dbsession, settings["charter.login.window"])
+
+
+def login_service(request: Request) -> LoginService:
+    """Password logins with this site's failure limits."""
+    settings = request.registry.settings
+    return LoginService(
+        request.dbsession,
+        request.login_limiter,
+        max_failures=settings["charter.login.max_failures"],
+        max_failures_per_address=settings["charter.login.max_failures_per_address"],
+        audit=request.audit,
+    )
+
+
+def _redis_client(url: str) -> Any:
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def includeme(config: Configurator) -> None:
+    """Sessions, the security policy, CSRF defaults and the security services."""
+    settings = config.get_settings()
+    timeout = settings["charter.session.timeout"]
+    config.set_session_factory(
+        SignedCookieSessionFactory(
+            settings["charter.session.secret"],
+            cookie_name=SESSION_COOKIE,
+            secure=settings["charter.session.secure"],
+            httponly=True,
+            samesite=settings["charter.session.samesite"],
+            timeout=timeout,
+            # Re-sign the cookie at most every tenth of the timeout, not on every request.
+            reissue_time=timeout // 10,
+            hashalg="sha512",
+            salt="charter.session.",
+        )
+    )
+    config.set_security_policy(CharterSecurityPolicy())
+    config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
+    config.set_default_csrf_options(require_csrf=True, callback=uses_cookie_credentials)
+    if settings["charter.redis_url"]:
+        config.registry["charter.redis"] = _redis_client(settings["charter.redis_url"])
+
+    config.add_request_method(viewer_principals, "viewer_principals", reify=True)
+    config.add_request_method(actor, "actor", reify=True)
+    config.add_request_method(sharing_service, "sharing", reify=True)
+    config.add_request_method(login_limiter, "login_limiter", reify=True)
+    config.add_request_method(login_service, "login_service", reify=True)

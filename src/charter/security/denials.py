@@ -1,0 +1,33 @@
+"""Why a request was refused, so each interface can answer in its own way."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pyramid.request import Request
+
+from charter.security.roles import Permission
+from charter.tree.models import Node
+
+
+class Denial(Enum):
+    """The kinds of refusal: not logged in; not allowed to know it exists; not allowed to act."""
+
+    UNAUTHENTICATED = "unauthenticated"
+    HIDDEN = "hidden"
+    FORBIDDEN = "forbidden"
+
+
+def classify_denial(request: Request) -> Denial:
+    """Classify a refused request.
+
+    A node the caller may not view is HIDDEN: it answers like a missing one,
+    so the names of private folders do not leak.
+    """
+    if request.identity is None:
+        return Denial.UNAUTHENTICATED
+    # Traversal itself may have failed, leaving no context.
+    context = getattr(request, "context", None)
+    if isinstance(context, Node) and not request.has_permission(Permission.VIEW, context):
+        return Denial.HIDDEN
+    return Denial.FORBIDDEN

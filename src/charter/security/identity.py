@@ -1,0 +1,120 @@
+"""Who is making a request: loaded in one query from a session or an API token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import Select, String, cast, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from charter.accounts.models import ApiToken, Group, User, group_members
+from charter.accounts.tokens import READ_SCOPE, token_digest
+from charter.db.meta import utcnow
+from charter.security.models import GlobalRole
+from charter.security.principals import AUTHENTICATED, EVERYONE, GROUP_PREFIX, USER_PREFIX
+from charter.security.roles import Role
+
+# A token's last-used time is written at most this often, so that a busy
+# integration does not turn every read into a write.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An authenticated caller, with everything the security policy needs."""
+
+    user_id: int
+    login: str
+    full_name: str
+    principals: frozenset[str]
+    global_roles: frozenset[Role]
+    credential_stamp: str
+    token_id: int | None = None
+    token_scope: str | None = None
+
+    @property
+    def read_only(self) -> bool:
+        """True for a request made with a ``read`` token."""
+        return self.token_scope == READ_SCOPE
+
+
+def credential_stamp(password_hash: str) -> str:
+    """A short fingerprint of a password hash; sessions keep it so a new password ends them."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def _identity_query(*extra_columns) -> Select:
+    user_principal = literal(USER_PREFIX) + cast(User.id, String)
+    group_principal = literal(GROUP_PREFIX) + Group.name
+    return (
+        select(
+            User.id,
+            User.login,
+            User.full_name,
+            User.password_hash,
+            Group.name,
+            GlobalRole.role,
+            *extra_columns,
+        )
+        .select_from(User)
+        .outerjoin(group_members, group_members.c.user_id == User.id)
+        .outerjoin(Group, Group.id == group_members.c.group_id)
+        .outerjoin(
+            GlobalRole,
+            or_(
+                GlobalRole.principal == user_principal,
+                GlobalRole.principal == AUTHENTICATED,
+                GlobalRole.principal == group_principal,
+            ),
+        )
+        .where(User.active.is_(True))
+    )
+
+
+def _build(rows: list, token_id: int | None = None, scope: str | None = None) -> Identity | None:
+    if not rows:
+        return None
+    user_id, login, full_name, password_hash = rows[0][:4]
+    groups = {row[4] for row in rows if row[4] is not None}
+    roles = {Role(row[5]) for row in rows if row[5] is not None}
+    principals = {EVERYONE, AUTHENTICATED, f"{USER_PREFIX}{user_id}"}
+    principals |= {f"{GROUP_PREFIX}{name}" for name in groups}
+    return Identity(
+        user_id=user_id,
+        login=login,
+        full_name=full_name,
+        principals=frozenset(principals),
+        global_roles=frozenset(roles),
+        credential_stamp=credential_stamp(password_hash),
+        token_id=token_id,
+        token_scope=scope,
+    )
+
+
+def identity_for_user(dbsession: Session, user_id: int) -> Identity | None:
+    """The identity of an active account, or None (one query)."""
+    rows = dbsession.execute(_identity_query().where(User.id == user_id)).all()
+    return _build(rows)
+
+
+def identity_for_token(dbsession: Session, token: str) -> Identity | None:
+    """The identity behind a valid, unexpired, unrevoked API token, or None (one query)."""
+    now = utcnow()
+    query = (
+        _identity_query(ApiToken.id, ApiToken.scope, ApiToken.last_used)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == token_digest(token),
+            ApiToken.revoked.is_(None),
+            or_(ApiToken.expires.is_(None), ApiToken.expires > now),
+        )
+    )
+    rows = dbsession.execute(query).all()
+    if not rows:
+        return None
+    token_id, scope, last_used = rows[0][6:9]
+    if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
+        dbsession.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used=now))
+    return _build(rows, token_id, scope)

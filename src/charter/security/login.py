@@ -1,0 +1,93 @@
+"""Logging in with a password, with failed attempts counted and limited."""
+
+from __future__ import annotations
+
+import functools
+import math
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from charter.accounts.models import User
+from charter.accounts.passwords import hash_password, needs_rehash, verify_password
+from charter.audit.service import Actor, AuditLog
+from charter.db.meta import utcnow
+from charter.security.principals import user_principal
+from charter.security.ratelimit import RateLimiter
+
+
+@functools.cache
+def _unknown_account_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+class LoginRefused(Exception):
+    """The login was refused; ``detail`` is what to tell the person."""
+
+    def __init__(self, detail: str, retry_after: int = 0) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class LoginService:
+    """Checks a login and password against the accounts and the failure counters."""
+
+    def __init__(
+        self,
+        dbsession: Session,
+        limiter: RateLimiter,
+        max_failures: int,
+        max_failures_per_address: int,
+        audit: AuditLog | None = None,
+    ) -> None:
+        self.dbsession = dbsession
+        self.limiter = limiter
+        self.max_failures = max_failures
+        self.max_failures_per_address = max_failures_per_address
+        self.audit = audit or AuditLog(dbsession)
+
+    def authenticate(self, login: str, password: str, address: str | None) -> User:
+        """The account ``login`` names when ``password`` is right; LoginRefused otherwise.
+
+        Once an account or an address has failed too often in the window,
+        every attempt is refused, even one with the right password, until
+        the window has passed.
+        """
+        login = login.strip().lower()
+        account_key = f"login:account:{login}"
+        address_key = f"login:address:{address or 'unknown'}"
+        attempt = Actor(login=login, address=address)
+        for key, limit in (
+            (account_key, self.max_failures),
+            (address_key, self.max_failures_per_address),
+        ):
+            if self.limiter.count(key) >= limit:
+                wait = self.limiter.retry_after(key)
+                self.audit.record("login.refused", attempt, login, reason="too many failures")
+                minutes = max(1, math.ceil(wait / 60))
+                raise LoginRefused(
+                    f"Too many failed logins; try again in {minutes} "
+                    f"minute{'s' if minutes != 1 else ''}.",
+                    retry_after=wait,
+                )
+
+        user = self.dbsession.scalars(select(User).where(User.login == login)).one_or_none()
+        # An unknown login costs as much time as a wrong password, so timing
+        # does not tell which logins exist.
+        stored_hash = user.password_hash if user is not None else _unknown_account_hash()
+        if not verify_password(stored_hash, password) or user is None or not user.active:
+            self.limiter.hit(account_key)
+            self.limiter.hit(address_key)
+            self.audit.record("login.failed", attempt, login)
+            raise LoginRefused("Wrong login or password.")
+
+        self.limiter.reset(account_key)
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login = utcnow()
+        self.audit.record(
+            "login.succeeded", Actor(user.id, user.login, address), user_principal(user.id)
+        )
+        return user
