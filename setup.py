@@ -47,6 +47,8 @@ requires = [
     "markdown-it-py>=3.0",
     "nh3>=0.2.15",
     "argon2-cffi>=23.1",
+    # Shared login counters when charter.redis_url is set.
+    "redis>=5.0",
 ]
 
 test_requires = [
@@ -83,6 +85,7 @@ setup(
         "console_scripts": [
             "charter-init = charter.scripts.init:main",
             "charter-migrate = charter.scripts.migrate:main",
+            "charter-user = charter.scripts.user:main",
         ],
         "pytest11": ["charter = charter.testing.plugin"],
     },
