@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Sequence
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from charter.accounts.models import ApiToken, Group, User
 from charter.accounts.passwords import hash_password, verify_password
@@ -49,9 +49,12 @@ class AccountService:
             raise NotFound(f"no account with id {user_id}")
         return user
 
-    def list_users(self, text: str | None = None, limit: int = LIST_LIMIT) -> list[User]:
-        """Accounts by login; with ``text``, those whose login, name or email contain it."""
-        query = select(User).order_by(User.login).limit(limit)
+    def list_users(self, text: str | None = None, limit: int | None = LIST_LIMIT) -> list[User]:
+        """Accounts by login; with ``text``, those whose login, name or email contain it.
+
+        Their groups come in one more query, not one per account.
+        """
+        query = select(User).options(selectinload(User.groups)).order_by(User.login).limit(limit)
         if text:
             pattern = f"%{_escape_like(text.lower())}%"
             query = query.where(
@@ -159,7 +162,7 @@ class AccountService:
             raise NotFound(f"no group named {name!r}")
         return group
 
-    def list_groups(self, text: str | None = None, limit: int = LIST_LIMIT) -> list[Group]:
+    def list_groups(self, text: str | None = None, limit: int | None = LIST_LIMIT) -> list[Group]:
         """Groups ordered by name, optionally those whose name or title contain ``text``."""
         query = select(Group).order_by(Group.name).limit(limit)
         if text:
