@@ -142,12 +142,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_action_at", "audit_log", ["action", "at"])
-    with op.batch_alter_table("nodes") as batch:
-        batch.add_column(
-            sa.Column("inherit_roles", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
-    with op.batch_alter_table("nodes") as batch:
-        batch.alter_column("inherit_roles", server_default=None)
+    # A plain ADD COLUMN (no table rebuild on SQLite, whose rebuild would trip
+    # over the foreign keys pointing at nodes); existing nodes inherit.
+    op.add_column(
+        "nodes",
+        sa.Column("inherit_roles", sa.Boolean(), nullable=False, server_default=sa.true()),
+    )
 
     keep_existing_sites_readable()
 
@@ -176,8 +176,7 @@ def _user_principal(column: str) -> str:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("nodes") as batch:
-        batch.drop_column("inherit_roles")
+    op.drop_column("nodes", "inherit_roles")
     op.drop_table("audit_log")
     op.drop_table("rate_limit_counters")
     op.drop_table("node_viewers")

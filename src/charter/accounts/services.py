@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -17,7 +17,7 @@ from charter.audit.service import SYSTEM, Actor, AuditLog
 from charter.db.meta import utcnow
 from charter.errors import Conflict, NotFound, ValidationFailed
 from charter.security.models import GlobalRole
-from charter.security.principals import group_principal, user_principal
+from charter.security.principals import GROUP_PREFIX, USER_PREFIX, group_principal, user_principal
 from charter.tree.models import LocalRole, NodeViewer
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
@@ -103,10 +103,11 @@ class AccountService:
         actor: Actor = SYSTEM,
     ) -> User:
         """Change an account's email, full name or active flag (only what is given)."""
-        if email is not None:
-            errors = self._user_errors(email=email)
-            if errors:
-                raise ValidationFailed(errors)
+        errors = self._user_errors(email=email) if email is not None else []
+        if active is False and actor.user_id == user.id:
+            errors.append(("active", "you cannot deactivate your own account"))
+        if errors:
+            raise ValidationFailed(errors)
         changes: dict[str, object] = {}
         for field, value in (("email", email), ("full_name", full_name), ("active", active)):
             if value is not None:
@@ -137,6 +138,32 @@ class AccountService:
     def deactivate(self, user: User, actor: Actor = SYSTEM) -> User:
         """Stop ``user`` from logging in or using tokens; nothing of theirs is deleted."""
         return self.update_user(user, active=False, actor=actor)
+
+    def principals(self, principals: Iterable[str]) -> tuple[dict[int, User], dict[str, Group]]:
+        """The accounts and groups that ``principals`` name: one query for each kind at most."""
+        principals = set(principals)
+        user_ids = {
+            int(p.removeprefix(USER_PREFIX))
+            for p in principals
+            if p.startswith(USER_PREFIX) and p.removeprefix(USER_PREFIX).isdigit()
+        }
+        group_names = {
+            p.removeprefix(GROUP_PREFIX) for p in principals if p.startswith(GROUP_PREFIX)
+        }
+        users = (
+            {u.id: u for u in self.dbsession.scalars(select(User).where(User.id.in_(user_ids)))}
+            if user_ids
+            else {}
+        )
+        groups = (
+            {
+                g.name: g
+                for g in self.dbsession.scalars(select(Group).where(Group.name.in_(group_names)))
+            }
+            if group_names
+            else {}
+        )
+        return users, groups
 
     def _user_errors(self, login: str | None = None, email: str | None = None) -> list:
         errors = []
@@ -203,13 +230,15 @@ class AccountService:
         actor: Actor = SYSTEM,
     ) -> Group:
         """Change a group's title, or set its members to exactly the logins given."""
+        # Every member must exist before anything changes.
+        new_members = self._users(members) if members is not None else None
         details: dict[str, object] = {}
         if title is not None and title.strip() != group.title:
             group.title = title.strip() or group.name
             details["title"] = group.title
-        if members is not None:
+        if new_members is not None:
             before = {u.login for u in group.members}
-            group.members = self._users(members)
+            group.members = new_members
             after = {u.login for u in group.members}
             if before != after:
                 details["added"] = sorted(after - before)

@@ -17,6 +17,9 @@ def includeme(config: Configurator) -> None:
     settings = config.get_settings()
     # An explicit transaction manager per request: nothing reads thread-locals.
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    # pyramid_tm would load the identity before traversal, outside the error
+    # views, only to label the transaction; Charter's audit log says who did what.
+    settings["tm.annotate_user"] = False
     config.include("pyramid_tm")
     config.include("pyramid_retry")
 

@@ -31,3 +31,15 @@ def classify_denial(request: Request) -> Denial:
     if isinstance(context, Node) and not request.has_permission(Permission.VIEW, context):
         return Denial.HIDDEN
     return Denial.FORBIDDEN
+
+
+def is_anonymous_content_request(request: Request) -> bool:
+    """True for a request for content by someone not logged in.
+
+    Such a request is refused the same way whether or not the node exists,
+    so that the anonymous cannot probe which paths there are.
+    """
+    if request.identity is not None:
+        return False
+    route = getattr(request, "matched_route", None)
+    return route is None or route.name == "api.content"

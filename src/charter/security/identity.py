@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import Select, String, cast, literal, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from charter.accounts.models import ApiToken, Group, User, group_members
@@ -116,5 +117,16 @@ def identity_for_token(dbsession: Session, token: str) -> Identity | None:
         return None
     token_id, scope, last_used = rows[0][6:9]
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
-        dbsession.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used=now))
+        _note_use(dbsession, token_id, now)
     return _build(rows, token_id, scope)
+
+
+def _note_use(dbsession: Session, token_id: int, now: dt.datetime) -> None:
+    # Best effort, in a savepoint: when concurrent requests with one token
+    # contend for the row (SQLite locks the whole database), the request
+    # goes on without recording the time rather than failing.
+    try:
+        with dbsession.begin_nested():
+            dbsession.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used=now))
+    except OperationalError:
+        pass

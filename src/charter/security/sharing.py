@@ -16,6 +16,7 @@ from charter.security.principals import (
     GROUP_PREFIX,
     SYSTEM_PRINCIPALS,
     USER_PREFIX,
+    user_principal,
 )
 from charter.security.roles import LOCAL_ROLES, Role
 from charter.tree.models import LocalRole, Node
@@ -122,6 +123,14 @@ class SharingService:
         before = self.global_roles().get(principal, [])
         if before == wanted:
             return wanted
+        if (
+            actor.user_id is not None
+            and principal == user_principal(actor.user_id)
+            and Role.ADMINISTRATOR.value in before
+            and Role.ADMINISTRATOR.value not in wanted
+        ):
+            # Another administrator can do it; nobody locks themselves out by a stray click.
+            raise ValidationFailed([("roles", "you cannot take away your own Administrator role")])
         self.dbsession.execute(delete(GlobalRole).where(GlobalRole.principal == principal))
         self.dbsession.add_all(GlobalRole(principal=principal, role=role) for role in wanted)
         self.audit.record("global_roles.changed", actor, principal, before=before, after=wanted)
@@ -142,7 +151,7 @@ class SharingService:
             for role in roles:
                 if role not in names:
                     errors.append(
-                        (f"{pointer}/roles", f"{role!r} is not one of {', '.join(sorted(names))}")
+                        (f"{pointer}/roles", f"'{role}' is not one of {', '.join(sorted(names))}")
                     )
             if principal in SYSTEM_PRINCIPALS:
                 if principal == "system.Everyone" and not allow_everyone:

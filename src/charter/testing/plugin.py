@@ -162,6 +162,7 @@ def site_root(content: ContentService, dbsession: Session) -> Folder:
     logged-in person, flushed so requests see it."""
     root = content.create_root("Charter Test")
     SharingService(dbsession).update(root, DEFAULT_ROOT_GRANTS)
+    dbsession.flush()  # the audit entry too, so it comes before any request's
     return root
 
 

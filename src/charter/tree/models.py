@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from charter.db.meta import (
@@ -63,7 +63,7 @@ class Node(Base):
     modified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     # False: local roles granted above this node do not apply here or below.
-    inherit_roles: Mapped[bool] = mapped_column(Boolean, default=True)
+    inherit_roles: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     local_roles: Mapped[list[LocalRole]] = relationship(
         back_populates="node", cascade="all, delete-orphan", order_by="LocalRole.id"

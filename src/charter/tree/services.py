@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy import exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, with_polymorphic
 
@@ -137,11 +137,9 @@ class TreeService:
             )
         if after is not None:
             position, node_id = decode_cursor(after)
+            # Written so every database reads it as one index range seek.
             query = query.where(
-                or_(
-                    Node.position > position,
-                    and_(Node.position == position, Node.id > node_id),
-                )
+                Node.position >= position, or_(Node.position > position, Node.id > node_id)
             )
         rows = list(self.dbsession.scalars(query.order_by(Node.position, Node.id).limit(limit + 1)))
         for child in rows:

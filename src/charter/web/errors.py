@@ -6,7 +6,7 @@ import logging
 import traceback
 
 from pyramid.exceptions import BadCSRFToken, URLDecodeError
-from pyramid.httpexceptions import HTTPError, HTTPForbidden, HTTPFound
+from pyramid.httpexceptions import HTTPError, HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
@@ -20,7 +20,7 @@ from charter.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from charter.security.denials import Denial, classify_denial
+from charter.security.denials import Denial, classify_denial, is_anonymous_content_request
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,21 @@ def forbidden_page(exc: HTTPForbidden, request: Request) -> Response:
     """To the login page when not logged in; 'not found' for what the caller may not see."""
     denial = classify_denial(request)
     if denial is Denial.UNAUTHENTICATED:
-        return HTTPFound(request.route_url("login", _query={"came_from": request.url}))
+        return _to_login(request)
     return error_page(request, 404 if denial is Denial.HIDDEN else 403)
+
+
+@exception_view_config(HTTPNotFound, api_request=False)
+def not_found_page(exc: HTTPNotFound, request: Request) -> Response:
+    """A missing page; for the anonymous, content pages go to the login page whether or not
+    they exist."""
+    if is_anonymous_content_request(request):
+        return _to_login(request)
+    return error_page(request, 404)
+
+
+def _to_login(request: Request) -> Response:
+    return HTTPFound(request.route_url("login", _query={"came_from": request.url}))
 
 
 @exception_view_config(BadCSRFToken, api_request=False)

@@ -1,0 +1,218 @@
+"""The sharing page of a node: who holds which role here, and which roles come from above."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+from webob.multidict import MultiDict
+
+from charter.errors import ValidationFailed
+from charter.security.principals import AUTHENTICATED, EVERYONE, GROUP_PREFIX, USER_PREFIX
+from charter.security.roles import LOCAL_ROLES, ROLE_PERMISSIONS, Permission, Role
+from charter.security.sharing import Sharing
+from charter.tree.models import Node
+from charter.web.forms import refuse_form
+from charter.web.helpers import breadcrumbs, node_url
+
+TEMPLATE = "charter:web/templates/sharing.jinja2"
+SEARCH_LIMIT = 20
+SYSTEM_NAMES = {
+    AUTHENTICATED: "Everyone logged in",
+    EVERYONE: "Everyone (also anonymous)",
+}
+ENTRY_PRINCIPAL = re.compile(r"^entry-(\d{1,4})-principal$")
+ERROR_POINTER = re.compile(r"^entries/(\d+)/")
+
+
+@dataclass(frozen=True)
+class PrincipalLabel:
+    """How a page names a principal: ``name`` and a ``detail`` such as the login."""
+
+    principal: str
+    kind: str  # "user", "group", "system" or "unknown"
+    name: str
+    detail: str = ""
+    inactive: bool = False
+
+
+@dataclass
+class GrantRow:
+    """One line of the local grants table."""
+
+    who: PrincipalLabel
+    roles: set[str]
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InheritedRow:
+    """Roles that one principal holds here because of a grant on an ancestor."""
+
+    who: PrincipalLabel
+    roles: list[str]
+    path: str
+    source: Node | None
+
+
+def sharing_url(request: Request, node: Node) -> str:
+    """The sharing page of ``node``."""
+    return node_url(request, node).rstrip("/") + "/@@sharing"
+
+
+def describe_principals(request: Request, principals: Iterable[str]) -> dict[str, PrincipalLabel]:
+    """Principals by name: a person's full name and login, a group's title, or a system name.
+
+    All of them at once, so a page costs the same queries however many grants it shows.
+    """
+    principals = set(principals)
+    users, groups = request.accounts.principals(principals)
+    labels = {}
+    for principal in principals:
+        suffix = principal.split(":", 1)[-1]
+        if principal in SYSTEM_NAMES:
+            labels[principal] = PrincipalLabel(principal, "system", SYSTEM_NAMES[principal])
+        elif principal.startswith(USER_PREFIX) and suffix.isdigit() and int(suffix) in users:
+            user = users[int(suffix)]
+            labels[principal] = PrincipalLabel(
+                principal, "user", user.full_name or user.login, user.login, not user.active
+            )
+        elif principal.startswith(GROUP_PREFIX) and suffix in groups:
+            group = groups[suffix]
+            labels[principal] = PrincipalLabel(
+                principal, "group", group.title or group.name, group.name
+            )
+        else:
+            labels[principal] = PrincipalLabel(principal, "unknown", principal)
+    return labels
+
+
+def posted_entries(post: MultiDict) -> list[tuple[str, list[str]]]:
+    """The grants table as sent: ``(principal, roles)`` in table order, each principal once."""
+    indexes = sorted(int(match[1]) for key in post if (match := ENTRY_PRINCIPAL.match(key)))
+    entries: dict[str, list[str]] = {}
+    for index in indexes:
+        principal = post[f"entry-{index}-principal"].strip()
+        if principal:
+            roles = entries.setdefault(principal, [])
+            roles += [r for r in post.getall(f"entry-{index}-roles") if r not in roles]
+    return list(entries.items())
+
+
+def _inherited_rows(
+    context: Node, current: Sharing, labels: dict[str, PrincipalLabel]
+) -> list[InheritedRow]:
+    ancestors = {node.path: node for node in breadcrumbs(context)}
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for grant in current.inherited:
+        grouped.setdefault((grant.path, grant.principal), []).append(grant.role)
+    return [
+        InheritedRow(labels[principal], sorted(roles), path, ancestors.get(path))
+        for (path, principal), roles in grouped.items()
+    ]
+
+
+def _search(request: Request, text: str, taken: set[str]) -> list[PrincipalLabel]:
+    if not text:
+        return []
+    found = [
+        PrincipalLabel(
+            f"{GROUP_PREFIX}{group.name}", "group", group.title or group.name, group.name
+        )
+        for group in request.accounts.list_groups(text, limit=SEARCH_LIMIT)
+    ]
+    found += [
+        PrincipalLabel(
+            f"{USER_PREFIX}{user.id}",
+            "user",
+            user.full_name or user.login,
+            user.login,
+            not user.active,
+        )
+        for user in request.accounts.list_users(text, limit=SEARCH_LIMIT)
+    ]
+    return [label for label in found if label.principal not in taken]
+
+
+def _page(
+    request: Request,
+    context: Node,
+    entries: Iterable[tuple[str, Iterable[str]]],
+    inherit: bool,
+    errors: Iterable[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    entries = list(entries)
+    current = request.sharing.sharing(context)
+    labels = describe_principals(
+        request,
+        [p for p, _ in entries] + [g.principal for g in current.inherited] + list(SYSTEM_NAMES),
+    )
+    rows = [GrantRow(labels[p], set(roles)) for p, roles in entries]
+    general = []
+    for pointer, message in errors:
+        match = ERROR_POINTER.match(pointer)
+        if match and int(match[1]) < len(rows):
+            rows[int(match[1])].errors.append(message)
+        else:
+            general.append(message)
+    taken = {row.who.principal for row in rows}
+    query = request.params.get("q", "").strip()
+    return {
+        "rows": rows,
+        "inherit": inherit,
+        "inherited": _inherited_rows(context, current, labels),
+        "errors": general,
+        "query": query,
+        "results": _search(request, query, taken),
+        "everyone": [labels[p] for p in SYSTEM_NAMES if p not in taken],
+        "local_roles": [role.value for role in LOCAL_ROLES],
+        "role_permissions": [(role.value, sorted(ROLE_PERMISSIONS[role])) for role in LOCAL_ROLES],
+        "sharing_url": sharing_url,
+    }
+
+
+SHARING_VIEW = {
+    "context": Node,
+    "name": "sharing",
+    "renderer": TEMPLATE,
+    "permission": Permission.SHARE,
+}
+
+
+@view_config(request_method="GET", **SHARING_VIEW)
+def sharing_page(context: Node, request: Request) -> dict[str, Any]:
+    """The node's local grants, whether it inherits, what it inherits, and a people search."""
+    current = request.sharing.sharing(context)
+    return _page(request, context, current.local.items(), current.inherit)
+
+
+@view_config(request_method="POST", **SHARING_VIEW)
+def update_sharing(context: Node, request: Request) -> dict[str, Any] | Response:
+    """Add a person or group to the table (nothing saved yet), or save the table."""
+    entries = posted_entries(request.POST)
+    inherit = "inherit" in request.POST
+    added = request.POST.get("add", "").strip()
+    if added:
+        if added not in dict(entries):
+            # Someone added is most often meant to read; the box can be unticked.
+            entries.append((added, [Role.READER.value]))
+        return _page(request, context, entries, inherit)
+    try:
+        request.sharing.update(context, dict(entries), inherit=inherit, actor=request.actor)
+    except ValidationFailed as failure:
+        refuse_form(request)
+        return _page(request, context, entries, inherit, failure.errors)
+    request.session.flash("Sharing saved.")
+    if request.has_permission(Permission.SHARE, context):
+        return HTTPSeeOther(sharing_url(request, context))
+    # The change took the caller's own right to share here away.
+    request.session.flash("You no longer manage sharing here.")
+    if request.has_permission(Permission.VIEW, context):
+        return HTTPSeeOther(node_url(request, context))
+    return HTTPSeeOther(request.application_url + "/")
