@@ -1,0 +1,162 @@
+"""Charter's benchmarks: throughput, scale and query counts against DESIGN.md's budget.
+
+Run ``python benchmarks/run.py`` (all three) or name one: ``throughput``,
+``scale`` or ``queries``. See benchmarks/README.md for what each measures.
+It prints figures and PASS/FAIL lines; with ``--check`` a FAIL also makes
+the exit status 1. Servers it starts listen on 127.0.0.1 only and are
+stopped at the end; the databases it creates are dropped unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchlib import MARIADB_URL, BenchmarkError
+from querycounts import run_querycounts
+from scale import run_scale
+from throughput import ThroughputOptions, run_throughput
+
+FULL_SIZES = [1_000, 1_000_000]
+QUICK_SIZES = [1_000, 100_000]
+
+
+def parse_sizes(text: str) -> list[int]:
+    """``1000,20000`` or ``1k,20k``, ``1m``: the tree sizes of the scale benchmark."""
+    sizes = []
+    for part in text.split(","):
+        part = part.strip().lower().replace("_", "")
+        multiplier = {"k": 1_000, "m": 1_000_000}.get(part[-1:], 1)
+        digits = part[:-1] if multiplier > 1 else part
+        if not digits.isdigit() or int(digits) * multiplier < 200:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected sizes of at least 200 nodes")
+        sizes.append(int(digits) * multiplier)
+    return sizes
+
+
+def positive(text: str) -> int:
+    """A whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of at least 1")
+    return int(text)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    cli.add_argument(
+        "benchmark",
+        nargs="?",
+        default="all",
+        choices=["all", "throughput", "scale", "queries"],
+        help="which benchmark to run (default: all)",
+    )
+    cli.add_argument(
+        "--database-url",
+        help="database for every benchmark (its name must contain 'bench'); default: a "
+        f"temporary SQLite file for throughput and queries, {MARIADB_URL} for scale",
+    )
+    cli.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"scale: trees of {QUICK_SIZES} nodes instead of {FULL_SIZES}",
+    )
+    cli.add_argument("--nodes", type=parse_sizes, help="scale: tree sizes to compare, e.g. 1k,20k")
+    options: list[tuple[str, int, str]] = [
+        ("--samples", 2000, "scale: timed operations of each kind"),
+        ("--warmup-ops", 200, "scale: untimed operations of each kind first"),
+        ("--seed", 2026, "scale: seed of the random picks"),
+        ("--duration", 10, "throughput: seconds measured per app and round"),
+        ("--warmup", 3, "throughput: seconds of warm-up per app"),
+        ("--rounds", 3, "throughput: measured rounds, alternating the apps"),
+        ("--threads", 4, "throughput: waitress threads of each app"),
+    ]
+    for flag, default, text in options:
+        cli.add_argument(flag, type=positive, default=default, help=f"{text} (default: {default})")
+    cli.add_argument(
+        "--connections",
+        type=positive,
+        help="throughput: concurrent connections (default: as many as --threads)",
+    )
+    cli.add_argument("--show-sql", action="store_true", help="queries: print each statement")
+    cli.add_argument("--keep", action="store_true", help="keep the databases it created")
+    cli.add_argument("--check", action="store_true", help="exit with status 1 if a budget FAILs")
+    return cli
+
+
+def stop_on_terminate(signal_number: int, frame: object) -> None:
+    """Turn SIGTERM (``timeout``, a CI runner) into an exit that still cleans up."""
+    raise SystemExit(128 + signal_number)
+
+
+def main() -> int:
+    """Run the chosen benchmarks and print a summary."""
+    options = parser().parse_args()
+    # The finally blocks stop the servers and drop the databases; without this
+    # a terminated run would leave both behind.
+    signal.signal(signal.SIGTERM, stop_on_terminate)
+    chosen = (
+        ["throughput", "scale", "queries"] if options.benchmark == "all" else [options.benchmark]
+    )
+    sizes = options.nodes or (QUICK_SIZES if options.quick else FULL_SIZES)
+    print(
+        f"Charter benchmarks, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print()
+    verdicts: dict[str, bool] = {}
+    work_folder = Path(tempfile.mkdtemp(prefix="charter-bench-"))
+    started = time.monotonic()
+    try:
+        if "throughput" in chosen:
+            verdicts["throughput"] = run_throughput(
+                options.database_url,
+                ThroughputOptions(
+                    threads=options.threads,
+                    connections=options.connections or options.threads,
+                    duration_s=options.duration,
+                    warmup_s=options.warmup,
+                    rounds=options.rounds,
+                ),
+                options.keep,
+                work_folder,
+            )
+        if "scale" in chosen:
+            verdicts["scale"] = run_scale(
+                options.database_url or MARIADB_URL,
+                sizes,
+                "--nodes" if options.nodes else "--quick" if options.quick else "full run",
+                options.samples,
+                options.warmup_ops,
+                options.seed,
+                options.keep,
+                work_folder,
+            )
+        if "queries" in chosen:
+            verdicts["queries"] = run_querycounts(
+                options.database_url, options.keep, options.show_sql, work_folder
+            )
+    except BenchmarkError as error:
+        print(error, file=sys.stderr)
+        return 2
+    finally:
+        if not options.keep:
+            shutil.rmtree(work_folder, ignore_errors=True)
+        elif not any(work_folder.iterdir()):
+            work_folder.rmdir()
+    summary = ", ".join(f"{name} {'PASS' if ok else 'FAIL'}" for name, ok in verdicts.items())
+    print(f"Summary: {summary} ({time.monotonic() - started:.0f} s)")
+    return 1 if options.check and not all(verdicts.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
