@@ -19,7 +19,7 @@ from charter.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from charter.security.denials import Denial, classify_denial
+from charter.security.denials import Denial, classify_denial, is_anonymous_content_request
 from charter.security.policy import bearer_token
 
 log = logging.getLogger(__name__)
@@ -91,18 +91,30 @@ def forbidden_problem(exc: HTTPForbidden, request: Request) -> Response:
     """401 without valid credentials, 404 for what the caller may not see, else 403."""
     denial = classify_denial(request)
     if denial is Denial.UNAUTHENTICATED:
-        challenge = 'Bearer realm="Charter"'
-        if bearer_token(request) is not None:
-            challenge += ', error="invalid_token"'
-            detail = "The API token is not valid: it may be wrong, expired or revoked."
-        else:
-            detail = "Log in, or send an API token as 'Authorization: Bearer <token>'."
-        response = problem_response(request, 401, "Unauthorized", detail)
-        response.headers["WWW-Authenticate"] = challenge
-        return response
+        return _unauthorized(request)
     if denial is Denial.HIDDEN:
         return problem_response(request, 404, "Not Found", HTTPNotFound.explanation)
     return problem_response(request, 403, "Forbidden", "Your roles here do not allow this request.")
+
+
+@exception_view_config(HTTPNotFound, api_request=True)
+def not_found_problem(exc: HTTPNotFound, request: Request) -> Response:
+    """404; for the anonymous, content answers 401 whether or not it exists."""
+    if is_anonymous_content_request(request):
+        return _unauthorized(request)
+    return problem_response(request, 404, exc.title, exc.explanation)
+
+
+def _unauthorized(request: Request) -> Response:
+    challenge = 'Bearer realm="Charter"'
+    if bearer_token(request) is not None:
+        challenge += ', error="invalid_token"'
+        detail = "The API token is not valid: it may be wrong, expired or revoked."
+    else:
+        detail = "Log in, or send an API token as 'Authorization: Bearer <token>'."
+    response = problem_response(request, 401, "Unauthorized", detail)
+    response.headers["WWW-Authenticate"] = challenge
+    return response
 
 
 @exception_view_config(BadCSRFToken, api_request=True)
