@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, literal, or_, select, update
+from sqlalchemy import Select, bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, with_polymorphic
 
@@ -66,6 +67,21 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     raise ValidationFailed([("after", "not a cursor this server handed out")])
 
 
+@functools.cache
+def _lineage_statement(type_count: int) -> Select:
+    """The one query of :meth:`TreeService.resolve`, built once per set of mapped types.
+
+    Building a polymorphic select costs as much as the rest of a request;
+    ``type_count`` makes a type mapped later (an add-on's) get a new one.
+    """
+    every_type = with_polymorphic(Node, "*")
+    return (
+        select(every_type)
+        .options(joinedload(every_type.local_roles))
+        .where(every_type.path_hash.in_(bindparam("path_hashes", expanding=True)))
+    )
+
+
 class TreeService:
     """Operations on the tree within one database session."""
 
@@ -81,13 +97,9 @@ class TreeService:
         with its local roles: all the security policy needs.
         """
         paths = lineage_paths(segments)
-        every_type = with_polymorphic(Node, "*")
+        statement = _lineage_statement(len(Node.__mapper__.self_and_descendants))
         rows = (
-            self.dbsession.scalars(
-                select(every_type)
-                .options(joinedload(every_type.local_roles))
-                .where(every_type.path_hash.in_([hash_path(p) for p in paths]))
-            )
+            self.dbsession.scalars(statement, {"path_hashes": [hash_path(p) for p in paths]})
             .unique()
             .all()
         )
