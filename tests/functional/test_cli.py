@@ -1,14 +1,11 @@
 """The command-line tools, run in-process on an ini file and a database of their own."""
 
-import logging
-import os
 import re
 import textwrap
 
 import pytest
 from pyramid.paster import bootstrap
 from sqlalchemy import create_engine, func, inspect, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 import charter.content.models  # noqa: F401 - maps Document so Node queries load every type
@@ -17,7 +14,6 @@ from charter.accounts.passwords import verify_password
 from charter.db.migrations import current_revisions, head_revisions
 from charter.scripts import init, migrate, pshell
 from charter.settings import SettingsError
-from charter.testing.databases import drop_database, recreate_database, worker_database_url
 from charter.tree.models import Node
 
 SAMPLE_PATHS = [
@@ -33,38 +29,7 @@ PASSWORD_LINE = re.compile(r"^Created account 'admin' with password: (\S+)$", re
 
 
 @pytest.fixture
-def restore_logging():
-    """Undo what the tools' ``setup_logging`` does to the root logger of this process."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    for handler in handlers:
-        if handler not in root.handlers:
-            root.addHandler(handler)
-    root.setLevel(level)
-
-
-@pytest.fixture
-def cli_database_url(tmp_path):
-    """An empty database for the tools: a SQLite file, or ``<test database>_cli`` on a server."""
-    base = os.environ.get("CHARTER_TEST_DB")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    if base and make_url(base).get_backend_name() != "sqlite":
-        worker_url = worker_database_url(base, worker, tmp_path)
-        url = worker_url.set(database=f"{worker_url.database}_cli")
-    else:
-        url = make_url(f"sqlite:///{tmp_path / 'cli.sqlite'}")
-    recreate_database(url)
-    yield url.render_as_string(hide_password=False)
-    drop_database(url)
-
-
-@pytest.fixture
-def write_ini(tmp_path, cli_database_url, restore_logging, monkeypatch):
+def write_ini(tmp_path, scratch_database_url, restore_logging, monkeypatch):
     """Write an ini file like development.ini on the CLI database; extra lines go in [app:main]."""
     # The environment must not redirect the tools to another database or password.
     monkeypatch.delenv("CHARTER_DATABASE_URL", raising=False)
@@ -107,7 +72,7 @@ def write_ini(tmp_path, cli_database_url, restore_logging, monkeypatch):
                 [formatter_generic]
                 format = %(levelname)s [%(name)s] %(message)s
                 """
-            ).format(url=cli_database_url.replace("%", "%%"), extra=extra),
+            ).format(url=scratch_database_url.replace("%", "%%"), extra=extra),
             encoding="utf-8",
         )
         return str(path)
@@ -116,9 +81,9 @@ def write_ini(tmp_path, cli_database_url, restore_logging, monkeypatch):
 
 
 @pytest.fixture
-def read_database(cli_database_url):
+def read_database(scratch_database_url):
     """Run a function with a Session on the CLI database and return its result."""
-    engine = create_engine(cli_database_url)
+    engine = create_engine(scratch_database_url)
 
     def read(function):
         with Session(engine) as session:
@@ -221,7 +186,9 @@ def test_no_sample_creates_only_the_root(write_ini, read_database, capsys):
     assert read_database(admin_state) is not None
 
 
-def test_bad_setting_stops_with_one_line_and_touches_nothing(write_ini, cli_database_url, capsys):
+def test_bad_setting_stops_with_one_line_and_touches_nothing(
+    write_ini, scratch_database_url, capsys
+):
     ini = write_ini("charter.db.pool_size = abc")
 
     with pytest.raises(SettingsError) as caught:
@@ -231,7 +198,7 @@ def test_bad_setting_stops_with_one_line_and_touches_nothing(write_ini, cli_data
         "Bad setting charter.db.pool_size = 'abc': expected a whole number from 1 to 1000"
     )
     assert "Database schema" not in capsys.readouterr().out
-    engine = create_engine(cli_database_url)
+    engine = create_engine(scratch_database_url)
     try:
         assert inspect(engine).get_table_names() == []
     finally:
@@ -246,7 +213,7 @@ def test_unknown_setting_in_the_ini_is_refused_with_a_suggestion(write_ini):
 
 
 def test_migrate_brings_an_empty_database_to_head(
-    write_ini, cli_database_url, read_database, capsys
+    write_ini, scratch_database_url, read_database, capsys
 ):
     ini = write_ini()
 
@@ -258,7 +225,7 @@ def test_migrate_brings_an_empty_database_to_head(
         f"Database schema upgraded from an empty database to {heads}.",
         f"Database schema is up to date at {heads}.",
     ]
-    engine = create_engine(cli_database_url)
+    engine = create_engine(scratch_database_url)
     try:
         with engine.connect() as connection:
             assert current_revisions(connection) == head_revisions()

@@ -2,14 +2,11 @@
 
 import datetime as dt
 import io
-import logging
-import os
 import re
 import textwrap
 
 import pytest
 from sqlalchemy import create_engine, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 import charter.content.models  # noqa: F401 - maps Document so Node queries load every type
@@ -26,45 +23,13 @@ from charter.security.principals import user_principal
 from charter.security.ratelimit import DatabaseRateLimiter
 from charter.security.roles import Role
 from charter.security.sharing import SharingService
-from charter.testing.databases import drop_database, recreate_database, worker_database_url
 
 GENERATED_PASSWORD = re.compile(r"(?:and password|New password): (\S+)$")
 TOKEN_TEXT = re.compile(r"^charter_[A-Za-z0-9_-]{40,}$")
 
 
 @pytest.fixture
-def restore_logging():
-    """Undo what the tool's ``setup_logging`` does to the root logger of this process."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    for handler in handlers:
-        if handler not in root.handlers:
-            root.addHandler(handler)
-    root.setLevel(level)
-
-
-@pytest.fixture
-def cli_database_url(tmp_path):
-    """An empty database for the tool: a SQLite file, or ``<test database>_cli`` on a server."""
-    base = os.environ.get("CHARTER_TEST_DB")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    if base and make_url(base).get_backend_name() != "sqlite":
-        worker_url = worker_database_url(base, worker, tmp_path)
-        url = worker_url.set(database=f"{worker_url.database}_cli")
-    else:
-        url = make_url(f"sqlite:///{tmp_path / 'cli.sqlite'}")
-    recreate_database(url)
-    yield url.render_as_string(hide_password=False)
-    drop_database(url)
-
-
-@pytest.fixture
-def ini(tmp_path, cli_database_url, restore_logging, monkeypatch, capsys):
+def ini(tmp_path, scratch_database_url, restore_logging, monkeypatch, capsys):
     """An ini file on a migrated, empty CLI database."""
     monkeypatch.delenv("CHARTER_DATABASE_URL", raising=False)
     path = tmp_path / "cli.ini"
@@ -99,7 +64,7 @@ def ini(tmp_path, cli_database_url, restore_logging, monkeypatch, capsys):
             [formatter_generic]
             format = %(levelname)s [%(name)s] %(message)s
             """
-        ).format(url=cli_database_url.replace("%", "%%")),
+        ).format(url=scratch_database_url.replace("%", "%%")),
         encoding="utf-8",
     )
     assert migrate.main([str(path)]) == 0
@@ -108,9 +73,9 @@ def ini(tmp_path, cli_database_url, restore_logging, monkeypatch, capsys):
 
 
 @pytest.fixture
-def database(cli_database_url):
+def database(scratch_database_url):
     """Run a function with a Session on the CLI database; ``commit=True`` keeps its changes."""
-    engine = create_engine(cli_database_url)
+    engine = create_engine(scratch_database_url)
 
     def run(function, commit=False):
         with Session(engine) as session:

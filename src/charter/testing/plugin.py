@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pkg_resources
@@ -20,6 +21,7 @@ import webtest
 from _pytest.assertion.rewrite import AssertionRewritingHook
 from pyramid.router import Router
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from charter import make_configurator
@@ -58,6 +60,38 @@ def charter_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     recreate_database(url)
     yield url.render_as_string(hide_password=False)
     drop_database(url)
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of this test's own (for migrations and CLI tools), dropped afterwards.
+
+    On a server it is the worker's test database name plus ``_scratch``;
+    otherwise a SQLite file in the test's temporary folder.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    base = os.environ.get(TEST_DATABASE_VARIABLE)
+    url = worker_database_url(base, worker, tmp_path)
+    if url.get_backend_name() == "sqlite":
+        url = make_url(f"sqlite:///{tmp_path / 'scratch.sqlite'}")
+    else:
+        url = url.set(database=f"{url.database}_scratch")
+    recreate_database(url)
+    yield url.render_as_string(hide_password=False)
+    drop_database(url)
+
+
+@pytest.fixture
+def scratch_engine(scratch_database_url: str) -> Iterator[Engine]:
+    """A Charter engine on ``scratch_database_url``, not migrated."""
+    engine = make_engine(
+        parse_settings(
+            {"sqlalchemy.url": scratch_database_url, "charter.session.secret": "x" * 32},
+            environ={},
+        )
+    )
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,54 +6,20 @@ columns), then upgrades to head and checks the data step's result.
 """
 
 import datetime as dt
-import os
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from alembic import command
-from charter.db.engine import make_engine
 from charter.db.migrations import alembic_config, current_revisions, head_revisions, upgrade
 from charter.security.identity import identity_for_user
 from charter.security.principals import AUTHENTICATED
 from charter.security.roles import Role
-from charter.settings import parse_settings
-from charter.testing.databases import drop_database, recreate_database, worker_database_url
 from charter.tree.paths import hash_path
 
 SECRET = "a-session-secret-of-at-least-32-characters"
 CREATED = dt.datetime(2026, 1, 2, 3, 4, 5)
-
-
-@pytest.fixture
-def fresh_engine(tmp_path):
-    """An engine on an empty database of this module's own, dropped afterwards.
-
-    Migrations commit DDL (on MySQL by necessity), so they cannot run inside
-    the rolled-back test transaction.
-    """
-    base = os.environ.get("CHARTER_TEST_DB")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    if base and make_url(base).get_backend_name() != "sqlite":
-        worker_url = worker_database_url(base, worker, tmp_path)
-        url = worker_url.set(database=f"{worker_url.database}_m0002")
-    else:
-        url = make_url(f"sqlite:///{tmp_path / 'migration-0002.sqlite'}")
-    recreate_database(url)
-    engine = make_engine(
-        parse_settings(
-            {
-                "sqlalchemy.url": url.render_as_string(hide_password=False),
-                "charter.session.secret": SECRET,
-            },
-            environ={},
-        )
-    )
-    yield engine
-    engine.dispose()
-    drop_database(url)
 
 
 def upgrade_to(connection, revision):
@@ -118,12 +84,12 @@ def rows(connection, query):
 
 
 @pytest.fixture
-def site_under_0001(fresh_engine):
+def site_under_0001(scratch_engine):
     """A database at 0001 holding a root, a child, a grandchild, ``admin`` and ``ann``.
 
     Returns the ids by name.
     """
-    with fresh_engine.begin() as connection:
+    with scratch_engine.begin() as connection:
         upgrade_to(connection, "0001")
         assert current_revisions(connection) == {"0001"}
         ids = {"admin": add_user(connection, "admin"), "ann": add_user(connection, "ann")}
@@ -133,33 +99,33 @@ def site_under_0001(fresh_engine):
     return ids
 
 
-def test_the_root_grants_reader_to_every_logged_in_person(fresh_engine, site_under_0001):
-    with fresh_engine.begin() as connection:
+def test_the_root_grants_reader_to_every_logged_in_person(scratch_engine, site_under_0001):
+    with scratch_engine.begin() as connection:
         upgrade(connection)
 
-    with fresh_engine.connect() as connection:
+    with scratch_engine.connect() as connection:
         assert current_revisions(connection) == head_revisions()
         assert rows(connection, "SELECT node_id, principal, role FROM local_roles") == [
             (site_under_0001["root"], AUTHENTICATED, "Reader")
         ]
 
 
-def test_every_node_lists_system_authenticated_as_a_viewer(fresh_engine, site_under_0001):
-    with fresh_engine.begin() as connection:
+def test_every_node_lists_system_authenticated_as_a_viewer(scratch_engine, site_under_0001):
+    with scratch_engine.begin() as connection:
         upgrade(connection)
 
-    with fresh_engine.connect() as connection:
+    with scratch_engine.connect() as connection:
         assert rows(connection, "SELECT node_id, principal FROM node_viewers") == sorted(
             (site_under_0001[name], AUTHENTICATED) for name in ("root", "child", "grandchild")
         )
         assert rows(connection, "SELECT inherit_roles FROM nodes") == [(True,)] * 3
 
 
-def test_admin_becomes_a_site_administrator_and_nobody_else(fresh_engine, site_under_0001):
-    with fresh_engine.begin() as connection:
+def test_admin_becomes_a_site_administrator_and_nobody_else(scratch_engine, site_under_0001):
+    with scratch_engine.begin() as connection:
         upgrade(connection)
 
-    with fresh_engine.connect() as connection:
+    with scratch_engine.connect() as connection:
         assert rows(connection, "SELECT principal, role FROM global_roles") == [
             (f"user:{site_under_0001['admin']}", "Administrator")
         ]
@@ -171,39 +137,39 @@ def test_admin_becomes_a_site_administrator_and_nobody_else(fresh_engine, site_u
     assert ann.global_roles == frozenset()
 
 
-def test_an_empty_database_gets_no_grants(fresh_engine):
-    with fresh_engine.begin() as connection:
+def test_an_empty_database_gets_no_grants(scratch_engine):
+    with scratch_engine.begin() as connection:
         upgrade_to(connection, "0001")
-    with fresh_engine.begin() as connection:
+    with scratch_engine.begin() as connection:
         upgrade(connection)
 
-    with fresh_engine.connect() as connection:
+    with scratch_engine.connect() as connection:
         for table in ("local_roles", "node_viewers", "global_roles"):
             assert rows(connection, f"SELECT * FROM {table}") == [], table
 
 
-def test_a_site_without_an_admin_account_gets_no_site_administrator(fresh_engine):
-    with fresh_engine.begin() as connection:
+def test_a_site_without_an_admin_account_gets_no_site_administrator(scratch_engine):
+    with scratch_engine.begin() as connection:
         upgrade_to(connection, "0001")
         add_user(connection, "ann")
         root = add_folder(connection, None, "", "/", 0)
-    with fresh_engine.begin() as connection:
+    with scratch_engine.begin() as connection:
         upgrade(connection)
 
-    with fresh_engine.connect() as connection:
+    with scratch_engine.connect() as connection:
         assert rows(connection, "SELECT principal, role FROM global_roles") == []
         assert rows(connection, "SELECT node_id, principal FROM node_viewers") == [
             (root, AUTHENTICATED)
         ]
 
 
-def test_going_back_to_0001_keeps_the_content_and_the_accounts(fresh_engine, site_under_0001):
-    with fresh_engine.begin() as connection:
+def test_going_back_to_0001_keeps_the_content_and_the_accounts(scratch_engine, site_under_0001):
+    with scratch_engine.begin() as connection:
         upgrade(connection)
-    with fresh_engine.begin() as connection:
+    with scratch_engine.begin() as connection:
         downgrade_to(connection, "0001")
 
-    with fresh_engine.connect() as connection:
+    with scratch_engine.connect() as connection:
         assert current_revisions(connection) == {"0001"}
         assert rows(connection, "SELECT path FROM nodes") == [
             ("/",),

@@ -1,17 +1,13 @@
 """The Alembic migrations: they reach head, match the models, and go down and up again."""
 
-import os
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
 
 import charter.models  # noqa: F401 - registers every table on the metadata
 from alembic import command
-from charter.db.engine import make_engine
 from charter.db.meta import Base
 from charter.db.migrations import (
     alembic_config,
@@ -21,41 +17,10 @@ from charter.db.migrations import (
     script_location,
     upgrade,
 )
-from charter.settings import parse_settings
-from charter.testing.databases import drop_database, recreate_database, worker_database_url
 
 SECRET = "a-session-secret-of-at-least-32-characters"
 
 TABLES = set(Base.metadata.tables)
-
-
-@pytest.fixture
-def fresh_engine(tmp_path):
-    """A Charter engine on an empty database of its own, dropped afterwards.
-
-    DDL commits on its own on MySQL, so going down and up cannot happen
-    inside the rolled-back test transaction.
-    """
-    base = os.environ.get("CHARTER_TEST_DB")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    if base and make_url(base).get_backend_name() != "sqlite":
-        worker_url = worker_database_url(base, worker, tmp_path)
-        url = worker_url.set(database=f"{worker_url.database}_migrations")
-    else:
-        url = make_url(f"sqlite:///{tmp_path / 'migrations.sqlite'}")
-    recreate_database(url)
-    engine = make_engine(
-        parse_settings(
-            {
-                "sqlalchemy.url": url.render_as_string(hide_password=False),
-                "charter.session.secret": SECRET,
-            },
-            environ={},
-        )
-    )
-    yield engine
-    engine.dispose()
-    drop_database(url)
 
 
 def schema_differences(connection):
@@ -178,25 +143,25 @@ def test_mysql_tables_are_innodb_utf8mb4(db_connection):
         assert (engine, collation) == ("InnoDB", "utf8mb4_unicode_ci"), name
 
 
-def test_downgrade_to_base_then_upgrade_to_head(fresh_engine):
-    with fresh_engine.begin() as connection:
+def test_downgrade_to_base_then_upgrade_to_head(scratch_engine):
+    with scratch_engine.begin() as connection:
         upgrade(connection)
-    with fresh_engine.begin() as connection:
+    with scratch_engine.begin() as connection:
         assert current_revisions(connection) == head_revisions()
         downgrade_to_base(connection)
-    with fresh_engine.connect() as connection:
+    with scratch_engine.connect() as connection:
         assert current_revisions(connection) == set()
         assert TABLES.isdisjoint(inspect(connection).get_table_names())
-    with fresh_engine.begin() as connection:
+    with scratch_engine.begin() as connection:
         upgrade(connection)
-    with fresh_engine.connect() as connection:
+    with scratch_engine.connect() as connection:
         assert current_revisions(connection) == head_revisions()
         assert set(inspect(connection).get_table_names()) >= TABLES
 
 
-def test_empty_database_is_pending_every_head(fresh_engine):
-    status = schema_status(fresh_engine)
+def test_empty_database_is_pending_every_head(scratch_engine):
+    status = schema_status(scratch_engine)
     assert not status.at_head
     assert status.pending == head_revisions()
-    with fresh_engine.connect() as connection:
+    with scratch_engine.connect() as connection:
         assert current_revisions(connection) == set()
