@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
+from charter.api import people
 from charter.api.problems import ApiRequestPredicate
 from charter.tree.traversal import TreeRoot
 
@@ -12,4 +13,5 @@ def includeme(config: Configurator) -> None:
     """Register the API routes and the problem+json error views."""
     config.add_view_predicate("api_request", ApiRequestPredicate)
     config.add_route("api.content", "/api/v1/content*traverse", factory=TreeRoot)
+    people.add_routes(config)
     config.scan("charter.api")

@@ -18,7 +18,6 @@ from charter.security.principals import AUTHENTICATED
 from charter.security.roles import Role
 from charter.tree.paths import hash_path
 
-SECRET = "a-session-secret-of-at-least-32-characters"
 CREATED = dt.datetime(2026, 1, 2, 3, 4, 5)
 
 

@@ -18,7 +18,6 @@ from charter.db.migrations import (
     upgrade,
 )
 
-SECRET = "a-session-secret-of-at-least-32-characters"
 
 TABLES = set(Base.metadata.tables)
 
