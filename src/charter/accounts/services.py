@@ -191,7 +191,7 @@ class AccountService:
 
     def list_groups(self, text: str | None = None, limit: int | None = LIST_LIMIT) -> list[Group]:
         """Groups ordered by name, optionally those whose name or title contain ``text``."""
-        query = select(Group).order_by(Group.name).limit(limit)
+        query = select(Group).options(selectinload(Group.members)).order_by(Group.name).limit(limit)
         if text:
             pattern = f"%{_escape_like(text.lower())}%"
             query = query.where(
@@ -212,6 +212,7 @@ class AccountService:
             raise Conflict(f"a group named {name!r} exists")
         group = Group(name=name, title=title.strip() or name, members=self._users(members))
         self.dbsession.add(group)
+        self.dbsession.flush()  # callers show the new group's created time at once
         self.audit.record(
             "group.created",
             actor,

@@ -45,6 +45,8 @@ def content_json(context: Node, request: Request) -> dict[str, Any]:
     context=Node,
     request_method=not_(READ_METHODS),
     require_csrf=False,
+    # Only those who may view the node learn that it exists.
+    permission=Permission.VIEW,
 )
 def content_method_not_allowed(context: Node, request: Request) -> NoReturn:
     """Content is read-only through the API for now: say which methods work."""

@@ -36,7 +36,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("account", "/account")
     config.add_route("account.tokens", "/account/tokens")
     config.add_route("admin.users", "/admin/users")
-    config.add_route("admin.user", "/admin/users/{user_id:\\d+}")
+    # At most 18 digits: a longer id cannot be a 64-bit key, and is simply not found.
+    config.add_route("admin.user", "/admin/users/{user_id:\\d{1,18}}")
     config.add_route("admin.groups", "/admin/groups")
     config.add_route("admin.group", "/admin/groups/{name}")
     config.add_accept_view_order("text/html")

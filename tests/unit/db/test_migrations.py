@@ -18,7 +18,6 @@ from charter.db.migrations import (
     upgrade,
 )
 
-
 TABLES = set(Base.metadata.tables)
 
 
