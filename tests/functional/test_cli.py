@@ -1,7 +1,6 @@
 """The command-line tools, run in-process on an ini file and a database of their own."""
 
 import re
-import textwrap
 
 import pytest
 from pyramid.paster import bootstrap
@@ -28,56 +27,10 @@ SAMPLE_PATHS = [
 PASSWORD_LINE = re.compile(r"^Created account 'admin' with password: (\S+)$", re.MULTILINE)
 
 
-@pytest.fixture
-def write_ini(tmp_path, scratch_database_url, restore_logging, monkeypatch):
-    """Write an ini file like development.ini on the CLI database; extra lines go in [app:main]."""
-    # The environment must not redirect the tools to another database or password.
-    monkeypatch.delenv("CHARTER_DATABASE_URL", raising=False)
+@pytest.fixture(autouse=True)
+def no_admin_password_from_the_environment(monkeypatch):
+    """charter-init must not pick up a password from the environment of the test run."""
     monkeypatch.delenv(init.ADMIN_PASSWORD_VARIABLE, raising=False)
-
-    def write(extra=""):
-        path = tmp_path / "cli.ini"
-        path.write_text(
-            textwrap.dedent(
-                """\
-                [app:main]
-                use = egg:charter
-                sqlalchemy.url = {url}
-                charter.session.secret = a-session-secret-of-at-least-32-characters
-                charter.site_title = CLI Test Site
-                {extra}
-
-                [pshell]
-                setup = charter.scripts.pshell.setup
-
-                [loggers]
-                keys = root
-
-                [handlers]
-                keys = console
-
-                [formatters]
-                keys = generic
-
-                [logger_root]
-                level = WARN
-                handlers = console
-
-                [handler_console]
-                class = StreamHandler
-                args = (sys.stderr,)
-                level = NOTSET
-                formatter = generic
-
-                [formatter_generic]
-                format = %(levelname)s [%(name)s] %(message)s
-                """
-            ).format(url=scratch_database_url.replace("%", "%%"), extra=extra),
-            encoding="utf-8",
-        )
-        return str(path)
-
-    return write
 
 
 @pytest.fixture

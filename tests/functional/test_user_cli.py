@@ -3,7 +3,6 @@
 import datetime as dt
 import io
 import re
-import textwrap
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -29,47 +28,12 @@ TOKEN_TEXT = re.compile(r"^charter_[A-Za-z0-9_-]{40,}$")
 
 
 @pytest.fixture
-def ini(tmp_path, scratch_database_url, restore_logging, monkeypatch, capsys):
+def ini(write_ini, capsys):
     """An ini file on a migrated, empty CLI database."""
-    monkeypatch.delenv("CHARTER_DATABASE_URL", raising=False)
-    path = tmp_path / "cli.ini"
-    path.write_text(
-        textwrap.dedent(
-            """\
-            [app:main]
-            use = egg:charter
-            sqlalchemy.url = {url}
-            charter.session.secret = a-session-secret-of-at-least-32-characters
-            charter.password.min_length = 12
-
-            [loggers]
-            keys = root
-
-            [handlers]
-            keys = console
-
-            [formatters]
-            keys = generic
-
-            [logger_root]
-            level = WARN
-            handlers = console
-
-            [handler_console]
-            class = StreamHandler
-            args = (sys.stderr,)
-            level = NOTSET
-            formatter = generic
-
-            [formatter_generic]
-            format = %(levelname)s [%(name)s] %(message)s
-            """
-        ).format(url=scratch_database_url.replace("%", "%%")),
-        encoding="utf-8",
-    )
-    assert migrate.main([str(path)]) == 0
+    path = write_ini("charter.password.min_length = 12")
+    assert migrate.main([path]) == 0
     capsys.readouterr()
-    return str(path)
+    return path
 
 
 @pytest.fixture
