@@ -47,6 +47,8 @@ requires = [
     "markdown-it-py>=3.0",
     "nh3>=0.2.15",
     "argon2-cffi>=23.1",
+    # One schema per content type for the HTML forms and the JSON API (and its JSON Schema).
+    "pydantic>=2.6",
     # Shared login counters when charter.redis_url is set.
     "redis>=5.0",
 ]

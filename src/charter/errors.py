@@ -26,6 +26,10 @@ class Conflict(CharterError):
 class PreconditionFailed(CharterError):
     """The caller edited a version that is no longer current."""
 
+    def __init__(self, detail: str, current_version: int | None = None) -> None:
+        super().__init__(detail)
+        self.current_version = current_version
+
 
 class ValidationFailed(CharterError):
     """Input is invalid; ``errors`` lists ``(field, message)`` pairs."""

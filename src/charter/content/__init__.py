@@ -1,18 +1,36 @@
-"""Content: the core types (Folder, Document) and the services that create them."""
+"""Content: the type registry, the core types (Folder, Document) and the editing services."""
 
 from __future__ import annotations
 
 from pyramid.config import Configurator
 from pyramid.request import Request
 
+from charter.content.registry import REGISTRY_KEY, TypeRegistry, add_content_type, types_of
 from charter.content.services import ContentService
+from charter.content.types import CORE_TYPES
+from charter.tree.models import Node
 
 
 def content_service(request: Request) -> ContentService:
-    """The content service bound to this request's session."""
-    return ContentService(request.dbsession)
+    """The editing service acting for this request's caller, with its permissions."""
+
+    def permits(node: Node, permission: str) -> bool:
+        return bool(request.has_permission(permission, node))
+
+    return ContentService(
+        request.dbsession,
+        types=types_of(request.registry),
+        actor=request.actor,
+        permits=permits,
+        notify=request.registry.notify,
+        audit=request.audit,
+    )
 
 
 def includeme(config: Configurator) -> None:
-    """Expose ``request.content``."""
+    """The ``add_content_type`` directive, the core types, and ``request.content``."""
+    config.registry[REGISTRY_KEY] = TypeRegistry()
+    config.add_directive("add_content_type", add_content_type)
+    for declaration in CORE_TYPES:
+        config.add_content_type(**declaration)
     config.add_request_method(content_service, "content", reify=True)

@@ -34,6 +34,13 @@ class Document(Node):
         """The Markdown source and its rendered HTML."""
         return {"body": self.body, "body_html": self.body_html}
 
+    def apply_fields(self, fields: dict[str, Any]) -> None:
+        """Set validated fields; the body's HTML is rendered along with it."""
+        fields = dict(fields)
+        if "body" in fields:
+            self.set_body(fields.pop("body"))
+        super().apply_fields(fields)
+
     def set_body(self, markdown: str) -> None:
         """Store ``markdown`` and the sanitised HTML rendered from it."""
         self.body = markdown

@@ -11,7 +11,10 @@ import secrets
 import sys
 from collections.abc import Sequence
 
+from charter.audit.service import Actor
+from charter.content.registry import types_of
 from charter.content.sample import add_sample_content
+from charter.content.services import ContentService
 from charter.db.migrations import upgrade
 from charter.errors import CharterError
 from charter.scripts.environment import app_environment
@@ -70,13 +73,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             if request.tree.has_root():
                 print("The site exists; nothing added.")
             else:
-                root = request.content.create_root(
-                    registry.settings["charter.site_title"], by=admin
+                # The administrator's tool: acts for the admin account, with no
+                # permission checks (there is no one logged in to check).
+                content = ContentService(
+                    request.dbsession,
+                    types_of(registry),
+                    actor=Actor(admin.id, admin.login),
+                    notify=registry.notify,
+                    audit=request.audit,
                 )
+                root = content.create_root(registry.settings["charter.site_title"], by=admin)
                 request.sharing.update(root, DEFAULT_ROOT_GRANTS)
                 print("Created the root folder; every logged-in user may read it.")
                 if not args.no_sample:
-                    added = add_sample_content(request.content, root, admin)
+                    added = add_sample_content(content, root, admin)
                     print(f"Added {len(added)} sample items.")
     return 0
 

@@ -85,6 +85,11 @@ class Node(Base):
         """The registered name of this node's type (``@type`` in JSON)."""
         return self.type
 
+    def apply_fields(self, fields: dict[str, Any]) -> None:
+        """Set validated fields (a type whose fields need more than assignment overrides this)."""
+        for name, value in fields.items():
+            setattr(self, name, value)
+
     def content_fields(self) -> dict[str, Any]:
         """The type's own fields, as they appear in its JSON beside the common keys."""
         return {}

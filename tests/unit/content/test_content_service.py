@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from charter.content.models import Document, Folder
-from charter.content.services import MAX_TITLE_LENGTH
+from charter.content.schemas import MAX_TITLE_LENGTH
 from charter.errors import Conflict, ValidationFailed
 from charter.tree.models import Node
 from charter.tree.paths import hash_path
