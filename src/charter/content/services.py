@@ -10,20 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from charter.accounts.models import User
 from charter.audit.service import SYSTEM, Actor, AuditLog
-from charter.content.events import ObjectAdded, ObjectModified
+from charter.content.events import ObjectAdded, ObjectModified, ObjectMoved, ObjectRemoved
 from charter.content.models import Folder
 from charter.content.registry import TypeRegistry
 from charter.content.types import core_types
 from charter.db.meta import utcnow
-from charter.errors import Forbidden, PreconditionFailed, ValidationFailed
+from charter.errors import Conflict, Forbidden, PreconditionFailed, ValidationFailed
 from charter.security.roles import Permission
-from charter.tree.models import Node
+from charter.tree.models import LocalRole, Node
 from charter.tree.names import MAX_NAME_LENGTH, suggest_name
 from charter.tree.services import TreeService
 
@@ -126,6 +126,111 @@ class ContentService:
             self.notify(ObjectModified(node, changes))
         return node
 
+    def rename(self, node: Node, new_name: str) -> Node:
+        """Give ``node`` a new name (its URL segment); its subtree follows."""
+        self._require(node, Permission.EDIT)
+        old_path = node.path
+        self.tree.rename(node, new_name)
+        self._moved(node, old_path)
+        return node
+
+    def move(self, node: Node, destination: Node, new_name: str | None = None) -> Node:
+        """Move ``node`` and its subtree into ``destination`` (optionally renaming it).
+
+        Needs delete on the node (it leaves its folder) and add on the destination.
+        """
+        self._require(node, Permission.DELETE)
+        self._require(destination, Permission.ADD)
+        self.types.check_placement(destination, self.types.of(node))
+        old_path = node.path
+        self.tree.move(node, destination, new_name)
+        self._moved(node, old_path)
+        return node
+
+    def copy(self, node: Node, destination: Node, new_name: str | None = None) -> Node:
+        """Copy ``node`` and everything below it into ``destination``, with new uids.
+
+        The copies keep their fields, order and local roles; they are new
+        items (version 1, created now by the caller).
+        """
+        self._require(node, Permission.VIEW)
+        self._require(destination, Permission.ADD)
+        self.types.check_placement(destination, self.types.of(node))
+        name = new_name or node.name
+        if destination.id == node.parent_id and name == node.name:
+            name = self._free_name(destination, {"title": node.name})
+        originals = self.tree.subtree(node)
+        copies: dict[int, Node] = {}
+        for original in originals:
+            duplicate = _duplicate(original)
+            self._stamp_created(duplicate, self.actor.user_id)
+            parent = destination if original is node else copies[original.parent_id]
+            self.tree.add(parent, duplicate, name if original is node else original.name)
+            copies[original.id] = duplicate
+        top = copies[node.id]
+        # The copied grants decide who may view the new subtree.
+        self.tree.refresh_viewers(top)
+        self.audit.record(
+            "content.copied",
+            self.actor,
+            top.path,
+            uid=top.uid,
+            source=node.path,
+            count=len(copies),
+        )
+        self.notify(ObjectAdded(top, destination))
+        return top
+
+    def reorder(self, folder: Node, names: list[str]) -> list[Node]:
+        """Put the named children of ``folder`` in the given order, in the places they held.
+
+        Children not named keep their places; so a partial order moves only
+        the named ones among themselves.
+        """
+        self._require(folder, Permission.EDIT)
+        if len(set(names)) != len(names):
+            raise ValidationFailed([("order", "a child is named more than once")])
+        children = {
+            child.name: child
+            for child in self.dbsession.scalars(
+                select(Node).where(Node.parent_id == folder.id, Node.name.in_(names))
+            )
+        }
+        missing = [name for name in names if name not in children]
+        if missing:
+            raise ValidationFailed(
+                [("order", f"{folder.path} holds no item named {', '.join(missing)}")]
+            )
+        places = sorted((child.position, child.id) for child in children.values())
+        for name, (position, _) in zip(names, places, strict=True):
+            children[name].position = position
+        self.dbsession.flush()
+        self.audit.record("content.reordered", self.actor, folder.path, order=names)
+        return [children[name] for name in names]
+
+    def delete(self, node: Node, expected_version: int | None = None) -> None:
+        """Delete ``node`` and everything below it.
+
+        With ``expected_version``, a node changed meanwhile is refused
+        (PreconditionFailed) and nothing is deleted.
+        """
+        self._require(node, Permission.DELETE)
+        if node.parent_id is None:
+            raise Conflict("the root cannot be deleted")
+        if expected_version is not None and node.version != expected_version:
+            raise self._stale(node)
+        uid, path, type_name = node.uid, node.path, node.type_name
+        count = self.tree.delete_subtree(node)
+        self.audit.record("content.removed", self.actor, path, uid=uid, count=count)
+        self.notify(ObjectRemoved(uid, path, type_name))
+
+    def _moved(self, node: Node, old_path: str) -> None:
+        if node.path != old_path:
+            self.audit.record(
+                "content.moved", self.actor, node.path, uid=node.uid, old_path=old_path
+            )
+            self.notify(ObjectMoved(node, old_path))
+
     # Convenience for code that builds content directly (sample site, tests).
 
     def add_folder(
@@ -201,3 +306,37 @@ class ContentService:
         if len(f"{base}-{number}") > MAX_NAME_LENGTH:
             raise ValidationFailed([("name", "give the item a name")])
         return f"{base}-{number}"
+
+
+# Columns a copy gets anew rather than from its original.
+_NOT_COPIED = frozenset(
+    {
+        "id",
+        "uid",
+        "parent_id",
+        "name",
+        "path",
+        "path_hash",
+        "depth",
+        "position",
+        "owner_id",
+        "created",
+        "created_by_id",
+        "modified",
+        "modified_by_id",
+        "version",
+    }
+)
+
+
+def _duplicate(original: Node) -> Node:
+    """A new, unsaved node of the same type with the same fields and local grants."""
+    mapper = inspect(original).mapper
+    duplicate = mapper.class_()
+    for column in mapper.column_attrs:
+        if column.key not in _NOT_COPIED and column.key != mapper.polymorphic_on.key:
+            setattr(duplicate, column.key, getattr(original, column.key))
+    duplicate.local_roles = [
+        LocalRole(principal=grant.principal, role=grant.role) for grant in original.local_roles
+    ]
+    return duplicate

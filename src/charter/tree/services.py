@@ -9,9 +9,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, bindparam, exists, func, literal, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, with_polymorphic
+from sqlalchemy.orm import Session, joinedload, selectinload, with_polymorphic
 
 from charter.db.meta import utcnow
 from charter.errors import Conflict, NotFound, ValidationFailed
@@ -246,6 +246,54 @@ class TreeService:
             if loaded_path is not None and loaded is not node and loaded_path.startswith(low):
                 self.dbsession.expire(loaded, ["path", "path_hash", "depth"])
         return node
+
+    def subtree(self, top: Node) -> list[Node]:
+        """``top`` and every node below it, parents before children, in sibling order.
+
+        One query, each node loaded with its type's columns and its local roles.
+        """
+        low, high = descendants_range(top.path)
+        every_type = with_polymorphic(Node, "*")
+        below = (
+            self.dbsession.scalars(
+                select(every_type)
+                .options(selectinload(every_type.local_roles))
+                .where(every_type.path > low, every_type.path < high)
+                .order_by(every_type.depth, every_type.position, every_type.id)
+            )
+            .unique()
+            .all()
+        )
+        return [top, *below]
+
+    def refresh_viewers(self, top: Node) -> None:
+        """Recompute who may view ``top`` and its subtree (after its grants changed)."""
+        refresh_subtree(self.dbsession, top)
+
+    def delete_subtree(self, top: Node) -> int:
+        """Delete ``top`` and everything below it; returns how many nodes went.
+
+        One DELETE per level, deepest first, so that no row is removed while a
+        child still refers to it (MySQL checks that row by row). Rows of the
+        type tables, grants and viewers go with their node (ON DELETE CASCADE).
+        """
+        self.dbsession.flush()
+        low, high = descendants_range(top.path)
+        in_subtree = or_(Node.id == top.id, and_(Node.path > low, Node.path < high))
+        deepest = self.dbsession.scalar(select(func.max(Node.depth)).where(in_subtree))
+        removed = 0
+        for depth in range(deepest or top.depth, top.depth - 1, -1):
+            result = self.dbsession.execute(
+                delete(Node)
+                .where(in_subtree, Node.depth == depth)
+                .execution_options(synchronize_session=False)
+            )
+            removed += result.rowcount
+        for loaded in list(self.dbsession.identity_map.values()):
+            loaded_path = loaded.__dict__.get("path") if isinstance(loaded, Node) else None
+            if loaded_path is not None and (loaded_path == top.path or loaded_path.startswith(low)):
+                self.dbsession.expunge(loaded)
+        return removed
 
     def _parent_of(self, node: Node) -> Node:
         parent = node.__parent__ or (
