@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from charter.content.markdown import render_markdown
@@ -45,3 +45,26 @@ class Document(Node):
         """Store ``markdown`` and the sanitised HTML rendered from it."""
         self.body = markdown
         self.body_html = render_markdown(markdown)
+
+
+class File(Node):
+    """Uploaded bytes (kept in the blob store, by SHA-256) with their name and sniffed type."""
+
+    __tablename__ = "files"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+    __mapper_args__ = {"polymorphic_identity": "File"}
+
+    id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"), primary_key=True)
+    blob_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(255))
+
+    def content_fields(self) -> dict[str, Any]:
+        """What a client needs to know before downloading the bytes."""
+        return {
+            "filename": self.filename,
+            "size": self.size,
+            "mime_type": self.mime_type,
+            "sha256": self.blob_sha256,
+        }

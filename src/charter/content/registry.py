@@ -35,6 +35,8 @@ class ContentType:
     default_view: str = ""
     icon: str = "file-earmark"
     addable: bool = True
+    # Nodes of this type are made from uploaded bytes (ContentService.upload), not from fields.
+    upload: bool = False
 
     @property
     def is_container(self) -> bool:
@@ -123,6 +125,7 @@ def add_content_type(
     default_view: str = "",
     icon: str = "file-earmark",
     addable: bool = True,
+    upload: bool = False,
 ) -> None:
     """Directive ``config.add_content_type``: register a content type.
 
@@ -139,6 +142,7 @@ def add_content_type(
         default_view=default_view,
         icon=icon,
         addable=addable,
+        upload=upload,
     )
 
     def register() -> None:

@@ -40,6 +40,10 @@ class FolderFields(NodeFields):
     """A folder's fields."""
 
 
+class FileFields(NodeFields):
+    """A file's editable fields; its bytes, name and type come from the upload."""
+
+
 class DocumentFields(NodeFields):
     """A document's fields: its body is Markdown."""
 

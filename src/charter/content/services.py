@@ -92,6 +92,8 @@ class ContentService:
     ) -> Node:
         self._require(parent, Permission.ADD)
         content_type = self.types.get(type_name)
+        if content_type.upload:
+            raise ValidationFailed([("@type", f"a {content_type.title} is made by uploading it")])
         self.types.check_placement(parent, content_type)
         values = content_type.validate(fields)
         node = content_type.model()

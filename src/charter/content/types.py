@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from charter.content.models import Document, Folder
+from charter.content.models import Document, File, Folder
 from charter.content.registry import ContentType, TypeRegistry
-from charter.content.schemas import DocumentFields, FolderFields
+from charter.content.schemas import DocumentFields, FileFields, FolderFields
 
 CORE_TYPES: tuple[dict[str, Any], ...] = (
     {
@@ -22,6 +22,14 @@ CORE_TYPES: tuple[dict[str, Any], ...] = (
         "model": Document,
         "schema": DocumentFields,
         "icon": "file-earmark-text",
+    },
+    {
+        "name": "File",
+        "title": "File",
+        "model": File,
+        "schema": FileFields,
+        "icon": "file-earmark-arrow-down",
+        "upload": True,
     },
 )
 

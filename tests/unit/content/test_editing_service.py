@@ -244,6 +244,6 @@ def test_types_registered_through_the_public_directive(charter_app):
 
     types = types_of(charter_app.registry)
 
-    assert [t.name for t in types] == ["Document", "Folder"]
+    assert [t.name for t in types] == ["Document", "File", "Folder"]
     assert types.get("Folder").model is Folder
     assert types.get("Document").json_schema()["properties"]["body"]["type"] == "string"
