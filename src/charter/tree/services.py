@@ -67,6 +67,19 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     raise ValidationFailed([("after", "not a cursor this server handed out")])
 
 
+# Columns a folder's children can be sorted by, besides their own order.
+SORTABLE_COLUMNS = {"title": Node.title, "type": Node.type, "modified": Node.modified}
+
+
+def _visible_to(query: Select, viewers: frozenset[str] | None) -> Select:
+    """``query`` over nodes, keeping only those one of ``viewers`` may view (all for None)."""
+    if viewers is None:
+        return query
+    return query.where(
+        exists().where(NodeViewer.node_id == Node.id, NodeViewer.principal.in_(sorted(viewers)))
+    )
+
+
 @functools.cache
 def _lineage_statement(type_count: int) -> Select:
     """The one query of :meth:`TreeService.resolve`, built once per set of mapped types.
@@ -140,13 +153,7 @@ class TreeService:
         only children one of those principals may view are listed (filtered
         in the same query).
         """
-        query = select(Node).where(Node.parent_id == folder.id)
-        if viewers is not None:
-            query = query.where(
-                exists().where(
-                    NodeViewer.node_id == Node.id, NodeViewer.principal.in_(sorted(viewers))
-                )
-            )
+        query = _visible_to(select(Node).where(Node.parent_id == folder.id), viewers)
         if after is not None:
             position, node_id = decode_cursor(after)
             # Written so every database reads it as one index range seek.
@@ -159,6 +166,37 @@ class TreeService:
         if len(rows) > limit:
             return ChildrenPage(rows[:limit], encode_cursor(rows[limit - 1]))
         return ChildrenPage(rows, None)
+
+    def sorted_children(
+        self,
+        folder: Node,
+        column: str,
+        descending: bool,
+        limit: int,
+        viewers: frozenset[str] | None = None,
+    ) -> list[Node]:
+        """Up to ``limit`` children of ``folder`` ordered by ``title``, ``type`` or ``modified``.
+
+        Only the folder's own order (position) has an index to page along
+        with keyset cursors; other orders are an ORDER BY ... LIMIT over the
+        folder's children: bounded work, for tables people sort by hand.
+        """
+        key = SORTABLE_COLUMNS[column]
+        query = _visible_to(select(Node).where(Node.parent_id == folder.id), viewers)
+        order = (key.desc(), Node.id.desc()) if descending else (key, Node.id)
+        children = list(self.dbsession.scalars(query.order_by(*order).limit(limit)))
+        for child in children:
+            child.__parent__ = folder
+        return children
+
+    def count_descendants(self, node: Node) -> int:
+        """How many nodes lie below ``node``."""
+        if not node.is_container:
+            return 0
+        low, high = descendants_range(node.path)
+        return self.dbsession.scalar(
+            select(func.count()).select_from(Node).where(Node.path > low, Node.path < high)
+        )
 
     def create_root(self, root: Node) -> Node:
         """Make ``root`` (a container) the root of an empty tree."""

@@ -1,0 +1,301 @@
+"""A folder's contents page: its children in a table, to sort, select, delete, move, copy
+and reorder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from charter.content.registry import types_of
+from charter.errors import Forbidden, NotFound, ValidationFailed
+from charter.security.roles import Permission
+from charter.tree.models import Node
+from charter.tree.paging import PageRequest
+from charter.tree.services import SORTABLE_COLUMNS
+from charter.web.editing import (
+    DELETE_TEMPLATE,
+    MOVE_TEMPLATE,
+    TRANSFER_VERBS,
+    browse_start,
+    delete_all,
+    delete_page,
+    path_segments,
+    refuse_stale,
+    stale_items,
+    transfer,
+    transfer_page,
+    view_url,
+)
+from charter.web.forms import refuse_form
+
+CONTENTS_TEMPLATE = "charter:web/templates/contents.jinja2"
+SELECTION_ACTIONS = {"delete": "delete-items", "move": "move-items", "copy": "copy-items"}
+POSITION_PREFIX = "position-"
+MAX_POSITION = 100_000
+
+
+@dataclass(frozen=True)
+class Sort:
+    """The order the table is in: a column (None: the folder's own order) and a direction."""
+
+    column: str | None = None
+    descending: bool = False
+
+    @classmethod
+    def from_param(cls, text: str) -> Sort:
+        """Read ``?sort=``: ``title``, ``-modified``...; empty for the folder's own order."""
+        if not text:
+            return cls()
+        column = text.removeprefix("-")
+        if column not in SORTABLE_COLUMNS:
+            raise ValidationFailed([("sort", f"sort by one of {', '.join(SORTABLE_COLUMNS)}")])
+        return cls(column, text.startswith("-"))
+
+    def param_for(self, column: str) -> str:
+        """The ``?sort=`` value of a column header's link: that column, reversed if current."""
+        ascending = self.column != column or self.descending
+        return column if ascending else f"-{column}"
+
+
+def _require_folder(context: Node) -> None:
+    if not context.is_container:
+        raise HTTPNotFound()
+
+
+def _contents_page(
+    request: Request,
+    context: Node,
+    positions: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    sort = Sort.from_param(request.params.get("sort", ""))
+    page = PageRequest.from_params(request.GET, request.registry.settings)
+    next_url = None
+    truncated = False
+    if sort.column is None:
+        children_page = request.tree.children_page(
+            context, page.limit, page.after, viewers=request.viewer_principals
+        )
+        children = children_page.items
+        if children_page.next_cursor is not None:
+            next_url = view_url(
+                request, context, "contents", page.next_query(children_page.next_cursor)
+            )
+    else:
+        limit = request.registry.settings["charter.api.max_page_size"]
+        children = request.tree.sorted_children(
+            context,
+            sort.column or "title",
+            sort.descending,
+            limit + 1,
+            viewers=request.viewer_principals,
+        )
+        truncated = len(children) > limit
+        children = children[:limit]
+    may_delete = bool(request.has_permission(Permission.DELETE, context))
+    may_add = bool(request.has_permission(Permission.ADD, context))
+    type_titles = {
+        content_type.name: content_type.title for content_type in types_of(request.registry)
+    }
+    return {
+        "children": children,
+        "type_titles": type_titles,
+        "sort": sort,
+        "next_url": next_url,
+        "after": page.after,
+        "truncated": truncated,
+        "may_reorder": sort.column is None
+        and bool(request.has_permission(Permission.EDIT, context)),
+        "may_delete": may_delete,
+        # Copying needs add on the destination; the folder itself is the likeliest one.
+        "may_copy": may_add,
+        "positions": positions
+        or {child.name: str(number) for number, child in enumerate(children, start=1)},
+        "errors": errors or {},
+        "view_url": view_url,
+    }
+
+
+CONTENTS_VIEW = {
+    "context": Node,
+    "name": "contents",
+    "renderer": CONTENTS_TEMPLATE,
+    "permission": Permission.VIEW,
+}
+
+
+@view_config(request_method="GET", **CONTENTS_VIEW)
+def contents_page(context: Node, request: Request) -> dict[str, Any]:
+    """The folder's children in a table: title, type, modified; sortable and paged."""
+    _require_folder(context)
+    return _contents_page(request, context)
+
+
+def _posted_positions(request: Request) -> tuple[dict[str, str], list[str], dict[str, list[str]]]:
+    """The position typed for each child (in page order), the names in their new order, and
+    errors beside the positions that are not whole numbers."""
+    typed = {
+        key.removeprefix(POSITION_PREFIX): value.strip()
+        for key, value in request.POST.items()
+        if key.startswith(POSITION_PREFIX)
+    }
+    errors = {
+        f"{POSITION_PREFIX}{name}": [f"a whole number from 1 to {MAX_POSITION}"]
+        for name, text in typed.items()
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_POSITION)
+    }
+    if errors:
+        return typed, [], errors
+    # Equal numbers keep the order the items had on the page.
+    page_order = list(typed)
+    order = sorted(page_order, key=lambda name: (int(typed[name]), page_order.index(name)))
+    return typed, order, {}
+
+
+@view_config(request_method="POST", **CONTENTS_VIEW)
+def contents_action(context: Node, request: Request) -> dict[str, Any] | Response:
+    """Save a new order, or take the selected items to the delete, move or copy page."""
+    _require_folder(context)
+    action = request.POST.get("action", "")
+    back = {"after": request.POST["after"]} if request.POST.get("after") else None
+    if action == "reorder":
+        typed, order, errors = _posted_positions(request)
+        if not errors:
+            try:
+                request.content.reorder(context, order)
+            except ValidationFailed as failure:
+                errors = {"form": [message for _, message in failure.errors]}
+        if errors:
+            refuse_form(request)
+            return _contents_page(request, context, typed, errors)
+        request.session.flash("The new order was saved.")
+        return HTTPSeeOther(view_url(request, context, "contents", back))
+    if action not in SELECTION_ACTIONS:
+        raise ValidationFailed([("action", "choose what to do with the selected items")])
+    selected = request.POST.getall("item")
+    if not selected:
+        request.session.flash("Select at least one item first.", "error")
+        return HTTPSeeOther(view_url(request, context, "contents", back))
+    return HTTPSeeOther(view_url(request, context, SELECTION_ACTIONS[action], {"item": selected}))
+
+
+def selected_children(request: Request, folder: Node) -> list[Node]:
+    """The children of ``folder`` named by ``item`` parameters, each with its lineage loaded
+    (one query each: what the security policy needs to check them one by one)."""
+    names = list(dict.fromkeys(request.params.getall("item")))
+    if not names:
+        raise ValidationFailed([("item", "select at least one item")])
+    segments = path_segments(folder.path)
+    children = []
+    for name in names:
+        resolution = request.tree.resolve([*segments, name])
+        child = resolution.context
+        if (
+            resolution.remainder
+            or child.parent_id != folder.id
+            or not request.has_permission(Permission.VIEW, child)
+        ):
+            raise NotFound(f"“{folder.title}” holds no item named {name!r} (any more)")
+        children.append(child)
+    return children
+
+
+def _require_each(request: Request, items: list[Node], permission: Permission) -> None:
+    for item in items:
+        if not request.has_permission(permission, item):
+            raise Forbidden(f"you may not {permission.value} “{item.title}”")
+
+
+# -- move and copy the selected items -------------------------------------------------
+
+MOVE_ITEMS_VIEW = {
+    "context": Node,
+    "name": "move-items",
+    "renderer": MOVE_TEMPLATE,
+    "permission": Permission.VIEW,
+}
+COPY_ITEMS_VIEW = {**MOVE_ITEMS_VIEW, "name": "copy-items"}
+KIND_OF_VIEW = {"move-items": "move", "copy-items": "copy"}
+
+
+def _selection(request: Request, context: Node) -> tuple[str, list[Node]]:
+    _require_folder(context)
+    kind = KIND_OF_VIEW[request.view_name]
+    items = selected_children(request, context)
+    if kind == "move":
+        _require_each(request, items, Permission.DELETE)
+    return kind, items
+
+
+@view_config(request_method="GET", **MOVE_ITEMS_VIEW)
+@view_config(request_method="GET", **COPY_ITEMS_VIEW)
+def selection_picker(context: Node, request: Request) -> dict[str, Any]:
+    """Where to move or copy the selected items: folders to pick from, starting here."""
+    kind, items = _selection(request, context)
+    hidden = {"item": [item.name for item in items]}
+    at = browse_start(request, context)
+    action_url = view_url(request, context, request.view_name)
+    return transfer_page(request, kind, items, at, action_url, hidden)
+
+
+@view_config(request_method="POST", **MOVE_ITEMS_VIEW)
+@view_config(request_method="POST", **COPY_ITEMS_VIEW)
+def transfer_selection(context: Node, request: Request) -> dict[str, Any] | Response:
+    """Move or copy every selected item to the folder picked; all of them or none."""
+    kind, items = _selection(request, context)
+    hidden = {"item": [item.name for item in items]}
+    action_url = view_url(request, context, request.view_name)
+    outcome = transfer(request, kind, items, context, action_url, hidden)
+    if isinstance(outcome, dict):
+        return outcome
+    done, destination = outcome
+    count = f"{len(done)} item{'s' if len(done) != 1 else ''}"
+    request.session.flash(f"{count} {TRANSFER_VERBS[kind][1]} to “{destination.title}”.")
+    return HTTPSeeOther(view_url(request, destination, "contents"))
+
+
+# -- delete the selected items --------------------------------------------------------
+
+DELETE_ITEMS_VIEW = {
+    "context": Node,
+    "name": "delete-items",
+    "renderer": DELETE_TEMPLATE,
+    "permission": Permission.VIEW,
+}
+
+
+def _deletable_selection(request: Request, context: Node) -> list[Node]:
+    _require_folder(context)
+    items = selected_children(request, context)
+    _require_each(request, items, Permission.DELETE)
+    return items
+
+
+@view_config(request_method="GET", **DELETE_ITEMS_VIEW)
+def delete_selection_confirmation(context: Node, request: Request) -> dict[str, Any]:
+    """Ask before deleting the selected items, saying how many go with each folder."""
+    items = _deletable_selection(request, context)
+    return delete_page(request, items, view_url(request, context, "delete-items"), selection=True)
+
+
+@view_config(request_method="POST", **DELETE_ITEMS_VIEW)
+def delete_selection(context: Node, request: Request) -> dict[str, Any] | Response:
+    """Delete every selected item, unless one changed since the confirmation: then none."""
+    items = _deletable_selection(request, context)
+    versions = {item.name: request.POST.get(f"version-{item.name}", "") for item in items}
+    stale = stale_items(items, versions)
+    action_url = view_url(request, context, "delete-items")
+    if stale:
+        refuse_stale(request, stale)
+        return delete_page(request, items, action_url, selection=True, stale=stale)
+    removed = delete_all(request, items, versions)
+    request.session.flash(
+        f"{len(items)} item{'s' if len(items) != 1 else ''} deleted"
+        f"{f' ({removed} with what they held)' if removed > len(items) else ''}."
+    )
+    return HTTPSeeOther(view_url(request, context, "contents"))
