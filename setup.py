@@ -51,6 +51,8 @@ requires = [
     "pydantic>=2.6",
     # Shared login counters when charter.redis_url is set.
     "redis>=5.0",
+    # MIME sniffing of uploads (pure Python; 2.x needs Python 3.12).
+    "puremagic>=1.28",
 ]
 
 test_requires = [
@@ -88,6 +90,7 @@ setup(
             "charter-init = charter.scripts.init:main",
             "charter-migrate = charter.scripts.migrate:main",
             "charter-user = charter.scripts.user:main",
+            "charter-blobs = charter.scripts.blobs:main",
         ],
         "pytest11": ["charter = charter.testing.plugin"],
     },

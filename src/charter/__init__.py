@@ -18,6 +18,7 @@ from charter.settings import parse_settings
 # that use it), then the domains, then the interfaces that call them.
 DOMAINS = (
     "charter.db",
+    "charter.blobs",
     "charter.audit",
     "charter.accounts",
     "charter.security",

@@ -31,6 +31,14 @@ class PreconditionFailed(CharterError):
         self.current_version = current_version
 
 
+class TooLarge(CharterError):
+    """An upload is bigger than the configured limit (``limit`` bytes); nothing was kept."""
+
+    def __init__(self, detail: str, limit: int) -> None:
+        super().__init__(detail)
+        self.limit = limit
+
+
 class ValidationFailed(CharterError):
     """Input is invalid; ``errors`` lists ``(field, message)`` pairs."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -105,7 +106,21 @@ def _optional_redis_url(text: str) -> str | None:
     return value
 
 
+# type "/" subtype, in the token characters RFC 6838 allows.
+_MIME_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
+
+
+def _mime_types(text: str) -> frozenset[str]:
+    types = text.lower().split()
+    if not types or not all(_MIME_TYPE.fullmatch(t) for t in types):
+        raise ValueError(text)
+    return frozenset(types)
+
+
 boolean = Parser("true or false", _boolean)
+mime_types = Parser(
+    "MIME types separated by spaces, such as image/png application/pdf", _mime_types
+)
 secret = Parser("a random text of at least 32 characters", _secret)
 optional_redis_url = Parser(
     "empty, or a Redis URL such as redis://127.0.0.1:6379/0", _optional_redis_url
@@ -245,6 +260,24 @@ SETTINGS: tuple[Setting, ...] = (
         boolean,
         "false",
         "Show the traceback on the error page of an unexpected failure; never in production.",
+    ),
+    Setting(
+        "charter.blobs.path",
+        nonempty_text,
+        "var/blobs",
+        "Folder that holds the bytes of uploaded files; back it up with the database.",
+    ),
+    Setting(
+        "charter.blobs.max_upload_size",
+        integer(1, 1 << 40),
+        "104857600",  # 100 MiB
+        "Largest upload accepted, in bytes; a larger one is refused with 413.",
+    ),
+    Setting(
+        "charter.blobs.inline_types",
+        mime_types,
+        "image/png image/jpeg image/gif image/webp application/pdf",
+        "Sniffed MIME types that downloads show in the browser; others are attachments.",
     ),
     Setting(
         "charter.api.default_page_size",

@@ -27,6 +27,8 @@ def write_ini(tmp_path, scratch_database_url, restore_logging, monkeypatch):
     """Write an ini file like development.ini on the CLI database; extra lines go in [app:main]."""
     # The environment must not redirect the tools to another database.
     monkeypatch.delenv("CHARTER_DATABASE_URL", raising=False)
+    # The default charter.blobs.path (var/blobs) is relative to the working directory.
+    monkeypatch.chdir(tmp_path)
 
     def write(extra=""):
         path = tmp_path / "cli.ini"

@@ -19,14 +19,17 @@ UNREACHABLE_URLS = [
 
 
 @pytest.fixture
-def app_on():
+def app_on(tmp_path):
     """Build a Charter app (no test transaction) on the database at a given URL."""
     configs = []
 
     def build(url):
-        config = make_configurator(
-            {"sqlalchemy.url": url, "charter.session.secret": SECRET}, environ={}
-        )
+        settings = {
+            "sqlalchemy.url": url,
+            "charter.session.secret": SECRET,
+            "charter.blobs.path": str(tmp_path / "blobs"),
+        }
+        config = make_configurator(settings, environ={})
         configs.append(config)
         return webtest.TestApp(config.make_wsgi_app())
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from charter.api import people
+from charter.api import people, types, views
+from charter.api.editing import ContainerPredicate
+from charter.api.files import UploadPredicate
 from charter.api.problems import ApiRequestPredicate
 from charter.tree.traversal import TreeRoot
 
@@ -12,6 +14,10 @@ from charter.tree.traversal import TreeRoot
 def includeme(config: Configurator) -> None:
     """Register the API routes and the problem+json error views."""
     config.add_view_predicate("api_request", ApiRequestPredicate)
+    config.add_view_predicate("container", ContainerPredicate)
+    config.add_view_predicate("upload", UploadPredicate)
     config.add_route("api.content", "/api/v1/content*traverse", factory=TreeRoot)
     people.add_routes(config)
+    types.add_routes(config)
+    views.add_routes(config)
     config.scan("charter.api")

@@ -135,8 +135,12 @@ def domain_error_problem(exc: CharterError, request: Request) -> Response:
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [
-            {"pointer": f"/{field}", "detail": message} for field, message in exc.errors
+            # RFC 6901: "" points at the whole document, "/title" at one field.
+            {"pointer": f"/{field}" if field else "", "detail": message}
+            for field, message in exc.errors
         ]
+    if isinstance(exc, PreconditionFailed) and exc.current_version is not None:
+        extra["current_version"] = exc.current_version
     return problem_response(request, status, title, exc.detail, type_, **extra)
 
 

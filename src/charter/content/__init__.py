@@ -6,7 +6,7 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 
 from charter.content.registry import REGISTRY_KEY, TypeRegistry, add_content_type, types_of
-from charter.content.services import ContentService
+from charter.content.services import ContentService, Uploads
 from charter.content.types import CORE_TYPES
 from charter.tree.models import Node
 
@@ -24,6 +24,9 @@ def content_service(request: Request) -> ContentService:
         permits=permits,
         notify=request.registry.notify,
         audit=request.audit,
+        uploads=Uploads(
+            request.blobs, request.tm, request.registry.settings["charter.blobs.max_upload_size"]
+        ),
     )
 
 

@@ -51,7 +51,8 @@ class ContentType:
             raise ValidationFailed(
                 [
                     (
-                        pointer_prefix + "/".join(str(part) for part in error["loc"]) or "body",
+                        # An error about the whole object (a model validator) has no field.
+                        pointer_prefix + "/".join(str(part) for part in error["loc"]),
                         error["msg"],
                     )
                     for error in exc.errors()

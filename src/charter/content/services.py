@@ -8,20 +8,24 @@ never overwritten), records an audit entry and fires an event.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from transaction.interfaces import ITransactionManager
 
 from charter.accounts.models import User
 from charter.audit.service import SYSTEM, Actor, AuditLog
+from charter.blobs.sniffing import sniff
+from charter.blobs.store import BlobTooLarge, FilesystemBlobStore, Readable, format_size
 from charter.content.events import ObjectAdded, ObjectModified, ObjectMoved, ObjectRemoved
-from charter.content.models import Folder
+from charter.content.models import File, Folder
 from charter.content.registry import TypeRegistry
 from charter.content.types import core_types
 from charter.db.meta import utcnow
-from charter.errors import Conflict, Forbidden, PreconditionFailed, ValidationFailed
+from charter.errors import Conflict, Forbidden, PreconditionFailed, TooLarge, ValidationFailed
 from charter.security.roles import Permission
 from charter.tree.models import LocalRole, Node
 from charter.tree.names import MAX_NAME_LENGTH, suggest_name
@@ -29,6 +33,16 @@ from charter.tree.services import TreeService
 
 Permits = Callable[[Node, Permission], bool]
 Notify = Callable[[object], None]
+MAX_FILENAME_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Uploads:
+    """Where uploaded bytes go: the blob store, the transaction they join, the size limit."""
+
+    store: FilesystemBlobStore
+    transaction_manager: ITransactionManager
+    max_size: int
 
 
 def _allow_everything(node: Node, permission: Permission) -> bool:
@@ -55,6 +69,7 @@ class ContentService:
         permits: Permits = _allow_everything,
         notify: Notify = _notify_nobody,
         audit: AuditLog | None = None,
+        uploads: Uploads | None = None,
     ) -> None:
         self.dbsession = dbsession
         self.types = types or core_types()
@@ -62,6 +77,7 @@ class ContentService:
         self.permits = permits
         self.notify = notify
         self.audit = audit or AuditLog(dbsession)
+        self.uploads = uploads
         self.tree = TreeService(dbsession)
 
     def create_root(self, title: str, by: User | None = None) -> Folder:
@@ -101,6 +117,55 @@ class ContentService:
         self._stamp_created(node, actor.user_id)
         self.tree.add(parent, node, name if name is not None else self._free_name(parent, values))
         self.audit.record("content.added", actor, node.path, uid=node.uid, type=type_name)
+        self.notify(ObjectAdded(node, parent))
+        return node
+
+    def upload(
+        self,
+        parent: Node,
+        stream: Readable,
+        filename: str,
+        name: str | None = None,
+        title: str | None = None,
+        description: str = "",
+    ) -> File:
+        """Add a File inside ``parent`` from the bytes ``stream`` gives (read in chunks).
+
+        The bytes go to the blob store within this transaction; their MIME
+        type is sniffed from the bytes, never taken from the client. More
+        than the configured limit is refused (TooLarge) and keeps nothing.
+        """
+        if self.uploads is None:
+            raise RuntimeError("this ContentService was made without a blob store")
+        self._require(parent, Permission.ADD)
+        file_type = self.types.get("File")
+        self.types.check_placement(parent, file_type)
+        filename = _clean_filename(filename)
+        values = file_type.validate({"title": title or filename, "description": description})
+        try:
+            blob = self.uploads.store.write(
+                stream,
+                max_size=self.uploads.max_size,
+                transaction_manager=self.uploads.transaction_manager,
+            )
+        except BlobTooLarge:
+            limit = self.uploads.max_size
+            raise TooLarge(
+                f"the file is larger than the limit of {format_size(limit)}", limit
+            ) from None
+        node = File(
+            blob_sha256=blob.sha256,
+            size=blob.size,
+            mime_type=sniff(blob.head, filename),
+            filename=filename,
+        )
+        node.apply_fields(values)
+        self._stamp_created(node, self.actor.user_id)
+        chosen = name if name is not None else self._free_name(parent, {"title": filename})
+        self.tree.add(parent, node, chosen)
+        self.audit.record(
+            "content.added", self.actor, node.path, uid=node.uid, type="File", size=blob.size
+        )
         self.notify(ObjectAdded(node, parent))
         return node
 
@@ -329,6 +394,15 @@ _NOT_COPIED = frozenset(
         "version",
     }
 )
+
+
+def _clean_filename(filename: str) -> str:
+    """The last segment of a client's file name, without control characters; refused if empty."""
+    cleaned = "".join(c for c in filename.replace("\\", "/").rsplit("/", 1)[-1] if c.isprintable())
+    cleaned = cleaned.strip()[:MAX_FILENAME_LENGTH]
+    if not cleaned or cleaned in {".", ".."}:
+        raise ValidationFailed([("filename", "the file needs a name")])
+    return cleaned
 
 
 def _duplicate(original: Node) -> Node:

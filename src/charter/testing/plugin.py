@@ -95,10 +95,14 @@ def scratch_engine(scratch_database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def charter_settings(charter_database_url: str) -> dict[str, Any]:
+def charter_settings(
+    charter_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """The ini settings the test app is built from; add-ons may override this fixture."""
     return {
         "sqlalchemy.url": charter_database_url,
+        # Never var/blobs in whatever folder the tests were started from.
+        "charter.blobs.path": str(tmp_path_factory.mktemp("blobs")),
         "charter.site_title": "Charter Test",
         "charter.db.pool_size": "2",
         "charter.session.secret": "test-only-session-secret-0123456789abcdef",

@@ -9,7 +9,19 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, bindparam, delete, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload, with_polymorphic
 
@@ -189,6 +201,17 @@ class TreeService:
             child.__parent__ = folder
         return children
 
+    def path_of_uid(self, uid: str, viewers: frozenset[str] | None = None) -> str | None:
+        """The path of the node ``uid`` if one of ``viewers`` may view it (None: anyone)."""
+        return self.dbsession.scalar(_visible_to(select(Node.path).where(Node.uid == uid), viewers))
+
+    def by_uid(self, uid: str) -> Node | None:
+        """The node ``uid`` with its lineage loaded (for permission checks), or None."""
+        path = self.path_of_uid(uid)
+        if path is None:
+            return None
+        return self.resolve([segment for segment in path.split("/") if segment]).context
+
     def count_descendants(self, node: Node) -> int:
         """How many nodes lie below ``node``."""
         if not node.is_container:
@@ -209,13 +232,21 @@ class TreeService:
         if not parent.is_container:
             raise Conflict(f"{parent.path} is not a folder and cannot hold items")
         check_name(name, in_root=parent.parent_id is None)
-        self._ensure_free(parent, name)
+        # One query answers both questions: is the name free, and what comes last?
+        last, taken = self.dbsession.execute(
+            select(
+                func.max(Node.position),
+                func.coalesce(func.sum(case((Node.name == name, 1), else_=0)), 0),
+            ).where(Node.parent_id == parent.id)
+        ).one()
+        if taken:
+            raise Conflict(f"{parent.path} already holds an item named {name!r}")
         child.parent_id = parent.id
         child.name = name
         child.path = child_path(parent.path, name)
         child.path_hash = hash_path(child.path)
         child.depth = parent.depth + 1
-        child.position = self._next_position(parent)
+        child.position = 0 if last is None else last + 1
         child.__parent__ = parent
         self.dbsession.add(child)
         self._flush_or_conflict(parent, name)

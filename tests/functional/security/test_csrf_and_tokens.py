@@ -320,14 +320,12 @@ def test_a_bearer_change_needs_no_csrf_token(new_app, editor, make_token, dbsess
     assert audit_count(dbsession, TOUCHED) == 1
 
 
-def test_a_bearer_post_to_read_only_content_is_405_not_a_csrf_refusal(
-    anonymous_app, editor, make_token
-):
+def test_a_bearer_post_to_a_document_is_405_not_a_csrf_refusal(anonymous_app, editor, make_token):
     response = anonymous_app.post(
         f"{API}/news/today", headers=bearer(make_token(editor)), status=405
     )
 
-    assert response.headers["Allow"] == "GET, HEAD"
+    assert response.headers["Allow"] == "GET, HEAD, PATCH, DELETE"
     assert response.content_type == "application/problem+json"
 
 

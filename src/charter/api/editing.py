@@ -1,0 +1,241 @@
+"""Creating and changing content through the JSON API.
+
+``POST /api/v1/content/<folder>`` adds a child from ``{"@type", "name"?, ...fields}``;
+``PATCH /api/v1/content/<path>`` changes the fields sent, only when ``If-Match``
+names the node's current version.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pyramid.httpexceptions import HTTPPreconditionRequired
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from charter.api.people_representation import json_object
+from charter.api.representation import representation
+from charter.api.views import node_json, node_response, page_request
+from charter.content.registry import ContentType, types_of
+from charter.errors import CharterError, NotFound, ValidationFailed
+from charter.security.roles import Permission
+from charter.tree.models import Node
+from charter.tree.paging import PageRequest
+from charter.tree.services import ChildrenPage
+
+# The keys of a POST body that are about the new node rather than its fields.
+NEW_NODE_KEYS = ("@type", "name")
+# An ETag this API hands out: the version, then (for a folder) "-" and a digest
+# of the listing, which If-Match does not compare.
+IF_MATCH = re.compile(r'"(?P<version>[0-9]{1,18})(?:-[0-9a-f]{1,64})?"')
+
+
+class ContainerPredicate:
+    """View predicate ``container``: whether the context is a node that holds children."""
+
+    def __init__(self, value: bool, config: Any) -> None:
+        self.value = bool(value)
+
+    def text(self) -> str:
+        """How Pyramid names the predicate in its introspection and errors."""
+        return f"container = {self.value}"
+
+    phash = text
+
+    def __call__(self, context: Any, request: Request) -> bool:
+        return isinstance(context, Node) and context.is_container == self.value
+
+
+class IfMatchRequired(HTTPPreconditionRequired):
+    """428: a change to a node must say which version of it the client edited."""
+
+    explanation = (
+        "Send the header If-Match with the ETag the node was read with, "
+        'such as If-Match: "3", so that a change made meanwhile is not overwritten.'
+    )
+
+
+class MalformedHeader(CharterError):
+    """A request header this API cannot read (a 400 problem)."""
+
+
+def expected_version(request: Request) -> int:
+    """The node version the client edited, from its ``If-Match: "<version>"`` header.
+
+    ``428`` without the header; ``400`` unless it holds exactly one ETag of
+    this API. A folder's ETag also carries a digest of its listing, which is
+    ignored: the version alone says whether the folder itself changed.
+    """
+    header = request.headers.get("If-Match")
+    if header is None:
+        raise IfMatchRequired()
+    match = IF_MATCH.fullmatch(header.strip())
+    if match is None:
+        raise MalformedHeader(
+            'If-Match must hold one ETag of the node, as its ETag header gave it, such as "3".'
+        )
+    return int(match["version"])
+
+
+def _type_of_new_node(request: Request, type_name: Any) -> ContentType:
+    types = types_of(request.registry)
+    if type_name is None:
+        problem = "required: the type of the new item, such as Document"
+    elif not isinstance(type_name, str):
+        problem = "must be a string"
+    else:
+        try:
+            return types.get(type_name)
+        except NotFound:
+            known = ", ".join(content_type.name for content_type in types)
+            problem = f"unknown type {type_name!r}; the types are {known}"
+    raise ValidationFailed([("@type", problem)])
+
+
+@view_config(
+    route_name="api.content",
+    context=Node,
+    request_method="POST",
+    container=True,
+    permission=Permission.ADD,
+    renderer="json",
+)
+def create_node(context: Node, request: Request) -> dict[str, Any]:
+    """Add a child to the folder: ``201`` with its JSON, ``Location`` and ``ETag``.
+
+    ``name`` (its URL segment) is made from the title when left out or null.
+    """
+    body = json_object(request)
+    content_type = _type_of_new_node(request, body.get("@type"))
+    name = body.get("name")
+    if name is not None and not isinstance(name, str):
+        raise ValidationFailed([("name", "must be a string")])
+    fields = {key: value for key, value in body.items() if key not in NEW_NODE_KEYS}
+    node = request.content.create(context, content_type.name, fields, name)
+    # A new folder is empty: no need to ask the database for its children.
+    children = ChildrenPage([], None) if node.is_container else None
+    created = representation(request, node, children)
+    request.response.status_int = 201
+    request.response.location = created["@id"]
+    return node_response(request, node, created)
+
+
+@view_config(
+    route_name="api.content",
+    context=Node,
+    request_method="PATCH",
+    permission=Permission.EDIT,
+    renderer="json",
+)
+def update_node(context: Node, request: Request) -> dict[str, Any]:
+    """Change the fields sent (the others keep their values): ``200`` with the new JSON and ETag.
+
+    ``412`` with ``current_version`` when the node moved past the version in
+    If-Match; nothing changes then.
+    """
+    version = expected_version(request)
+    fields = json_object(request)
+    page = page_request(request, context)
+    node = request.content.update(context, fields, version)
+    return node_response(request, node, node_json(request, node, page))
+
+
+@view_config(
+    route_name="api.content", context=Node, request_method="DELETE", permission=Permission.DELETE
+)
+def delete_node(context: Node, request: Request) -> Response:
+    """Delete the node and everything below it: ``204``; needs ``If-Match``."""
+    request.content.delete(context, expected_version(request))
+    return Response(status=204)
+
+
+def _destination(request: Request, body: dict[str, Any]) -> Node:
+    """The folder named by ``destination`` (a path such as /projects, or a uid)."""
+    value = body.get("destination")
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed([("destination", "give the folder's path or uid")])
+    value = value.strip()
+    if value.startswith("/"):
+        segments = [segment for segment in value.split("/") if segment]
+        resolution = request.tree.resolve(segments)
+        if resolution.remainder:
+            raise ValidationFailed([("destination", f"no folder at {value}")])
+        folder = resolution.context
+    else:
+        folder = request.tree.by_uid(value)
+        if folder is None:
+            raise ValidationFailed([("destination", f"no item with uid {value}")])
+    if not request.has_permission(Permission.VIEW, folder):
+        # Like a missing folder: the caller may not learn it exists.
+        raise ValidationFailed([("destination", f"no folder at {value}")])
+    return folder
+
+
+def _new_name(body: dict[str, Any]) -> str | None:
+    name = body.get("name")
+    if name is not None and not isinstance(name, str):
+        raise ValidationFailed([("name", "must be a string")])
+    return name
+
+
+@view_config(
+    route_name="api.content",
+    context=Node,
+    name="@move",
+    request_method="POST",
+    permission=Permission.VIEW,
+    renderer="json",
+)
+def move_node(context: Node, request: Request) -> dict[str, Any]:
+    """Move the node (``{"destination": path or uid, "name"?: new name}``); its new JSON."""
+    body = json_object(request)
+    request.content.move(context, _destination(request, body), _new_name(body))
+    return node_response(request, context, representation(request, context, _no_items(context)))
+
+
+@view_config(
+    route_name="api.content",
+    context=Node,
+    name="@copy",
+    request_method="POST",
+    permission=Permission.VIEW,
+    renderer="json",
+)
+def copy_node(context: Node, request: Request) -> dict[str, Any]:
+    """Copy the node and its subtree: ``201`` with the copy's JSON and ``Location``."""
+    body = json_object(request)
+    copy = request.content.copy(context, _destination(request, body), _new_name(body))
+    created = representation(request, copy, _no_items(copy))
+    request.response.status_int = 201
+    request.response.location = created["@id"]
+    return node_response(request, copy, created)
+
+
+@view_config(
+    route_name="api.content",
+    context=Node,
+    name="@order",
+    request_method="POST",
+    container=True,
+    permission=Permission.EDIT,
+    renderer="json",
+)
+def order_children(context: Node, request: Request) -> dict[str, Any]:
+    """Put some or all children in a new order: ``{"order": [names]}``; the first page after."""
+    body = json_object(request)
+    order = body.get("order")
+    if not isinstance(order, list) or not all(isinstance(name, str) for name in order):
+        raise ValidationFailed([("order", "give the children's names as a list of strings")])
+    request.content.reorder(context, order)
+    page = PageRequest.from_params(request.GET, request.registry.settings)
+    children = request.tree.children_page(
+        context, page.limit, page.after, viewers=request.viewer_principals
+    )
+    return representation(request, context, children, page)
+
+
+def _no_items(node: Node) -> ChildrenPage | None:
+    # The listing is not re-read after a move or copy; clients GET the folder for it.
+    return ChildrenPage([], None) if node.is_container else None

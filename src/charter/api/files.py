@@ -1,0 +1,126 @@
+"""Files over HTTP: uploading into a folder, and downloading the bytes (with Range)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+from webob.static import FileIter
+
+from charter.api.representation import representation
+from charter.blobs import BlobNotFound
+from charter.content.models import File
+from charter.errors import TooLarge, ValidationFailed
+from charter.security.roles import Permission
+from charter.tree.models import Node
+
+log = logging.getLogger(__name__)
+
+JSON_TYPES = ("application/json", "application/problem+json")
+
+
+class UploadPredicate:
+    """View predicate ``upload``: a POST whose body is a file, not a JSON object.
+
+    Multipart forms and raw bodies (``Content-Type`` = the file's type) are
+    uploads; the JSON view for other types answers the rest.
+    """
+
+    def __init__(self, value: bool, config: Any) -> None:
+        self.value = bool(value)
+
+    def text(self) -> str:
+        """How Pyramid names the predicate."""
+        return f"upload = {self.value}"
+
+    phash = text
+
+    def __call__(self, context: Any, request: Request) -> bool:
+        return (request.content_type not in JSON_TYPES) == self.value
+
+
+@view_config(
+    route_name="api.content",
+    context=Node,
+    request_method="POST",
+    container=True,
+    upload=True,
+    permission=Permission.ADD,
+    renderer="json",
+)
+def upload_file(context: Node, request: Request) -> dict[str, Any]:
+    """Add a File from a multipart form (field ``file``) or a raw body.
+
+    A raw body names the file with the ``Slug`` header or the ``name``
+    query parameter. ``201`` with the file's JSON and ``Location``.
+    """
+    limit = request.registry.settings["charter.blobs.max_upload_size"]
+    if request.content_length is not None and request.content_length > limit:
+        # Refused before a byte is read.
+        raise TooLarge(f"the upload is larger than the limit of {limit} bytes", limit)
+    if request.content_type == "multipart/form-data":
+        upload = request.POST.get("file")
+        if upload is None or not hasattr(upload, "file"):
+            raise ValidationFailed([("file", "send the file in a form field named 'file'")])
+        stream, filename = upload.file, upload.filename
+        name = request.POST.get("name") or None
+        title = request.POST.get("title") or None
+    else:
+        stream = request.body_file
+        filename = request.headers.get("Slug") or request.GET.get("name") or ""
+        name, title = request.GET.get("name") or None, request.GET.get("title") or None
+    node = request.content.upload(context, stream, filename, name=name, title=title)
+    created = representation(request, node)
+    request.response.status_int = 201
+    request.response.location = created["@id"]
+    request.response.etag = str(node.version)
+    return created
+
+
+@view_config(
+    route_name="api.content",
+    context=File,
+    name="@download",
+    request_method=("GET", "HEAD"),
+    permission=Permission.VIEW,
+)
+@view_config(
+    context=File, name="download", request_method=("GET", "HEAD"), permission=Permission.VIEW
+)
+def download_file(context: File, request: Request) -> Response:
+    """The file's bytes, streamed; conditional requests and byte ranges (206) honoured."""
+    try:
+        handle = request.blobs.open(context.blob_sha256)
+    except BlobNotFound:
+        log.error("the bytes of %s (%s) are missing", context.path, context.blob_sha256)
+        raise HTTPNotFound() from None
+    response = Response(
+        content_type=context.mime_type,
+        app_iter=FileIter(handle),
+        content_length=context.size,
+        conditional_response=True,
+    )
+    if context.mime_type.startswith("text/"):
+        response.charset = "utf-8"
+    response.etag = context.blob_sha256
+    response.last_modified = context.modified
+    response.accept_ranges = "bytes"
+    response.cache_control = "private, no-cache"
+    inline = context.mime_type in request.registry.settings["charter.blobs.inline_types"]
+    response.content_disposition = content_disposition(
+        "inline" if inline else "attachment", context.filename
+    )
+    return response
+
+
+def content_disposition(disposition: str, filename: str) -> str:
+    """A Content-Disposition value no file name can break: ASCII fallback plus RFC 6266 UTF-8."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in filename
+    )
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -1,0 +1,62 @@
+"""Blob storage: the bytes of uploaded files, kept outside the database and committed with it.
+
+``includeme`` builds the store from the settings and gives every request
+``request.blobs``. Write with ``request.blobs.write(stream,
+max_size=..., transaction_manager=request.tm)``; see docs/blobs.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.request import Request
+
+from charter.blobs.sniffing import sniff
+from charter.blobs.store import (
+    BlobInfo,
+    BlobNotFound,
+    BlobTooLarge,
+    FilesystemBlobStore,
+    collect_garbage,
+    format_size,
+)
+from charter.settings import SettingsError
+
+__all__ = [
+    "BlobInfo",
+    "BlobNotFound",
+    "BlobTooLarge",
+    "FilesystemBlobStore",
+    "collect_garbage",
+    "format_size",
+    "make_store",
+    "sniff",
+]
+
+STORE_KEY = "charter.blobs.store"
+
+
+def make_store(settings: Mapping[str, Any]) -> FilesystemBlobStore:
+    """The store at ``charter.blobs.path``, its folders created; SettingsError if it cannot be."""
+    path = Path(settings["charter.blobs.path"])
+    try:
+        return FilesystemBlobStore(path)
+    except OSError as exc:
+        raise SettingsError(
+            f"Bad setting charter.blobs.path = {str(path)!r}: "
+            f"cannot create the blob folder there ({exc.strerror})"
+        ) from None
+
+
+def request_blobs(request: Request) -> FilesystemBlobStore:
+    """The app's blob store."""
+    return request.registry[STORE_KEY]
+
+
+def includeme(config: Configurator) -> None:
+    """Create the blob store from the settings and expose it as ``request.blobs``."""
+    config.registry[STORE_KEY] = make_store(config.get_settings())
+    config.add_request_method(request_blobs, "blobs", reify=True)
