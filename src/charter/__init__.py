@@ -12,6 +12,7 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.router import Router
 
+from charter.addons import addon_settings, include_addons
 from charter.settings import parse_settings
 
 # Order matters: the database first (the others register request methods
@@ -33,13 +34,16 @@ DOMAINS = (
 def make_configurator(
     settings: Mapping[str, Any], environ: Mapping[str, str] | None = None
 ) -> Configurator:
-    """A configurator with every Charter domain included and committed.
+    """A configurator with every Charter domain, then every enabled add-on, included and committed.
 
     ``environ`` supplies the environment overrides (``os.environ`` by default).
     """
-    config = Configurator(settings=parse_settings(settings, environ))
+    config = Configurator(
+        settings=parse_settings(settings, environ, extra_settings=addon_settings(settings))
+    )
     for domain in DOMAINS:
         config.include(domain)
+    include_addons(config)
     config.commit()
     return config
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +117,16 @@ def _mime_types(text: str) -> frozenset[str]:
     return frozenset(types)
 
 
+_ADDON_NAME = re.compile(r"[\w.-]+")
+
+
+def _addon_names(text: str) -> tuple[str, ...]:
+    names = tuple(text.split())
+    if len(set(names)) < len(names) or not all(_ADDON_NAME.fullmatch(name) for name in names):
+        raise ValueError(text)
+    return names
+
+
 boolean = Parser("true or false", _boolean)
 mime_types = Parser(
     "MIME types separated by spaces, such as image/png application/pdf", _mime_types
@@ -129,6 +139,7 @@ nonempty_text = Parser("a non-empty text", _nonempty_text)
 database_url = Parser(
     "a SQLAlchemy database URL such as sqlite:///var/charter.sqlite", _database_url
 )
+addon_names = Parser("add-on names separated by spaces or new lines, each once", _addon_names)
 
 
 @dataclass(frozen=True)
@@ -291,6 +302,12 @@ SETTINGS: tuple[Setting, ...] = (
         "200",
         "Largest `limit` a client may ask for in a folder listing.",
     ),
+    Setting(
+        "charter.addons",
+        addon_names,
+        "",
+        "Add-ons to load, in this order: names of installed `charter.addons` entry points.",
+    ),
 )
 
 SETTINGS_BY_KEY: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}
@@ -300,21 +317,27 @@ OWNED_PREFIXES = ("charter.", "sqlalchemy.")
 
 
 def parse_settings(
-    raw: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    raw: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    extra_settings: Iterable[Setting] = (),
 ) -> dict[str, Any]:
     """Return ``raw`` with every declared setting parsed, defaulted and validated.
 
-    Keys that belong to other packages (``pyramid.*``, ``jinja2.*``...) pass
+    ``extra_settings`` are those the enabled add-ons declare
+    (``charter.addons.addon_settings(raw)``), handled like the core's. Keys
+    that belong to other packages (``pyramid.*``, ``jinja2.*``...) pass
     through untouched. Raises ``SettingsError`` with one line naming the key.
     """
     environ = os.environ if environ is None else environ
     parsed: dict[str, Any] = dict(raw)
+    declared = (*SETTINGS, *extra_settings)
+    known = {setting.key for setting in declared}
 
     for key in raw:
-        if key.startswith(OWNED_PREFIXES) and key not in SETTINGS_BY_KEY:
-            raise SettingsError(_unknown_key_message(key))
+        if key.startswith(OWNED_PREFIXES) and key not in known:
+            raise SettingsError(_unknown_key_message(key, known))
 
-    for setting in SETTINGS:
+    for setting in declared:
         source = setting.key
         text = raw.get(setting.key)
         if setting.env and environ.get(setting.env):
@@ -346,9 +369,9 @@ def parse_settings(
     return parsed
 
 
-def _unknown_key_message(key: str) -> str:
+def _unknown_key_message(key: str, declared: Iterable[str]) -> str:
     # Compare what follows the owned prefix, so "charter." alone never matches.
-    known = {_without_prefix(k): k for k in SETTINGS_BY_KEY if k.startswith(OWNED_PREFIXES)}
+    known = {_without_prefix(k): k for k in declared if k.startswith(OWNED_PREFIXES)}
     nearest = difflib.get_close_matches(_without_prefix(key), known, n=1, cutoff=0.6)
     hint = f"; did you mean {known[nearest[0]]}?" if nearest else "; see docs/configuration.md"
     return f"Unknown setting {key}{hint}"

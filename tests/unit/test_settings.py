@@ -369,7 +369,7 @@ def test_settings_are_declared_once_with_a_doc_line():
             "sqlalchemy.pool_size",
             "Unknown setting sqlalchemy.pool_size; did you mean charter.db.pool_size?",
         ),
-        ("charter.addons", "Unknown setting charter.addons; see docs/configuration.md"),
+        ("charter.addon", "Unknown setting charter.addon; did you mean charter.addons?"),
         ("charter.zzz", "Unknown setting charter.zzz; see docs/configuration.md"),
     ],
 )

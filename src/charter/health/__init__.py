@@ -9,6 +9,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy.exc import SQLAlchemyError
 
+from charter.addons import addon_version_locations
 from charter.db.migrations import schema_status
 
 log = logging.getLogger(__name__)
@@ -22,13 +23,17 @@ def healthz(request: Request) -> Response:
 
 
 def readyz(request: Request) -> Response:
-    """200 when the database is reachable and migrated to head; 503 with the reason otherwise.
+    """200 when the database is reachable and migrated to head (the core's and every enabled
+    add-on's); 503 with the reason otherwise.
 
     A database migrated by a newer release still counts as ready: during a
     rolling upgrade the old processes keep serving until they are replaced.
     """
     try:
-        status = schema_status(request.registry["charter.db.engine"])
+        status = schema_status(
+            request.registry["charter.db.engine"],
+            addon_version_locations(request.registry.settings),
+        )
     except SQLAlchemyError as exc:
         log.warning("readiness: database unreachable: %s", exc.__class__.__name__)
         return _status(503, "database unreachable")

@@ -11,6 +11,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 
+from charter.addons import addon_version_locations
 from charter.audit.service import Actor
 from charter.content.registry import types_of
 from charter.content.sample import add_sample_content
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with app_environment(args.config_uri) as env:
         registry = env["registry"]
         with registry["charter.db.engine"].begin() as connection:
-            print(upgrade(connection))
+            print(upgrade(connection, addon_version_locations(registry.settings)))
 
         request = env["request"]
         with request.tm:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from charter.addons import addon_version_locations
 from charter.db.migrations import upgrade
 from charter.scripts.environment import app_environment
 
@@ -13,7 +14,9 @@ from charter.scripts.environment import app_environment
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``charter-migrate``."""
     parser = argparse.ArgumentParser(
-        prog="charter-migrate", description="Upgrade the database to the newest schema."
+        prog="charter-migrate",
+        description="Upgrade the database to the newest schema: the core's, then each "
+        "enabled add-on's.",
     )
     parser.add_argument("config_uri", help="the ini file, e.g. production.ini")
     args = parser.parse_args(argv)
@@ -21,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app_environment(args.config_uri) as env,
         env["registry"]["charter.db.engine"].begin() as connection,
     ):
-        print(upgrade(connection))
+        print(upgrade(connection, addon_version_locations(env["registry"].settings)))
     return 0
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from charter import make_configurator
 from charter.accounts.models import Group, User
 from charter.accounts.passwords import hash_password
+from charter.addons import addon_settings, addon_version_locations
 from charter.content.models import Folder
 from charter.content.services import ContentService
 from charter.db.engine import make_engine
@@ -113,10 +114,14 @@ def charter_settings(
 
 @pytest.fixture(scope="session")
 def charter_engine(charter_settings: dict[str, Any]) -> Iterator[Engine]:
-    """An engine on the test database, migrated to head once per worker."""
-    engine = make_engine(parse_settings(charter_settings, environ={}))
+    """An engine on the test database, migrated to head once per worker (with the add-ons
+    ``charter_settings`` enables)."""
+    settings = parse_settings(
+        charter_settings, environ={}, extra_settings=addon_settings(charter_settings)
+    )
+    engine = make_engine(settings)
     with engine.begin() as connection:
-        upgrade(connection)
+        upgrade(connection, addon_version_locations(settings))
     yield engine
     engine.dispose()
 
