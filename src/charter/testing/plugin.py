@@ -188,6 +188,20 @@ def admin_app(charter_app: Router, db_connection: Connection, admin_user: User) 
 
 
 @pytest.fixture
+def client(charter_app: Router, db_connection: Connection) -> Callable[[User], webtest.TestApp]:
+    """Log a fresh WebTest client in as someone: ``client(user)``."""
+
+    def log_in(user: User) -> webtest.TestApp:
+        app = webtest.TestApp(
+            charter_app,
+            extra_environ={TEST_CONNECTION_ENVIRON_KEY: db_connection, "HTTP_HOST": "example.com"},
+        )
+        return login_as(app, user)
+
+    return log_in
+
+
+@pytest.fixture
 def tree(dbsession: Session) -> TreeService:
     """The tree service on the test session."""
     return TreeService(dbsession)

@@ -1,33 +1,16 @@
 """The editing pages of a node: add, edit (and "changed meanwhile"), rename, move, copy, delete."""
 
 import pytest
-import webtest
 from sqlalchemy import select
 
 from charter.audit.models import AuditEntry
 from charter.content.models import Document, Folder
 from charter.content.services import ContentService
-from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
-from charter.testing.sessions import login_as
 from charter.tree.models import Node
 
 SITE = "http://example.com"
-
-
-@pytest.fixture
-def client(charter_app, db_connection):
-    """Log a fresh client in as someone: ``client(user)``."""
-
-    def log_in(user):
-        app = webtest.TestApp(
-            charter_app,
-            extra_environ={TEST_CONNECTION_ENVIRON_KEY: db_connection, "HTTP_HOST": "example.com"},
-        )
-        return login_as(app, user)
-
-    return log_in
 
 
 @pytest.fixture

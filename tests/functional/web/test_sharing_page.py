@@ -1,31 +1,14 @@
 """The sharing page of a node: granting and removing roles, blocking inheritance."""
 
 import pytest
-import webtest
 from sqlalchemy import select
 
 from charter.audit.models import AuditEntry
-from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
-from charter.testing.sessions import login_as
 from charter.tree.models import LocalRole, NodeViewer
 
 SITE = "http://example.com"
-
-
-@pytest.fixture
-def client(charter_app, db_connection):
-    """Log a fresh client in as someone: ``client(user)``."""
-
-    def log_in(user):
-        app = webtest.TestApp(
-            charter_app,
-            extra_environ={TEST_CONNECTION_ENVIRON_KEY: db_connection, "HTTP_HOST": "example.com"},
-        )
-        return login_as(app, user)
-
-    return log_in
 
 
 @pytest.fixture
