@@ -7,7 +7,11 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 # Folders ruff checks; benchmarks/ may not exist in every checkout.
-CODE := $(wildcard src tests alembic benchmarks)
+CODE := $(wildcard src tests alembic benchmarks addons)
+# Add-ons in this repository (addons/<name>/setup.py): installed with Charter,
+# tested in pytest sessions of their own (their settings enable them).
+ADDON_DIRS := $(patsubst %/setup.py,%,$(wildcard addons/*/setup.py))
+ADDON_INSTALLS := $(foreach addon,$(ADDON_DIRS),-e $(addon))
 
 # xstatic-bootstrap ships only an sdist whose build needs setuptools<81 (see
 # constraints.txt). pip 25.3 and newer read build constraints from
@@ -23,7 +27,7 @@ QUIET_PKG_RESOURCES := ignore:pkg_resources is deprecated:UserWarning
 # the venv removes them too.
 RUN_STAMP := $(VENV)/.charter-run-installed
 TEST_STAMP := $(VENV)/.charter-test-installed
-INSTALL_INPUTS := setup.py constraints.txt
+INSTALL_INPUTS := setup.py constraints.txt $(wildcard addons/*/setup.py)
 
 # Browser tests drive Debian's Chromium through Playwright.
 CHROMIUM := /usr/bin/chromium
@@ -41,13 +45,13 @@ $(VENV)/bin/python:
 
 $(RUN_STAMP): $(INSTALL_INPUTS) | $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --upgrade pip
-	$(VENV)/bin/python -m pip install -e '.[postgresql]'
+	$(VENV)/bin/python -m pip install -e '.[postgresql]' $(ADDON_INSTALLS)
 	touch $@
 
 # The test install is a superset of the run install, so it refreshes both stamps.
 $(TEST_STAMP): $(INSTALL_INPUTS) | $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --upgrade pip
-	$(VENV)/bin/python -m pip install -e '.[test,postgresql]'
+	$(VENV)/bin/python -m pip install -e '.[test,postgresql]' $(ADDON_INSTALLS)
 	touch $@ $(RUN_STAMP)
 
 $(CHROMIUM):
@@ -81,6 +85,10 @@ test: $(TEST_STAMP) $(CHROMIUM) ## install the test extras, lint, run the suite 
 	$(VENV)/bin/ruff check $(CODE)
 	$(VENV)/bin/ruff format --check $(CODE)
 	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+	@for addon in $(ADDON_DIRS); do \
+		echo "== tests of $$addon =="; \
+		(cd $$addon && $(abspath $(VENV))/bin/pytest -n auto) || exit 1; \
+	done
 
 lint: $(TEST_STAMP) ## check style with ruff, changing nothing
 	$(VENV)/bin/ruff check $(CODE)

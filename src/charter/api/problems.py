@@ -17,6 +17,7 @@ from charter.errors import (
     Forbidden,
     NotFound,
     PreconditionFailed,
+    TooLarge,
     ValidationFailed,
 )
 from charter.security.denials import Denial, classify_denial, is_anonymous_content_request
@@ -33,6 +34,7 @@ DOMAIN_PROBLEMS: dict[type[CharterError], tuple[int, str, str]] = {
     Conflict: (409, "Conflict", "urn:charter:problem:conflict"),
     PreconditionFailed: (412, "Precondition Failed", "urn:charter:problem:stale-version"),
     ValidationFailed: (400, "Invalid input", "urn:charter:problem:invalid-input"),
+    TooLarge: (413, "Content Too Large", "urn:charter:problem:too-large"),
 }
 
 

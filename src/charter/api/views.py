@@ -18,7 +18,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from charter.api.representation import api_url, representation
-from charter.content.models import Document, Folder
+from charter.content.models import Document, File, Folder
 from charter.errors import NotFound
 from charter.security.roles import Permission
 from charter.tree.models import Node
@@ -89,6 +89,7 @@ def node_json(request: Request, node: Node, page: PageRequest | None) -> dict[st
 @view_config(context=Node, accept="application/json", **JSON_READ)
 @view_config(context=Folder, accept="application/json", **JSON_READ)
 @view_config(context=Document, accept="application/json", **JSON_READ)
+@view_config(context=File, accept="application/json", **JSON_READ)
 def content_json(context: Node, request: Request) -> dict[str, Any] | Response:
     """The node's JSON and ETag; a folder's includes a page of its children.
 

@@ -21,6 +21,7 @@ def includeme(config: Configurator) -> None:
     # views, only to label the transaction; Charter's audit log says who did what.
     settings["tm.annotate_user"] = False
     config.include("pyramid_tm")
+    settings["retry.activate_hook"] = "charter.db.retry.attempts_for"
     config.include("pyramid_retry")
 
     engine = make_engine(settings)

@@ -8,6 +8,7 @@ place every database error passes through.
 
 from __future__ import annotations
 
+from pyramid.request import Request
 from pyramid_retry import mark_error_retryable
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
@@ -35,3 +36,15 @@ def mark_transient_errors_retryable(engine: Engine) -> None:
     def _mark(context: ExceptionContext) -> None:
         if context.sqlalchemy_exception is not None and is_transient(context.original_exception):
             mark_error_retryable(context.sqlalchemy_exception)
+
+
+# Bodies up to this size are copied so that a retried request can read them again.
+REPLAYABLE_BODY_SIZE = 1024 * 1024
+
+
+def attempts_for(request: Request) -> int | None:
+    """One attempt for a large or unsized body (an upload): retrying needs it all copied first."""
+    length = request.content_length
+    if request.is_body_readable and (length is None or length > REPLAYABLE_BODY_SIZE):
+        return 1
+    return None

@@ -29,6 +29,7 @@ from charter.accounts.models import Group, User
 from charter.accounts.passwords import hash_password
 from charter.addons import addon_settings, addon_version_locations
 from charter.content.models import Folder
+from charter.content.registry import types_of
 from charter.content.services import ContentService
 from charter.db.engine import make_engine
 from charter.db.migrations import upgrade
@@ -208,9 +209,10 @@ def tree(dbsession: Session) -> TreeService:
 
 
 @pytest.fixture
-def content(dbsession: Session) -> ContentService:
-    """The content service on the test session."""
-    return ContentService(dbsession)
+def content(dbsession: Session, charter_app: Router) -> ContentService:
+    """The editing service on the test session, knowing every type the app registered
+    (an add-on's too), allowed everything."""
+    return ContentService(dbsession, types=types_of(charter_app.registry))
 
 
 @pytest.fixture

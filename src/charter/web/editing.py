@@ -167,7 +167,7 @@ def typed_values(fields: Iterable[FormField], post: Mapping[str, str]) -> dict[s
     }
 
 
-def shown_value(value: Any) -> Any:
+def shown_value(value: Any, widget: str = "") -> Any:
     """A stored value as its input shows it (booleans stay booleans, for checkboxes)."""
     if value is None:
         return ""
@@ -175,6 +175,9 @@ def shown_value(value: Any) -> Any:
         return value
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%dT%H:%M")
+    if isinstance(value, dt.date) and widget == "datetime-local":
+        # A browser blanks a bare date in a date-and-time input.
+        return f"{value.isoformat()}T00:00"
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, enum.Enum):
@@ -184,7 +187,9 @@ def shown_value(value: Any) -> Any:
 
 def stored_values(fields: Iterable[FormField], node: Node) -> dict[str, Any]:
     """``node``'s current values, as the edit form shows them."""
-    return {field.name: shown_value(getattr(node, field.name, None)) for field in fields}
+    return {
+        field.name: shown_value(getattr(node, field.name, None), field.widget) for field in fields
+    }
 
 
 def general_errors(errors: Mapping[str, list[str]], field_names: Iterable[str]) -> list[str]:

@@ -18,6 +18,7 @@ from charter.errors import (
     Forbidden,
     NotFound,
     PreconditionFailed,
+    TooLarge,
     ValidationFailed,
 )
 from charter.security.denials import Denial, classify_denial, is_anonymous_content_request
@@ -34,6 +35,7 @@ MESSAGES: dict[int, tuple[str, str]] = {
     405: ("Not allowed here", "This page cannot be used that way."),
     409: ("That clashes with something", "Someone may have changed this meanwhile."),
     412: ("Changed meanwhile", "Someone else changed this; reload it and try again."),
+    413: ("Too large", "Nothing was kept; try a smaller file."),
     500: ("Something went wrong on our side", "The error has been logged. Please try again later."),
 }
 
@@ -43,6 +45,7 @@ DOMAIN_STATUS: dict[type[CharterError], int] = {
     Conflict: 409,
     PreconditionFailed: 412,
     ValidationFailed: 400,
+    TooLarge: 413,
 }
 
 

@@ -75,7 +75,7 @@ def heading(page):
 def test_editor_adds_a_folder_then_a_document_in_it(editor, eddie, docs, dbsession):
     folder_page = editor.get("/docs")
     menu = [a.get_text(strip=True) for a in folder_page.html.select("#add-menu a")]
-    assert menu == ["Document", "Folder"]
+    assert menu == ["Document", "Folder", "Upload files"]
     form = editor.get(folder_page.html.select_one("#add-menu a:-soup-contains('Folder')")["href"])
     form = form.forms["add-form"]
     form["title"] = "Meeting notes"
