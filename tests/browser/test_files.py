@@ -136,7 +136,7 @@ def test_a_pdf_is_previewed_in_a_frame(editor_page):
     upload(page, ("report.pdf", "application/pdf", PDF))
     expect(page.locator(".flash-message")).to_have_text("File “report.pdf” was uploaded.")
 
-    with page.expect_response(re.compile(r"/docs/report-pdf/@@download$")) as framed:
+    with page.expect_response(re.compile(r"/docs/report.pdf/@@download$")) as framed:
         page.locator("ul.children").get_by_role("link", name="report.pdf").click()
     # The page's load event waits for its frame.
     page.wait_for_load_state("load")
@@ -147,4 +147,4 @@ def test_a_pdf_is_previewed_in_a_frame(editor_page):
     expect(page.locator("#file-preview iframe")).to_be_visible()
     # Neither the page's policy nor the download's headers kept the PDF out of the frame.
     assert refusals == []
-    assert any(frame.url.endswith("/docs/report-pdf/@@download") for frame in page.frames)
+    assert any(frame.url.endswith("/docs/report.pdf/@@download") for frame in page.frames)

@@ -161,7 +161,11 @@ class ContentService:
         )
         node.apply_fields(values)
         self._stamp_created(node, self.actor.user_id)
-        chosen = name if name is not None else self._free_name(parent, {"title": filename})
+        chosen = (
+            name
+            if name is not None
+            else self._free_name(parent, {"title": filename}, keep_extension=True)
+        )
         self.tree.add(parent, node, chosen)
         self.audit.record(
             "content.added", self.actor, node.path, uid=node.uid, type="File", size=blob.size
@@ -357,22 +361,28 @@ class ContentService:
     def _stamp_created(self, node: Node, user_id: int | None) -> None:
         node.owner_id = node.created_by_id = node.modified_by_id = user_id
 
-    def _free_name(self, parent: Node, values: dict[str, Any]) -> str:
-        """A name derived from the title, with -2, -3... when siblings already use it."""
+    def _free_name(self, parent: Node, values: dict[str, Any], keep_extension: bool = False) -> str:
+        """A name derived from the title, with -2, -3... when siblings already use it.
+
+        With ``keep_extension`` (a file's name) the number goes before the
+        extension: ``report-2.pdf``.
+        """
         base = suggest_name(values.get("title", ""))[: MAX_NAME_LENGTH - 6]
+        stem, dot, extension = base.rpartition(".") if keep_extension else ("", "", "")
+        if not stem:
+            stem, dot, extension = base, "", ""
         taken = set(
             self.dbsession.scalars(
-                select(Node.name).where(Node.parent_id == parent.id, Node.name.like(f"{base}%"))
+                select(Node.name).where(Node.parent_id == parent.id, Node.name.like(f"{stem}%"))
             )
         )
-        if base not in taken:
-            return base
-        number = 2
-        while f"{base}-{number}" in taken:
+        candidate, number = base, 2
+        while candidate in taken:
+            candidate = f"{stem}-{number}{dot}{extension}"
             number += 1
-        if len(f"{base}-{number}") > MAX_NAME_LENGTH:
+        if len(candidate) > MAX_NAME_LENGTH:
             raise ValidationFailed([("name", "give the item a name")])
-        return f"{base}-{number}"
+        return candidate
 
 
 # Columns a copy gets anew rather than from its original.

@@ -53,6 +53,11 @@ def check_name(name: str, *, in_root: bool = False) -> None:
 
 
 def suggest_name(title: str) -> str:
-    """A valid name derived from a title ("Annual Report 2026" -> "annual-report-2026")."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:MAX_NAME_LENGTH].strip("-")
+    """A valid name derived from a title or file name.
+
+    "Annual Report 2026" -> "annual-report-2026"; "Q3 Figures.xlsx" ->
+    "q3-figures.xlsx" (dots stay, so a file keeps its extension).
+    """
+    slug = re.sub(r"[^a-z0-9.]+", "-", title.lower())
+    slug = re.sub(r"-*\.-*", ".", slug).strip("-.")[:MAX_NAME_LENGTH].strip("-.")
     return slug or "item"

@@ -234,12 +234,12 @@ def test_multipart_upload_creates_a_file_with_a_sniffed_type(
 ):
     answer = post_multipart(app, "/docs", as_editor, "chart.png", PNG)
 
-    assert answer.location == SITE + API + "/docs/chart-png"
+    assert answer.location == SITE + API + "/docs/chart.png"
     assert answer.headers["ETag"] == '"1"'
     body = answer.json
     assert body["@type"] == "File"
     assert body["@id"] == answer.location
-    assert (body["name"], body["title"]) == ("chart-png", "chart.png")
+    assert (body["name"], body["title"]) == ("chart.png", "chart.png")
     # Declared text/plain; the bytes say PNG.
     assert (body["filename"], body["size"], body["mime_type"]) == (
         "chart.png",
@@ -247,7 +247,7 @@ def test_multipart_upload_creates_a_file_with_a_sniffed_type(
         "image/png",
     )
     assert body["sha256"] == hashlib.sha256(PNG).hexdigest()
-    chart = file_at(dbsession, "/docs/chart-png")
+    chart = file_at(dbsession, "/docs/chart.png")
     assert (chart.mime_type, chart.size, chart.created_by_id) == ("image/png", len(PNG), editor.id)
     with store.open(chart.blob_sha256) as stored:
         assert stored.read() == PNG
@@ -266,9 +266,9 @@ def test_multipart_upload_takes_a_name_and_a_title(app, as_editor, docs, dbsessi
 def test_raw_body_upload_named_by_slug(app, as_editor, docs, dbsession, store):
     answer = post_raw(app, "/docs", PNG, {**as_editor, "Slug": "diagram.png"})
 
-    assert answer.location == SITE + API + "/docs/diagram-png"
+    assert answer.location == SITE + API + "/docs/diagram.png"
     assert (answer.json["filename"], answer.json["mime_type"]) == ("diagram.png", "image/png")
-    assert store.exists(file_at(dbsession, "/docs/diagram-png").blob_sha256)
+    assert store.exists(file_at(dbsession, "/docs/diagram.png").blob_sha256)
 
 
 def test_raw_body_upload_named_by_query(app, as_editor, docs, dbsession):
@@ -428,7 +428,7 @@ def test_a_download_streams_the_exact_bytes_with_validators(
     notes, data = big_notes
     prefix = API if view == "/@download" else ""
 
-    answer = app.get(f"{prefix}/docs/notes-txt{view}", headers=bearer(staff_user))
+    answer = app.get(f"{prefix}/docs/notes.txt{view}", headers=bearer(staff_user))
 
     assert answer.body == data
     assert answer.content_type == "text/plain"
@@ -447,7 +447,7 @@ def test_a_download_streams_the_exact_bytes_with_validators(
 def test_a_head_request_gives_the_headers_without_the_bytes(app, as_editor, big_notes):
     notes, data = big_notes
 
-    answer = app.head(f"{API}/docs/notes-txt/@download", headers=as_editor)
+    answer = app.head(f"{API}/docs/notes.txt/@download", headers=as_editor)
 
     assert answer.body == b""
     assert answer.headers["Content-Length"] == str(len(data))
@@ -464,7 +464,7 @@ def test_a_range_request_gets_206_with_that_part(app, as_editor, big_notes, byte
         start, end = len(data) - 15, len(data) - 1
 
     answer = app.get(
-        f"{API}/docs/notes-txt/@download", headers={**as_editor, "Range": byte_range}, status=206
+        f"{API}/docs/notes.txt/@download", headers={**as_editor, "Range": byte_range}, status=206
     )
 
     assert answer.body == data[start : end + 1]
@@ -476,7 +476,7 @@ def test_a_range_past_the_end_is_416(app, as_editor, big_notes):
     _, data = big_notes
 
     answer = app.get(
-        f"{API}/docs/notes-txt/@download",
+        f"{API}/docs/notes.txt/@download",
         headers={**as_editor, "Range": f"bytes={len(data) + 10}-"},
         status=416,
     )
@@ -488,7 +488,7 @@ def test_a_range_with_a_stale_if_range_gets_the_whole_file(app, as_editor, big_n
     _, data = big_notes
 
     answer = app.get(
-        f"{API}/docs/notes-txt/@download",
+        f"{API}/docs/notes.txt/@download",
         headers={**as_editor, "Range": "bytes=0-9", "If-Range": '"an-older-version"'},
         status=200,
     )
@@ -500,14 +500,14 @@ def test_if_none_match_with_the_etag_is_304(app, as_editor, big_notes):
     notes, _ = big_notes
 
     answer = app.get(
-        "/docs/notes-txt/@@download",
+        "/docs/notes.txt/@@download",
         headers={**as_editor, "If-None-Match": f'"{notes.blob_sha256}"'},
         status=304,
     )
 
     assert answer.body == b""
     other = app.get(
-        "/docs/notes-txt/@@download", headers={**as_editor, "If-None-Match": '"something-else"'}
+        "/docs/notes.txt/@@download", headers={**as_editor, "If-None-Match": '"something-else"'}
     )
     assert other.status_int == 200
 
@@ -590,9 +590,9 @@ def test_someone_who_may_not_view_gets_404(app, bearer, make_user, as_editor, do
     post_raw(app, "/private", NOTES, {**bearer(board_member), "Slug": "minutes.txt"})
 
     # The editor of /docs is a Reader elsewhere, but /private does not inherit that.
-    hidden = app.get(f"{API}/private/minutes-txt/@download", headers=as_editor, status=404)
+    hidden = app.get(f"{API}/private/minutes.txt/@download", headers=as_editor, status=404)
     assert_problem(hidden, 404)
-    page = app.get("/private/minutes-txt/@@download", headers=as_editor, status=404)
+    page = app.get("/private/minutes.txt/@@download", headers=as_editor, status=404)
     assert page.content_type == "application/problem+json" or "Page not found" in page.text
 
 

@@ -235,9 +235,9 @@ def test_uploading_one_file_with_a_title(editor, eddie, docs, dbsession, store):
     assert listed == ["User guide", "Sales chart"]
     # The type comes from the bytes, not from what the browser said.
     assert files_in(dbsession, "/docs") == [
-        ("chart-png", "Sales chart", "chart.png", len(PNG), "image/png")
+        ("chart.png", "Sales chart", "chart.png", len(PNG), "image/png")
     ]
-    chart = dbsession.scalars(select(File).where(File.path == "/docs/chart-png")).one()
+    chart = dbsession.scalars(select(File).where(File.path == "/docs/chart.png")).one()
     assert (chart.description, chart.created_by_id) == ("Sales per quarter.", eddie.id)
     assert chart.blob_sha256 == hashlib.sha256(PNG).hexdigest()
     with store.open(chart.blob_sha256) as stored:
@@ -245,7 +245,7 @@ def test_uploading_one_file_with_a_title(editor, eddie, docs, dbsession, store):
     audited = dbsession.scalars(
         select(AuditEntry.target).where(AuditEntry.action == "content.added")
     ).all()
-    assert audited[-1] == "/docs/chart-png"
+    assert audited[-1] == "/docs/chart.png"
 
 
 def test_uploading_several_files_at_once(editor, docs, dbsession, store):
@@ -257,9 +257,9 @@ def test_uploading_several_files_at_once(editor, docs, dbsession, store):
     assert flashes(page) == ["3 files were uploaded: “notes.txt”, “chart.png”, “notes.txt”."]
     # The same file name twice gets two names in the address.
     assert files_in(dbsession, "/docs") == [
-        ("chart-png", "chart.png", "chart.png", len(PNG), "image/png"),
-        ("notes-txt", "notes.txt", "notes.txt", len(NOTES), "text/plain"),
-        ("notes-txt-2", "notes.txt", "notes.txt", 12, "text/plain"),
+        ("chart.png", "chart.png", "chart.png", len(PNG), "image/png"),
+        ("notes-2.txt", "notes.txt", "notes.txt", 12, "text/plain"),
+        ("notes.txt", "notes.txt", "notes.txt", len(NOTES), "text/plain"),
     ]
     for data in (NOTES, PNG, b"Other notes\n"):
         assert store.exists(hashlib.sha256(data).hexdigest())
@@ -269,7 +269,7 @@ def test_a_file_name_with_a_path_keeps_its_last_part(editor, docs, dbsession):
     upload(editor, "/docs", ("C:\\Users\\ann\\report.pdf", PDF))
 
     assert files_in(dbsession, "/docs") == [
-        ("report-pdf", "report.pdf", "report.pdf", len(PDF), "application/pdf")
+        ("report.pdf", "report.pdf", "report.pdf", len(PDF), "application/pdf")
     ]
 
 
@@ -300,7 +300,7 @@ def test_a_file_of_exactly_the_limit_is_accepted(small_limit, docs, dbsession):
     upload(app, "/docs", ("full.bin", b"\x01" * SMALL_LIMIT))
 
     assert files_in(dbsession, "/docs") == [
-        ("full-bin", "full.bin", "full.bin", SMALL_LIMIT, "application/octet-stream")
+        ("full.bin", "full.bin", "full.bin", SMALL_LIMIT, "application/octet-stream")
     ]
     assert store.exists(hashlib.sha256(b"\x01" * SMALL_LIMIT).hexdigest())
 
@@ -394,7 +394,7 @@ def test_a_document_cannot_take_uploads(editor, docs):
 def test_a_file_page_shows_its_details_and_download_button(testapp, docs, stored_file, dbsession):
     stored_file(docs, "minutes.txt", NOTES * 40, title="Minutes", description="March board.")
 
-    page = testapp.get("/docs/minutes-txt")
+    page = testapp.get("/docs/minutes.txt")
 
     assert page.content_type == "text/html"
     assert page.html.find("h1").get_text(strip=True) == "Minutes"
@@ -405,7 +405,7 @@ def test_a_file_page_shows_its_details_and_download_button(testapp, docs, stored
     assert facts["Type"] == "text/plain"
     assert facts["Modified"].endswith("UTC")
     download = page.html.select_one("#download-link")
-    assert download["href"] == SITE + "/docs/minutes-txt/@@download"
+    assert download["href"] == SITE + "/docs/minutes.txt/@@download"
     assert download.get_text(strip=True) == "Download"
     # Text is not previewed.
     assert page.html.select_one("#file-preview") is None
@@ -418,10 +418,10 @@ def test_a_file_page_shows_its_details_and_download_button(testapp, docs, stored
 def test_an_image_is_previewed(testapp, docs, stored_file):
     stored_file(docs, "chart.png", PNG, title="Chart")
 
-    page = testapp.get("/docs/chart-png")
+    page = testapp.get("/docs/chart.png")
 
     image = page.html.select_one("#file-preview img")
-    assert (image["src"], image["alt"]) == (SITE + "/docs/chart-png/@@download", "Chart")
+    assert (image["src"], image["alt"]) == (SITE + "/docs/chart.png/@@download", "Chart")
     assert details(page)["Size"] == f"{len(PNG)} bytes"
     shown = testapp.get(image["src"])
     assert (shown.content_type, shown.body) == ("image/png", PNG)
@@ -431,10 +431,10 @@ def test_an_image_is_previewed(testapp, docs, stored_file):
 def test_a_pdf_is_previewed_in_a_frame(testapp, docs, stored_file):
     stored_file(docs, "report.pdf", PDF)
 
-    page = testapp.get("/docs/report-pdf")
+    page = testapp.get("/docs/report.pdf")
 
     frame = page.html.select_one("#file-preview iframe")
-    assert frame["src"] == SITE + "/docs/report-pdf/@@download"
+    assert frame["src"] == SITE + "/docs/report.pdf/@@download"
     assert frame["title"] == "report.pdf (PDF)"
     # The page's policy lets it frame its own site's downloads, and the download can be framed.
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
@@ -447,7 +447,7 @@ def test_a_pdf_is_previewed_in_a_frame(testapp, docs, stored_file):
 def test_an_image_type_off_the_inline_list_is_not_previewed(testapp, docs, stored_file):
     stored_file(docs, "drawing.svg", SVG)
 
-    page = testapp.get("/docs/drawing-svg")
+    page = testapp.get("/docs/drawing.svg")
 
     assert details(page)["Type"] == "image/svg+xml"
     assert page.html.select_one("#download-link") is not None
@@ -463,7 +463,7 @@ def test_only_the_inline_types_are_previewed(
     config = make_configurator(settings, environ={})
     try:
         app = client(staff_user, config.make_wsgi_app())
-        for path in ("/docs/chart-png", "/docs/report-pdf"):
+        for path in ("/docs/chart.png", "/docs/report.pdf"):
             page = app.get(path)
             assert page.html.select_one("#download-link") is not None
             assert page.html.select_one("#file-preview") is None
@@ -474,11 +474,11 @@ def test_only_the_inline_types_are_previewed(
 def test_a_file_page_offers_the_editing_actions_of_its_role(editor, testapp, docs, stored_file):
     stored_file(docs, "notes.txt", NOTES)
 
-    actions = editor.get("/docs/notes-txt").html
-    assert actions.select_one("#edit-link")["href"] == SITE + "/docs/notes-txt/@@edit"
+    actions = editor.get("/docs/notes.txt").html
+    assert actions.select_one("#edit-link")["href"] == SITE + "/docs/notes.txt/@@edit"
     assert actions.select_one("#delete-link") is not None
     assert actions.select_one("#add-menu") is None
-    assert testapp.get("/docs/notes-txt").html.select_one("#edit-link") is None
+    assert testapp.get("/docs/notes.txt").html.select_one("#edit-link") is None
 
 
 def test_a_file_is_listed_in_its_folder(testapp, docs, stored_file):
@@ -496,18 +496,18 @@ def test_a_file_is_listed_in_its_folder(testapp, docs, stored_file):
 def test_a_file_page_in_json_when_asked(testapp, docs, stored_file):
     stored_file(docs, "notes.txt", NOTES)
 
-    answer = testapp.get("/docs/notes-txt", headers={"Accept": "application/json"})
+    answer = testapp.get("/docs/notes.txt", headers={"Accept": "application/json"})
 
     assert answer.json["filename"] == "notes.txt"
     assert answer.json["mime_type"] == "text/plain"
     assert "Accept" in answer.headers["Vary"]
     # A client that takes either gets what it prefers, as for folders and documents.
     preferred = testapp.get(
-        "/docs/notes-txt", headers={"Accept": "application/json, text/html;q=0.5"}
+        "/docs/notes.txt", headers={"Accept": "application/json, text/html;q=0.5"}
     )
     assert preferred.content_type == "application/json"
     preferred = testapp.get(
-        "/docs/notes-txt", headers={"Accept": "text/html, application/json;q=0.5"}
+        "/docs/notes.txt", headers={"Accept": "text/html, application/json;q=0.5"}
     )
     assert preferred.content_type == "text/html"
 
@@ -518,8 +518,8 @@ def test_a_file_someone_may_not_view_is_not_found(client, make_user, docs, store
     dbsession.flush()
     outsider = client(make_user("olga"))
 
-    outsider.get("/docs/secret-txt", status=404)
-    outsider.get("/docs/secret-txt/@@download", status=404)
+    outsider.get("/docs/secret.txt", status=404)
+    outsider.get("/docs/secret.txt/@@download", status=404)
 
 
 def test_a_file_page_and_its_download_cost_what_a_document_costs(
@@ -528,9 +528,9 @@ def test_a_file_page_and_its_download_cost_what_a_document_costs(
     stored_file(docs, "chart.png", PNG)
 
     with query_recorder.record() as page_queries:
-        testapp.get("/docs/chart-png")
+        testapp.get("/docs/chart.png")
     with query_recorder.record() as download_queries:
-        testapp.get("/docs/chart-png/@@download")
+        testapp.get("/docs/chart.png/@@download")
     with query_recorder.record() as document_queries:
         testapp.get("/docs/guide")
 
