@@ -2,8 +2,6 @@
 download it; a PDF is previewed in a frame the page's policy allows."""
 
 import re
-import struct
-import zlib
 
 import pytest
 from playwright.sync_api import expect
@@ -11,27 +9,11 @@ from playwright.sync_api import expect
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
 from charter.testing.plugin import TEST_PASSWORD
+from charter.testing.samples import png_image
 
 pytestmark = pytest.mark.browser
 
 NOTES = b"Minutes of the meeting.\nEveryone agreed.\n"
-
-
-def png_image(width, height):
-    """A valid PNG of ``width`` x ``height`` grey pixels."""
-
-    def chunk(kind, data):
-        checksum = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + checksum
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 def pdf_document():

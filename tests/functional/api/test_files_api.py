@@ -5,9 +5,7 @@ import hashlib
 import io
 import os
 import re
-import struct
 import zipfile
-import zlib
 from email.utils import parsedate_to_datetime
 from urllib.parse import unquote
 
@@ -22,6 +20,7 @@ from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
 from charter.testing.assertions import assert_problem
+from charter.testing.samples import png_image
 
 SITE = "http://example.com"
 API = "/api/v1/content"
@@ -32,23 +31,6 @@ NOTES = b"Minutes of the meeting.\nEveryone agreed.\n"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-
-
-def png_image(width, height):
-    """A valid PNG of ``width`` x ``height`` grey pixels."""
-
-    def chunk(kind, data):
-        checksum = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + checksum
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 def zip_archive():

@@ -3,8 +3,6 @@
 
 import hashlib
 import os
-import struct
-import zlib
 
 import pytest
 import transaction
@@ -18,6 +16,7 @@ from charter.content.services import ContentService, Uploads
 from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
+from charter.testing.samples import png_image
 from charter.testing.sessions import login_as
 from charter.tree.models import Node
 
@@ -27,23 +26,6 @@ NOTES = b"Minutes of the meeting.\nEveryone agreed.\n"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 # The limit of the app in ``small_limit``: 1 KiB.
 SMALL_LIMIT = 1024
-
-
-def png_image(width, height):
-    """A valid PNG of ``width`` x ``height`` grey pixels."""
-
-    def chunk(kind, data):
-        checksum = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + checksum
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 PNG = png_image(3, 2)
