@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Connection
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, create_server
 
+from charter.accounts.models import User
 from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
+from charter.testing.plugin import TEST_PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless Chromium as root in a container: no sandbox, no GPU, and none of
@@ -108,3 +110,18 @@ def page(chromium_browser: Browser, live_server: str) -> Iterator[Page]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture
+def log_in_as(page: Page) -> Callable[[User], Page]:
+    """Log the tab in through the login form, as a person would: ``log_in_as(user)``."""
+
+    def log_in(user: User) -> Page:
+        page.goto("/login")
+        page.get_by_label("Login", exact=True).fill(user.login)
+        page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.locator("#current-user")).to_have_text(user.full_name)
+        return page
+
+    return log_in

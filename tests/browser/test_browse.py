@@ -53,12 +53,9 @@ def log_in(page: Page, login: str, password: str) -> None:
 
 
 @pytest.fixture
-def staff_page(page, staff_user):
+def staff_page(log_in_as, staff_user):
     """The tab after ``staff_user`` logged in through the login form (back on the home page)."""
-    page.goto("/login")
-    log_in(page, staff_user.login, TEST_PASSWORD)
-    expect(page.locator("#current-user")).to_have_text(staff_user.full_name)
-    return page
+    return log_in_as(staff_user)
 
 
 def path_of(page: Page) -> str:

@@ -13,7 +13,6 @@ from playwright.sync_api import Page, expect
 
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
-from charter.testing.plugin import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +32,9 @@ def site(site_root, content, make_user, dbsession):
 
 
 @pytest.fixture
-def editor_page(site, page):
+def editor_page(site, log_in_as):
     """The tab after Eddie logged in through the login form."""
-    page.goto("/login")
-    page.get_by_label("Login", exact=True).fill(site.login)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#current-user")).to_have_text(site.full_name)
-    return page
+    return log_in_as(site)
 
 
 def path_of(page: Page) -> str:

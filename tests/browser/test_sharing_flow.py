@@ -9,8 +9,6 @@ its name does not leak).
 import pytest
 from playwright.sync_api import Page, expect
 
-from charter.testing.plugin import TEST_PASSWORD
-
 pytestmark = pytest.mark.browser
 
 CHILD_LINKS = "ul.children li a"
@@ -28,26 +26,17 @@ def people(site_root, content, make_user, dbsession):
     return manager, member, outsider
 
 
-def log_in(page: Page, login: str) -> None:
-    """Log in through the form, as a person would, and wait for the home page."""
-    page.goto("/login")
-    page.get_by_label("Login", exact=True).fill(login)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#current-user")).to_be_visible()
-
-
 def log_out(page: Page) -> None:
     """Press the header's log-out button."""
     page.locator("#logout").click()
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
 
 
-def test_share_a_private_folder_with_a_group(people, page):
+def test_share_a_private_folder_with_a_group(people, page, log_in_as):
     manager, member, outsider = people
 
     # The manager makes Projects private to the engineering group.
-    log_in(page, manager.login)
+    log_in_as(manager)
     page.goto("/projects")
     page.locator("#sharing-link").click()
     expect(page.get_by_role("heading", name="Sharing", exact=True)).to_be_visible()
@@ -64,7 +53,7 @@ def test_share_a_private_folder_with_a_group(people, page):
     log_out(page)
 
     # A member of the group sees the folder listed and can open it.
-    log_in(page, member.login)
+    log_in_as(member)
     page.goto("/")
     expect(page.locator(CHILD_LINKS)).to_have_text(["Projects", "Welcome"])
     page.get_by_role("link", name="Projects").click()
@@ -74,7 +63,7 @@ def test_share_a_private_folder_with_a_group(people, page):
     log_out(page)
 
     # Someone outside the group does not see it, and opening it is a 404.
-    log_in(page, outsider.login)
+    log_in_as(outsider)
     page.goto("/")
     expect(page.locator(CHILD_LINKS)).to_have_text(["Welcome"])
     response = page.goto("/projects")
