@@ -39,6 +39,15 @@ from charter.security.roles import DEFAULT_ROOT_GRANTS, Role
 from charter.security.sharing import SharingService
 from charter.settings import parse_settings
 from charter.testing.databases import drop_database, recreate_database, worker_database_url
+
+# The live-server fixtures: pytest registers the fixtures a plugin module holds.
+from charter.testing.live import (  # noqa: F401
+    charter_live_database_url,
+    charter_live_settings,
+    live,
+    live_folder,
+    live_server,
+)
 from charter.testing.querycount import QueryRecorder
 from charter.testing.sessions import login_as
 from charter.tree.services import TreeService
