@@ -152,25 +152,28 @@ def delete_node(context: Node, request: Request) -> Response:
 
 
 def _destination(request: Request, body: dict[str, Any]) -> Node:
-    """The folder named by ``destination`` (a path such as /projects, or a uid)."""
+    """The folder named by ``destination`` (a path such as /projects, or a uid).
+
+    One the caller may not view is refused exactly like a missing one, whether
+    named by path or by uid: the answer must not tell which uids exist.
+    """
     value = body.get("destination")
     if not isinstance(value, str) or not value.strip():
         raise ValidationFailed([("destination", "give the folder's path or uid")])
     value = value.strip()
-    if value.startswith("/"):
-        segments = [segment for segment in value.split("/") if segment]
-        resolution = request.tree.resolve(segments)
-        if resolution.remainder:
-            raise ValidationFailed([("destination", f"no folder at {value}")])
-        folder = resolution.context
-    else:
-        folder = request.tree.by_uid(value)
-        if folder is None:
-            raise ValidationFailed([("destination", f"no item with uid {value}")])
-    if not request.has_permission(Permission.VIEW, folder):
-        # Like a missing folder: the caller may not learn it exists.
-        raise ValidationFailed([("destination", f"no folder at {value}")])
-    return folder
+    unknown = ValidationFailed(
+        [("destination", f"no folder you may view has the path or uid {value!r}")]
+    )
+    path = value if value.startswith("/") else None
+    if path is None:
+        # Looked up through the viewer filter, so a hidden uid is simply not found.
+        path = request.tree.path_of_uid(value, request.viewer_principals)
+        if path is None:
+            raise unknown
+    resolution = request.tree.resolve([segment for segment in path.split("/") if segment])
+    if resolution.remainder or not request.has_permission(Permission.VIEW, resolution.context):
+        raise unknown
+    return resolution.context
 
 
 def _new_name(body: dict[str, Any]) -> str | None:

@@ -6,9 +6,10 @@ from typing import Any
 
 from pyramid.request import Request
 
+from charter.security.roles import Permission
 from charter.tree.models import Node
 from charter.tree.paging import PageRequest
-from charter.tree.paths import ROOT_PATH, parent_path
+from charter.tree.paths import ROOT_PATH
 from charter.tree.services import ChildrenPage
 
 
@@ -22,9 +23,25 @@ def _traverse(path: str) -> str:
     return "" if path == ROOT_PATH else path
 
 
+def parent_url(request: Request, node: Node) -> str | None:
+    """The API URL of ``node``'s folder, or None for the root and for a folder the caller
+    may not view (docs/security.md, "Shared into a hidden folder").
+
+    Decided from the parent traversal or the listing loaded (``__parent__``),
+    without a query; a node loaded without its parent shows none.
+    """
+    parent = node.__parent__
+    if parent is None or not request.has_permission(Permission.VIEW, parent):
+        return None
+    return api_url(request, parent.path)
+
+
 def summary(request: Request, node: Node) -> dict[str, Any]:
     """The keys every node has; what a folder lists for each child."""
-    parent = parent_path(node.path)
+    return _summary(request, node, parent_url(request, node))
+
+
+def _summary(request: Request, node: Node, parent: str | None) -> dict[str, Any]:
     return {
         "@id": api_url(request, node.path),
         "@type": node.type_name,
@@ -33,7 +50,7 @@ def summary(request: Request, node: Node) -> dict[str, Any]:
         "title": node.title,
         "description": node.description,
         "path": node.path,
-        "parent": None if parent is None else api_url(request, parent),
+        "parent": parent,
         "created": node.created.isoformat(),
         "modified": node.modified.isoformat(),
         "version": node.version,
@@ -50,7 +67,9 @@ def representation(
     body = summary(request, node)
     body.update(node.content_fields())
     if children is not None:
-        body["items"] = [summary(request, child) for child in children.items]
+        # The children of one folder share their parent: it is decided once.
+        listed_in = parent_url(request, children.items[0]) if children.items else None
+        body["items"] = [_summary(request, child, listed_in) for child in children.items]
         body["next"] = None
         if children.next_cursor is not None and page is not None:
             body["next"] = request.route_url(

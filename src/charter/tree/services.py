@@ -393,3 +393,14 @@ class TreeService:
             self.dbsession.flush()
         except IntegrityError as exc:
             raise Conflict(f"{parent.path} already holds an item named {name!r}") from exc
+
+    def count_visible_descendants(self, node: Node, viewers: frozenset[str] | None) -> int:
+        """How many nodes below ``node`` one of ``viewers`` may view (all of them for None).
+
+        One query, filtered like a listing: what a confirmation may tell the caller.
+        """
+        if not node.is_container:
+            return 0
+        low, high = descendants_range(node.path)
+        below = select(func.count()).select_from(Node).where(Node.path > low, Node.path < high)
+        return self.dbsession.scalar(_visible_to(below, viewers))

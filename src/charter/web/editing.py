@@ -31,7 +31,7 @@ from charter.errors import (
 from charter.security.roles import Permission
 from charter.tree.models import Node
 from charter.web.forms import errors_by_field, refuse_form
-from charter.web.helpers import node_url
+from charter.web.helpers import nearest_visible, node_url
 
 ADD_TEMPLATE = "charter:web/templates/add.jinja2"
 EDIT_TEMPLATE = "charter:web/templates/edit.jinja2"
@@ -455,7 +455,7 @@ def transfer_page(
     request: Request,
     kind: str,
     sources: list[Node],
-    at: Node,
+    at: Node | None,
     action_url: str,
     hidden: Mapping[str, Any],
     destination: str | None = None,
@@ -469,21 +469,25 @@ def transfer_page(
     only the folders, so a page may show fewer than its size; "More
     folders" goes on from where it stopped. Only folders the person may view
     are listed; whether they may add to one is checked (from the lineage
-    already loaded) when they open it, not for every folder listed.
+    already loaded) when they open it, not for every folder listed. With no
+    folder ``at`` (the person may view none above the sources), only the path
+    can be typed.
     """
-    after = request.params.get("after") or None
-    children = request.tree.children_page(
-        at, PICKER_PAGE_SIZE, after, viewers=request.viewer_principals
-    )
-    moving = {source.id for source in sources} if kind == "move" else set()
-    folders = [c for c in children.items if c.is_container and c.id not in moving]
 
     def browse_url(path: str, after: str | None = None) -> str:
         return action_url_with(action_url, {**hidden, "at": path}, after)
 
+    folders: list[Node] = []
     more_url = None
-    if children.next_cursor is not None:
-        more_url = browse_url(at.path, children.next_cursor)
+    if at is not None:
+        after = request.params.get("after") or None
+        children = request.tree.children_page(
+            at, PICKER_PAGE_SIZE, after, viewers=request.viewer_principals
+        )
+        moving = {source.id for source in sources} if kind == "move" else set()
+        folders = [c for c in children.items if c.is_container and c.id not in moving]
+        if children.next_cursor is not None:
+            more_url = browse_url(at.path, children.next_cursor)
     errors = errors or {}
     return {
         "kind": kind,
@@ -493,10 +497,10 @@ def transfer_page(
         "folders": folders,
         "more_url": more_url,
         "browse_url": browse_url,
-        "problem": _placement_problem(request, kind, sources, at),
+        "problem": None if at is None else _placement_problem(request, kind, sources, at),
         "action_url": action_url,
         "hidden": hidden,
-        "destination": at.path if destination is None else destination,
+        "destination": (at.path if at else "") if destination is None else destination,
         "new_name": new_name,
         "errors": errors,
         "general_errors": general_errors(errors, ["destination", "name"]),
@@ -510,11 +514,12 @@ def action_url_with(action_url: str, query: Mapping[str, Any], after: str | None
     return action_url + "?" + urlencode(query, doseq=True)
 
 
-def browse_start(request: Request, default: Node) -> Node:
-    """The folder the picker shows: ``?at=`` when given, else ``default``."""
+def browse_start(request: Request, default: Node) -> Node | None:
+    """The folder the picker shows: ``?at=`` when given, else ``default`` or the nearest
+    folder above it that the person may view (None if there is none)."""
     path = request.params.get("at")
     if path is None:
-        return default
+        return nearest_visible(request, default)
     folder = folder_at(request, path)
     if folder is None:
         raise NotFound(f"there is no folder at {path}")
@@ -621,7 +626,7 @@ def delete_page(
 
     ``selection``: the items were selected on a contents page (several may be).
     """
-    doomed = [Doomed(item, request.tree.count_descendants(item)) for item in items]
+    doomed = [Doomed(item, _visible_below(request, item)) for item in items]
     return {
         "doomed": doomed,
         "total": sum(1 + item.below for item in doomed),
@@ -630,6 +635,12 @@ def delete_page(
         "stale": stale or [],
         "view_url": view_url,
     }
+
+
+def _visible_below(request: Request, item: Node) -> int:
+    # Only what the person may view is counted: the page must not tell
+    # whether anything hidden from them lies below (docs/security.md).
+    return request.tree.count_visible_descendants(item, request.viewer_principals)
 
 
 def stale_items(items: list[Node], versions: Mapping[str, str]) -> list[Node]:
@@ -653,10 +664,10 @@ def refuse_stale(request: Request, stale: list[Node]) -> None:
 
 def delete_all(request: Request, items: list[Node], versions: Mapping[str, str]) -> int:
     """Delete ``items`` (at the versions checked by ``stale_items``) and everything below them;
-    how many nodes went."""
+    how many of the nodes that went the person could view."""
     removed = 0
     for item in items:
-        removed += 1 + request.tree.count_descendants(item)
+        removed += 1 + _visible_below(request, item)
         request.content.delete(item, expected_version=int(versions[item.name]))
     return removed
 
@@ -686,8 +697,9 @@ def delete_item(context: Node, request: Request) -> dict[str, Any] | Response:
     if stale:
         refuse_stale(request, stale)
         return delete_page(request, [context], action_url, stale=stale)
-    parent, title = context.__parent__, context.title
+    # The page to land on: the folder it was in, unless that is hidden from the person.
+    landing, title = nearest_visible(request, context.__parent__), context.title
     removed = delete_all(request, [context], versions)
     inside = f" with the {removed - 1} items inside it" if removed > 1 else ""
     request.session.flash(f"“{title}” was deleted{inside}.")
-    return HTTPSeeOther(node_url(request, parent) if parent else request.application_url + "/")
+    return HTTPSeeOther(node_url(request, landing) if landing else request.application_url + "/")

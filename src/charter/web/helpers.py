@@ -23,3 +23,11 @@ def is_site_administrator(request: Request) -> bool:
 def breadcrumbs(node: Node) -> list[Node]:
     """The nodes from the root down to ``node`` (as loaded by traversal)."""
     return list(reversed(list(lineage(node))))
+
+
+def nearest_visible(request: Request, node: Node | None) -> Node | None:
+    """``node`` or its closest ancestor the caller may view (from the lineage traversal
+    loaded); None when there is none."""
+    while node is not None and not request.has_permission(Permission.VIEW, node):
+        node = node.__parent__
+    return node
