@@ -11,6 +11,7 @@ from pyramid.request import Request
 
 from charter.accounts.models import ApiToken, Group, User
 from charter.api.representation import api_url
+from charter.content.fields import MomentOutOfRange, storable_utc
 from charter.errors import CharterError, ValidationFailed
 from charter.security.principals import AUTHENTICATED, EVERYONE, group_principal, user_principal
 from charter.security.sharing import Sharing
@@ -141,7 +142,10 @@ def parse_moment(text: str, field_name: str) -> dt.datetime:
         raise ValidationFailed(
             [(field_name, "give an ISO 8601 time with its offset, such as 2030-01-31T00:00:00Z")]
         )
-    return moment.astimezone(dt.UTC)
+    try:
+        return storable_utc(moment)
+    except MomentOutOfRange as problem:
+        raise ValidationFailed([(field_name, str(problem))]) from None
 
 
 # -- what goes out ------------------------------------------------------------

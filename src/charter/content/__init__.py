@@ -5,10 +5,28 @@ from __future__ import annotations
 from pyramid.config import Configurator
 from pyramid.request import Request
 
+from charter.content.fields import (
+    EARLIEST_STORABLE,
+    LATEST_STORABLE,
+    MomentOutOfRange,
+    StorableDateTime,
+    storable_utc,
+)
 from charter.content.registry import REGISTRY_KEY, TypeRegistry, add_content_type, types_of
 from charter.content.services import ContentService, Uploads
 from charter.content.types import CORE_TYPES
 from charter.tree.models import Node
+
+# For add-on schemas (docs/addons.md, "Dates and times in a schema").
+__all__ = [
+    "EARLIEST_STORABLE",
+    "LATEST_STORABLE",
+    "MomentOutOfRange",
+    "StorableDateTime",
+    "content_service",
+    "includeme",
+    "storable_utc",
+]
 
 
 def content_service(request: Request) -> ContentService:
