@@ -14,8 +14,10 @@ from charter_events.timing import (
     DEFAULT_TIME_ZONE,
     DateOrTime,
     TimingError,
+    end_instant,
     local_value,
     order_problem,
+    start_instant,
     time_zone,
 )
 
@@ -84,13 +86,16 @@ class EventFields(NodeFields):
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Self:
-        """Read start and end in the event's zone; the end must come after the start."""
+        """Read start and end in the event's zone; each must be storable, and the end must
+        come after the start."""
         zone = time_zone(self.time_zone)
         errors: list[tuple[str, str]] = []
         local: dict[str, DateOrTime] = {}
-        for name in ("start", "end"):
+        for name, instant in (("start", start_instant), ("end", end_instant)):
             try:
                 local[name] = local_value(getattr(self, name), self.all_day, zone)
+                # What the database will keep, checked now rather than when it is written.
+                instant(local[name], self.all_day, zone)
             except TimingError as problem:
                 errors.append((name, str(problem)))
         if not errors:

@@ -6,7 +6,9 @@ wall-clock time in the event's zone. An all-day event runs from its first to
 its last day, both inclusive, as dates in its zone. The database keeps two
 UTC instants for every event, so that "upcoming" is one comparison: an
 all-day event is stored from midnight of its first day to midnight after its
-last day, in its zone.
+last day, in its zone. Both instants must be moments every database stores
+(charter.content.storable_utc), and both ends must exist on the event's own
+clocks, which Python's datetimes end with the year 9999.
 """
 
 from __future__ import annotations
@@ -15,12 +17,10 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo, available_timezones
 
+from charter.content import MomentOutOfRange, storable_utc
+
 ONE_DAY = dt.timedelta(days=1)
 DEFAULT_TIME_ZONE = "UTC"
-# MySQL's DATETIME holds the years 1000 to 9999; the day after an all-day
-# event's last day must fit as well.
-FIRST_YEAR = 1000
-LAST_YEAR = 9998
 
 DateOrTime = dt.date | dt.datetime
 # Between the two ends of a span of days or times, as typeset text has it.
@@ -51,21 +51,21 @@ def local_value(value: DateOrTime, all_day: bool, zone: ZoneInfo) -> DateOrTime:
     datetime has an offset). A timed event needs a time; one without an
     offset is read in ``zone``, and a wall-clock time that the zone skips
     (when its clocks go forward) is refused rather than shifted silently.
+    A time no database can store, or that ``zone``'s clocks never show, is
+    refused too.
     """
-    if value.year < FIRST_YEAR or value.year > LAST_YEAR:
-        raise TimingError(f"give a year from {FIRST_YEAR} to {LAST_YEAR}")
     if all_day:
         if isinstance(value, dt.datetime):
-            return (value.astimezone(zone) if value.tzinfo is not None else value).date()
+            return (in_zone(value, zone) if value.tzinfo is not None else value).date()
         return value
     if not isinstance(value, dt.datetime):
         raise TimingError(
             "give a date and a time, such as 2027-01-15T09:00 (only all-day events take a date)"
         )
     if value.tzinfo is not None:
-        return value.astimezone(zone)
+        return in_zone(value, zone)
     aware = value.replace(tzinfo=zone)
-    if aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != value:
+    if in_zone(aware, zone).replace(tzinfo=None) != value:
         raise TimingError(
             f"{value:%H:%M} does not exist on {value:%Y-%m-%d} in {zone.key}: "
             "the clocks go forward then; give another time"
@@ -80,17 +80,55 @@ def order_problem(start: DateOrTime, end: DateOrTime, all_day: bool) -> str | No
     return None if end > start else "the end must be after the start"
 
 
+def storable(moment: dt.datetime) -> dt.datetime:
+    """``moment`` (aware) in UTC, as the database keeps it; TimingError when no database can."""
+    try:
+        return storable_utc(moment)
+    except MomentOutOfRange as problem:
+        raise TimingError(str(problem)) from None
+
+
+def in_zone(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """``moment`` (aware) on the clocks of ``zone``; TimingError when no database can store it
+    or those clocks would show a year after 9999."""
+    utc = storable(moment)
+    try:
+        return utc.astimezone(zone)
+    except OverflowError:
+        raise TimingError(
+            f"{moment.isoformat()} would fall after the year 9999 in {zone.key}"
+        ) from None
+
+
+def start_instant(start: DateOrTime, all_day: bool, zone: ZoneInfo) -> dt.datetime:
+    """The UTC instant the database keeps for an event's start (a local value)."""
+    if all_day:
+        return storable(dt.datetime.combine(start, dt.time(), tzinfo=zone))
+    return storable(start)
+
+
+def end_instant(end: DateOrTime, all_day: bool, zone: ZoneInfo) -> dt.datetime:
+    """The UTC instant the database keeps for an event's end (a local value): exclusive, so
+    the midnight after the last day of an all-day event."""
+    if not all_day:
+        return storable(end)
+    try:
+        after_last = end + ONE_DAY
+    except OverflowError:
+        raise TimingError(
+            "an all-day event is kept until midnight after its last day, "
+            "and there is no day after 9999-12-31"
+        ) from None
+    return storable(dt.datetime.combine(after_last, dt.time(), tzinfo=zone))
+
+
 def stored_instants(
     start: DateOrTime, end: DateOrTime, all_day: bool, zone: ZoneInfo
 ) -> tuple[dt.datetime, dt.datetime]:
     """The UTC instants the database keeps for an event (the end exclusive)."""
     start = local_value(start, all_day, zone)
     end = local_value(end, all_day, zone)
-    if all_day:
-        first = dt.datetime.combine(start, dt.time(), tzinfo=zone)
-        after_last = dt.datetime.combine(end + ONE_DAY, dt.time(), tzinfo=zone)
-        return first.astimezone(dt.UTC), after_last.astimezone(dt.UTC)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    return start_instant(start, all_day, zone), end_instant(end, all_day, zone)
 
 
 def local_start(starts_at: dt.datetime, all_day: bool, zone: ZoneInfo) -> DateOrTime:
