@@ -231,6 +231,7 @@ def order_children(context: Node, request: Request) -> dict[str, Any]:
     order = body.get("order")
     if not isinstance(order, list) or not all(isinstance(name, str) for name in order):
         raise ValidationFailed([("order", "give the children's names as a list of strings")])
+    request.tree.check_visible_children(context, order, request.viewer_principals)
     request.content.reorder(context, order)
     page = PageRequest.from_params(request.GET, request.registry.settings)
     children = request.tree.children_page(

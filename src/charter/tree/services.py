@@ -404,3 +404,19 @@ class TreeService:
         low, high = descendants_range(node.path)
         below = select(func.count()).select_from(Node).where(Node.path > low, Node.path < high)
         return self.dbsession.scalar(_visible_to(below, viewers))
+
+    def check_visible_children(
+        self, folder: Node, names: Sequence[str], viewers: frozenset[str] | None
+    ) -> None:
+        """Refuse names that are not of a child of ``folder`` one of ``viewers`` may view.
+
+        A hidden child's name is refused exactly like a name no child has
+        (ValidationFailed on ``order``), so reordering cannot probe for names.
+        """
+        query = select(Node.name).where(Node.parent_id == folder.id, Node.name.in_(set(names)))
+        visible = set(self.dbsession.scalars(_visible_to(query, viewers)))
+        missing = [name for name in names if name not in visible]
+        if missing:
+            raise ValidationFailed(
+                [("order", f"{folder.path} holds no item named {', '.join(missing)}")]
+            )

@@ -167,6 +167,7 @@ def contents_action(context: Node, request: Request) -> dict[str, Any] | Respons
         typed, order, errors = _posted_positions(request)
         if not errors:
             try:
+                request.tree.check_visible_children(context, order, request.viewer_principals)
                 request.content.reorder(context, order)
             except ValidationFailed as failure:
                 errors = {"form": [message for _, message in failure.errors]}

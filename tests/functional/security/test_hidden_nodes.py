@@ -356,3 +356,36 @@ def test_a_name_taken_by_a_hidden_sibling_reveals_only_the_name_typed(anonymous_
     assert hidden.json["detail"] == "/projects already holds an item named 'board'"
     assert visible.json["detail"] == "/projects already holds an item named 'plan'"
     assert "Board" not in hidden.json["detail"]
+
+
+# -- reordering by name ------------------------------------------------------------------
+
+
+def test_ordering_by_a_hidden_childs_name_answers_like_a_missing_name(
+    anonymous_app, as_eve, content, dbsession
+):
+    board = node_at(dbsession, "/projects/board")
+    position = board.position
+    url = f"{API}/projects/@order"
+
+    hidden = anonymous_app.post_json(url, {"order": ["board", "plan"]}, headers=as_eve, status=400)
+    assert node_at(dbsession, "/projects/board").position == position
+    remove(content, dbsession, "/projects/board")
+    missing = anonymous_app.post_json(url, {"order": ["board", "plan"]}, headers=as_eve, status=400)
+
+    same_answer(hidden, missing)
+    assert hidden.json["errors"] == [
+        {"pointer": "/order", "detail": "/projects holds no item named board"}
+    ]
+
+
+def test_the_contents_page_cannot_reorder_a_hidden_child(browser, content, dbsession):
+    csrf = browser.get("/projects/@@contents").forms["contents-form"]["csrf_token"].value
+    fields = {"csrf_token": csrf, "action": "reorder", "position-board": "1", "position-plan": "2"}
+
+    hidden = browser.post("/projects/@@contents", fields, status=400)
+    remove(content, dbsession, "/projects/board")
+    missing = browser.post("/projects/@@contents", fields, status=400)
+
+    same_answer(hidden, missing)
+    assert "/projects holds no item named board" in hidden.html.select_one(".form-error").text
