@@ -205,22 +205,6 @@ class TreeService:
         """The path of the node ``uid`` if one of ``viewers`` may view it (None: anyone)."""
         return self.dbsession.scalar(_visible_to(select(Node.path).where(Node.uid == uid), viewers))
 
-    def by_uid(self, uid: str) -> Node | None:
-        """The node ``uid`` with its lineage loaded (for permission checks), or None."""
-        path = self.path_of_uid(uid)
-        if path is None:
-            return None
-        return self.resolve([segment for segment in path.split("/") if segment]).context
-
-    def count_descendants(self, node: Node) -> int:
-        """How many nodes lie below ``node``."""
-        if not node.is_container:
-            return 0
-        low, high = descendants_range(node.path)
-        return self.dbsession.scalar(
-            select(func.count()).select_from(Node).where(Node.path > low, Node.path < high)
-        )
-
     def create_root(self, root: Node) -> Node:
         """Make ``root`` (a container) the root of an empty tree."""
         root.name, root.path, root.path_hash, root.depth = "", ROOT_PATH, hash_path(ROOT_PATH), 0
