@@ -81,8 +81,13 @@ class BlobDataManager:
         self.pending.append(PendingBlob(temporary, sha256))
 
     def abort(self, transaction: ITransaction) -> None:
-        """Forget the writes: remove their temporary files."""
-        self._undo()
+        """Forget the writes: remove their temporary files.
+
+        Nothing once the transaction has ended: the transaction package calls
+        this after every commit that ran after-commit hooks, too.
+        """
+        if not self.finished:
+            self._undo()
 
     def tpc_begin(self, transaction: ITransaction) -> None:
         """Nothing to prepare: the bytes are already on disk."""
