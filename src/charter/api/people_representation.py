@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from pyramid.request import Request
 
 from charter.accounts.models import ApiToken, Group, User
-from charter.api.representation import api_url
+from charter.api.representation import ancestor_urls, api_url
 from charter.content.fields import MomentOutOfRange, storable_utc
 from charter.errors import CharterError, ValidationFailed
 from charter.security.principals import AUTHENTICATED, EVERYONE, group_principal, user_principal
@@ -219,6 +219,8 @@ def sharing_json(request: Request, node: Node, sharing: Sharing) -> dict[str, An
     titles = principal_titles(
         request, list(sharing.local) + [grant.principal for grant in sharing.inherited]
     )
+    # No URL of an ancestor the caller may not view (docs/security.md).
+    sources = ancestor_urls(request, node)
     return {
         "@id": api_url(request, node.path) + "/@sharing",
         "inherit": sharing.inherit,
@@ -232,7 +234,7 @@ def sharing_json(request: Request, node: Node, sharing: Sharing) -> dict[str, An
                 "title": titles[grant.principal],
                 "role": grant.role,
                 "path": grant.path,
-                "from": api_url(request, grant.path),
+                "from": sources.get(grant.path),
             }
             for grant in sharing.inherited
         ],

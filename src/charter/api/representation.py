@@ -36,6 +36,18 @@ def parent_url(request: Request, node: Node) -> str | None:
     return api_url(request, parent.path)
 
 
+def ancestor_urls(request: Request, node: Node) -> dict[str, str]:
+    """The API URL of each ancestor of ``node`` that the caller may view, by path (from the
+    lineage traversal loaded)."""
+    urls = {}
+    ancestor = node.__parent__
+    while ancestor is not None:
+        if request.has_permission(Permission.VIEW, ancestor):
+            urls[ancestor.path] = api_url(request, ancestor.path)
+        ancestor = ancestor.__parent__
+    return urls
+
+
 def summary(request: Request, node: Node) -> dict[str, Any]:
     """The keys every node has; what a folder lists for each child."""
     return _summary(request, node, parent_url(request, node))

@@ -389,3 +389,13 @@ def test_the_contents_page_cannot_reorder_a_hidden_child(browser, content, dbses
 
     same_answer(hidden, missing)
     assert "/projects holds no item named board" in hidden.html.select_one(".form-error").text
+
+
+def test_the_sharing_api_gives_no_url_of_a_hidden_folder(anonymous_app, as_eve, admin_app):
+    inherited = anonymous_app.get(f"{API}/private/report/@sharing", headers=as_eve).json[
+        "inherited"
+    ]
+    for_admin = admin_app.get(f"{API}/private/report/@sharing").json["inherited"]
+
+    assert [(grant["path"], grant["from"]) for grant in inherited] == [("/private", None)]
+    assert [grant["from"] for grant in for_admin] == [f"{SITE}{API}/private"]
