@@ -1,7 +1,7 @@
-"""Charter's benchmarks: throughput, scale and query counts against DESIGN.md's budget.
+"""Charter's benchmarks: throughput, scale, query counts and load against DESIGN.md's budget.
 
-Run ``python benchmarks/run.py`` (all three) or name one: ``throughput``,
-``scale`` or ``queries``. See benchmarks/README.md for what each measures.
+Run ``python benchmarks/run.py`` (all four) or name one: ``throughput``,
+``scale``, ``queries`` or ``load``. See benchmarks/README.md for what each measures.
 It prints figures and PASS/FAIL lines; with ``--check`` a FAIL also makes
 the exit status 1. Servers it starts listen on 127.0.0.1 only and are
 stopped at the end; the databases it creates are dropped unless ``--keep``.
@@ -21,12 +21,15 @@ import time
 from pathlib import Path
 
 from benchlib import MARIADB_URL, BenchmarkError
+from load import LoadOptions, run_load
 from querycounts import run_querycounts
 from scale import run_scale
 from throughput import ThroughputOptions, run_throughput
 
 FULL_SIZES = [1_000, 1_000_000]
 QUICK_SIZES = [1_000, 100_000]
+FULL_LOAD_S = 60
+QUICK_LOAD_S = 20
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -56,28 +59,31 @@ def parser() -> argparse.ArgumentParser:
         "benchmark",
         nargs="?",
         default="all",
-        choices=["all", "throughput", "scale", "queries"],
+        choices=["all", "throughput", "scale", "queries", "load"],
         help="which benchmark to run (default: all)",
     )
     cli.add_argument(
         "--database-url",
         help="database for every benchmark (its name must contain 'bench'); default: a "
-        f"temporary SQLite file for throughput and queries, {MARIADB_URL} for scale",
+        f"temporary SQLite file for throughput and queries, {MARIADB_URL} for scale, "
+        "both of them for load",
     )
     cli.add_argument(
         "--quick",
         action="store_true",
-        help=f"scale: trees of {QUICK_SIZES} nodes instead of {FULL_SIZES}",
+        help=f"scale: trees of {QUICK_SIZES} nodes instead of {FULL_SIZES}; "
+        f"load: {QUICK_LOAD_S} s instead of {FULL_LOAD_S}",
     )
     cli.add_argument("--nodes", type=parse_sizes, help="scale: tree sizes to compare, e.g. 1k,20k")
     options: list[tuple[str, int, str]] = [
         ("--samples", 2000, "scale: timed operations of each kind"),
         ("--warmup-ops", 200, "scale: untimed operations of each kind first"),
-        ("--seed", 2026, "scale: seed of the random picks"),
+        ("--seed", 2026, "scale and load: seed of the random picks"),
         ("--duration", 10, "throughput: seconds measured per app and round"),
         ("--warmup", 3, "throughput: seconds of warm-up per app"),
         ("--rounds", 3, "throughput: measured rounds, alternating the apps"),
-        ("--threads", 4, "throughput: waitress threads of each app"),
+        ("--threads", 4, "throughput and load: waitress threads of each server"),
+        ("--clients", 16, "load: concurrent clients"),
     ]
     for flag, default, text in options:
         cli.add_argument(flag, type=positive, default=default, help=f"{text} (default: {default})")
@@ -85,6 +91,11 @@ def parser() -> argparse.ArgumentParser:
         "--connections",
         type=positive,
         help="throughput: concurrent connections (default: as many as --threads)",
+    )
+    cli.add_argument(
+        "--load-duration",
+        type=positive,
+        help=f"load: seconds of load on each database (default: {FULL_LOAD_S})",
     )
     cli.add_argument("--show-sql", action="store_true", help="queries: print each statement")
     cli.add_argument("--keep", action="store_true", help="keep the databases it created")
@@ -104,7 +115,9 @@ def main() -> int:
     # a terminated run would leave both behind.
     signal.signal(signal.SIGTERM, stop_on_terminate)
     chosen = (
-        ["throughput", "scale", "queries"] if options.benchmark == "all" else [options.benchmark]
+        ["throughput", "scale", "queries", "load"]
+        if options.benchmark == "all"
+        else [options.benchmark]
     )
     sizes = options.nodes or (QUICK_SIZES if options.quick else FULL_SIZES)
     print(
@@ -144,6 +157,19 @@ def main() -> int:
         if "queries" in chosen:
             verdicts["queries"] = run_querycounts(
                 options.database_url, options.keep, options.show_sql, work_folder
+            )
+        if "load" in chosen:
+            verdicts["load"] = run_load(
+                [options.database_url] if options.database_url else [None, MARIADB_URL],
+                LoadOptions(
+                    clients=options.clients,
+                    duration_s=options.load_duration
+                    or (QUICK_LOAD_S if options.quick else FULL_LOAD_S),
+                    seed=options.seed,
+                ),
+                options.threads,
+                options.keep,
+                work_folder,
             )
     except BenchmarkError as error:
         print(error, file=sys.stderr)

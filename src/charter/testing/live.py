@@ -510,7 +510,7 @@ class LiveServer:
         errors = self.server_errors
         if errors:
             lines.append(f"The server logged {len(errors)} error(s); the first:")
-            lines.append(_excerpt(errors[0]))
+            lines.append(traceback_excerpt(errors[0]))
         return "\n".join(lines)
 
     # -- reading what was committed ----------------------------------------
@@ -596,7 +596,7 @@ class LiveServer:
             return [AuditRecord(*row) for row in connection.execute(query.order_by(AuditEntry.id))]
 
 
-def _excerpt(logged: str) -> str:
+def traceback_excerpt(logged: str) -> str:
     """A logged error cut down to its message, Charter's own frames and the exception."""
     lines = logged.splitlines()
     starts = [n for n, line in enumerate(lines) if line.startswith("Traceback (most recent")]
