@@ -23,6 +23,8 @@ DOMAINS = (
     "charter.audit",
     "charter.accounts",
     "charter.security",
+    # After security: the sessions use its Redis client; its policy, their identities.
+    "charter.sessions",
     "charter.tree",
     "charter.content",
     "charter.api",

@@ -7,6 +7,7 @@ from charter.accounts import models as accounts
 from charter.audit import models as audit
 from charter.content import models as content
 from charter.security import models as security
+from charter.sessions import models as sessions
 from charter.tree import models as tree
 
-__all__ = ["accounts", "audit", "content", "security", "tree"]
+__all__ = ["accounts", "audit", "content", "security", "sessions", "tree"]

@@ -234,7 +234,6 @@ def test_add_requires_an_email():
 def test_passwd_generates_a_new_password_and_ends_old_sessions(ini, database, capsys):
     user.main([ini, "add", "ann", "--email", "ann@example.com"])
     old_password = generated_password(capsys.readouterr().out)
-    old_stamp = database(lambda s: identity_for_user(s, account(s, "ann").id)).credential_stamp
 
     code = user.main([ini, "passwd", "ann"])
 
@@ -246,9 +245,11 @@ def test_passwd_generates_a_new_password_and_ends_old_sessions(ini, database, ca
     ann = database(lambda s: account(s, "ann"))
     assert verify_password(ann.password_hash, new_password)
     assert not verify_password(ann.password_hash, old_password)
-    # Sessions keep the credential stamp; a new one ends them (security.policy).
-    assert database(lambda s: identity_for_user(s, ann.id)).credential_stamp != old_stamp
-    assert database(audit_actions)[-1] == ("user.password_set", "cli", f"user:{ann.id}")
+    # Ending the sessions themselves: test_user_cli_sessions.py.
+    assert database(audit_actions)[-2:] == [
+        ("user.password_set", "cli", f"user:{ann.id}"),
+        ("sessions.ended_all", "cli", f"user:{ann.id}"),
+    ]
 
 
 def test_passwd_from_stdin(ini, database, capsys, stdin):
@@ -316,7 +317,10 @@ def test_deactivate_stops_logins_and_tokens(ini, database, capsys, stdin):
     assert database(lambda s: identity_for_token(s, token)) is None
     with pytest.raises(LoginRefused, match=r"^Wrong login or password\.$"):
         database(lambda s: log_in(s, "ann", "ann's long password"))
-    assert database(audit_actions)[-1] == ("user.updated", "cli", f"user:{ann.id}")
+    assert database(audit_actions)[-2:] == [
+        ("user.updated", "cli", f"user:{ann.id}"),
+        ("sessions.ended_all", "cli", f"user:{ann.id}"),
+    ]
 
 
 def test_deactivating_twice_changes_nothing(ini, database, capsys):

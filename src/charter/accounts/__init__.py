@@ -9,11 +9,12 @@ from charter.accounts.services import AccountService, TokenService
 
 
 def accounts_service(request: Request) -> AccountService:
-    """Accounts and groups, with this site's password rules."""
+    """Accounts and groups, with this site's password rules and session store."""
     return AccountService(
         request.dbsession,
         min_password_length=request.registry.settings["charter.password.min_length"],
         audit=request.audit,
+        sessions=request.user_sessions,
     )
 
 

@@ -18,6 +18,8 @@ from charter.db.meta import utcnow
 from charter.errors import Conflict, NotFound, ValidationFailed
 from charter.security.models import GlobalRole
 from charter.security.principals import GROUP_PREFIX, USER_PREFIX, group_principal, user_principal
+from charter.sessions.services import DEACTIVATED, PASSWORD_CHANGED, SessionService
+from charter.sessions.store import DatabaseSessionStore
 from charter.tree.models import LocalRole, NodeViewer
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
@@ -27,14 +29,23 @@ LIST_LIMIT = 200
 
 
 class AccountService:
-    """People and groups, as administrators and the people themselves change them."""
+    """People and groups, as administrators and the people themselves change them.
+
+    ``sessions`` ends people's sessions when their password changes or their
+    account is deactivated; without it, sessions kept in the database end.
+    """
 
     def __init__(
-        self, dbsession: Session, min_password_length: int = 10, audit: AuditLog | None = None
+        self,
+        dbsession: Session,
+        min_password_length: int = 10,
+        audit: AuditLog | None = None,
+        sessions: SessionService | None = None,
     ) -> None:
         self.dbsession = dbsession
         self.min_password_length = min_password_length
         self.audit = audit or AuditLog(dbsession)
+        self.sessions = sessions or SessionService(DatabaseSessionStore(dbsession), self.audit)
 
     # -- people -----------------------------------------------------------
 
@@ -119,15 +130,19 @@ class AccountService:
             self.audit.record(
                 "user.updated", actor, user_principal(user.id), login=user.login, changes=changes
             )
+        if changes.get("active") is False:
+            self.sessions.end_all(user, actor, DEACTIVATED)
         return user
 
     def set_password(self, user: User, password: str, actor: Actor = SYSTEM) -> None:
-        """Give ``user`` a new password; sessions begun with the old one end."""
+        """Give ``user`` a new password; their other sessions end (the request's own, when it
+        is theirs, goes on under a new key)."""
         errors = self._password_errors(password)
         if errors:
             raise ValidationFailed(errors)
         user.password_hash = hash_password(password)
         self.audit.record("user.password_set", actor, user_principal(user.id), login=user.login)
+        self.sessions.end_all(user, actor, PASSWORD_CHANGED, keep_current=True)
 
     def change_own_password(self, user: User, current: str, new: str, actor: Actor) -> None:
         """A person changing their own password must give the current one."""

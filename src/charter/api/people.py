@@ -1,4 +1,5 @@
-"""JSON API of people: ``/api/v1/users``, ``/api/v1/groups``, ``/api/v1/me`` and its tokens."""
+"""JSON API of people: ``/api/v1/users``, ``/api/v1/groups``, ``/api/v1/me``, its tokens and
+sessions."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pyramid.config import Configurator, not_
 from pyramid.httpexceptions import HTTPForbidden, HTTPMethodNotAllowed, HTTPNoContent
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid.security import remember
 from pyramid.view import view_config
 
 from charter.accounts.models import User
@@ -24,12 +24,15 @@ from charter.api.people_representation import (
     json_object,
     parse_moment,
     read_body,
+    session_json,
     token_json,
     user_json,
 )
 from charter.errors import Forbidden, ValidationFailed
+from charter.security.denials import READ_ONLY_DETAIL
 from charter.security.principals import user_principal
 from charter.security.roles import Permission, Role
+from charter.sessions.services import BY_ADMINISTRATOR
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -59,11 +62,14 @@ NEW_TOKEN = ObjectOf(
 ROUTE_METHODS = {
     "api.users": ("GET", "HEAD", "POST"),
     "api.user": ("GET", "HEAD", "PATCH", "DELETE"),
+    "api.user.sessions": ("DELETE",),
     "api.groups": ("GET", "HEAD", "POST"),
     "api.group": ("GET", "HEAD", "PATCH", "DELETE"),
     "api.me": ("GET", "HEAD", "PATCH"),
     "api.me.tokens": ("GET", "HEAD", "POST"),
     "api.me.token": ("GET", "HEAD", "DELETE"),
+    "api.me.sessions": ("GET", "HEAD", "DELETE"),
+    "api.me.session": ("GET", "HEAD", "DELETE"),
 }
 
 
@@ -73,11 +79,14 @@ def add_routes(config: Configurator) -> None:
     config.add_route("api.users", "/api/v1/users")
     # At most 18 digits: every such id fits the databases' 64-bit integers.
     config.add_route("api.user", "/api/v1/users/{user_id:\\d{1,18}}")
+    config.add_route("api.user.sessions", "/api/v1/users/{user_id:\\d{1,18}}/sessions")
     config.add_route("api.groups", "/api/v1/groups")
     config.add_route("api.group", "/api/v1/groups/{name}")
     config.add_route("api.me", "/api/v1/me")
     config.add_route("api.me.tokens", "/api/v1/me/tokens")
     config.add_route("api.me.token", "/api/v1/me/tokens/{token_id:\\d{1,18}}")
+    config.add_route("api.me.sessions", "/api/v1/me/sessions")
+    config.add_route("api.me.session", "/api/v1/me/sessions/{session_id:\\d{1,18}}")
 
 
 def caller_view(view: Callable, info: Any) -> Callable:
@@ -96,7 +105,7 @@ def caller_view(view: Callable, info: Any) -> Callable:
         if identity is None:
             raise HTTPForbidden()  # answered 401 with WWW-Authenticate
         if identity.read_only and request.method not in SAFE_METHODS:
-            raise Forbidden("This API token may only read; use a read-write token to change data.")
+            raise Forbidden(READ_ONLY_DETAIL)
         return view(context, request)
 
     return wrapper
@@ -163,10 +172,6 @@ def change_account(request: Request, user: User, changes: dict[str, Any], by_adm
             raise ValidationFailed(
                 [("global_roles" if f == "roles" else f, m) for f, m in failure.errors]
             ) from None
-    identity = request.identity
-    if "password" in changes and identity.user_id == user.id and identity.token_id is None:
-        # The session must carry the new password's stamp, or it would end too.
-        remember(request, user.id)
 
 
 # -- users --------------------------------------------------------------------
@@ -236,6 +241,14 @@ def deactivate_user(request: Request) -> Response:
     """Deactivate an account: it can no longer log in or use its tokens; nothing is deleted."""
     user = request.accounts.get_user(int(request.matchdict["user_id"]))
     request.accounts.deactivate(user, actor=request.actor)
+    return HTTPNoContent()
+
+
+@view_config(route_name="api.user.sessions", request_method="DELETE", permission=Permission.MANAGE)
+def end_user_sessions(request: Request) -> Response:
+    """End every session of an account at once; its API tokens go on working."""
+    user = request.accounts.get_user(int(request.matchdict["user_id"]))
+    request.user_sessions.end_all(user, request.actor, BY_ADMINISTRATOR)
     return HTTPNoContent()
 
 
@@ -358,6 +371,37 @@ def revoke_token(request: Request) -> Response:
     return HTTPNoContent()
 
 
+@view_config(route_name="api.me.sessions", request_method="GET", **CALLER)
+def list_sessions(request: Request) -> dict[str, Any]:
+    """The caller's sessions, most recently seen first; ``current`` marks this request's."""
+    user = _caller(request)
+    current = request.user_sessions.current_id(user)
+    return {"items": [session_json(request, s, current) for s in request.user_sessions.list(user)]}
+
+
+@view_config(route_name="api.me.sessions", request_method="DELETE", caller=True)
+def end_other_sessions(request: Request) -> Response:
+    """End every session of the caller but this request's own (which gets a new key)."""
+    request.user_sessions.end_all(_caller(request), request.actor, keep_current=True)
+    return HTTPNoContent()
+
+
+@view_config(route_name="api.me.session", request_method="GET", **CALLER)
+def show_session(request: Request) -> dict[str, Any]:
+    """One of the caller's sessions."""
+    user = _caller(request)
+    session = request.user_sessions.get(user, int(request.matchdict["session_id"]))
+    return session_json(request, session, request.user_sessions.current_id(user))
+
+
+@view_config(route_name="api.me.session", request_method="DELETE", caller=True)
+def end_session(request: Request) -> Response:
+    """End one of the caller's sessions at once (this request's own logs it out)."""
+    session_id = int(request.matchdict["session_id"])
+    request.user_sessions.end(_caller(request), session_id, actor=request.actor)
+    return HTTPNoContent()
+
+
 def _other_methods(route_name: str) -> dict[str, Any]:
     # Changes nothing, so no CSRF token is needed to be told so.
     return {
@@ -369,11 +413,14 @@ def _other_methods(route_name: str) -> dict[str, Any]:
 
 @view_config(**_other_methods("api.users"))
 @view_config(**_other_methods("api.user"))
+@view_config(**_other_methods("api.user.sessions"))
 @view_config(**_other_methods("api.groups"))
 @view_config(**_other_methods("api.group"))
 @view_config(**_other_methods("api.me"))
 @view_config(**_other_methods("api.me.tokens"))
 @view_config(**_other_methods("api.me.token"))
+@view_config(**_other_methods("api.me.sessions"))
+@view_config(**_other_methods("api.me.session"))
 def method_not_allowed(request: Request) -> NoReturn:
     """Say which methods this URL answers."""
     allowed = ROUTE_METHODS[request.matched_route.name]

@@ -15,6 +15,8 @@ from charter.content.fields import MomentOutOfRange, storable_utc
 from charter.errors import CharterError, ValidationFailed
 from charter.security.principals import AUTHENTICATED, EVERYONE, group_principal, user_principal
 from charter.security.sharing import Sharing
+from charter.sessions.devices import describe_device
+from charter.sessions.store import SessionRecord
 from charter.tree.models import Node
 
 SYSTEM_PRINCIPAL_TITLES = {
@@ -195,6 +197,23 @@ def token_json(request: Request, token: ApiToken) -> dict[str, Any]:
         "expires": moment_json(token.expires),
         "last_used": moment_json(token.last_used),
         "revoked": moment_json(token.revoked),
+    }
+
+
+def session_json(
+    request: Request, session: SessionRecord, current_id: int | None
+) -> dict[str, Any]:
+    """A logged-in session as its owner sees it listed; never its key."""
+    return {
+        "@id": request.route_url("api.me.session", session_id=session.id),
+        "id": session.id,
+        "device": describe_device(session.user_agent),
+        "user_agent": session.user_agent,
+        "address": session.address,
+        "created": moment_json(session.created),
+        "last_seen": moment_json(session.last_seen),
+        "expires": moment_json(session.expires),
+        "current": session.id == current_id,
     }
 
 

@@ -1,4 +1,4 @@
-"""``charter-user CONFIG_URI add|passwd|deactivate|list|token ...``: accounts from the server.
+"""``charter-user CONFIG_URI COMMAND ...``: accounts, their tokens and sessions, from the server.
 
 For administrators working on the server itself: every change is audited
 with the actor ``cli``. Errors print one line on stderr and exit with
@@ -25,6 +25,7 @@ from charter.errors import CharterError, Conflict, NotFound
 from charter.scripts.environment import app_environment
 from charter.security.principals import AUTHENTICATED, group_principal, user_principal
 from charter.security.roles import Role
+from charter.sessions.services import BY_ADMINISTRATOR
 
 CLI_ACTOR = Actor(login="cli")
 ERROR_STATUS = 2
@@ -104,6 +105,19 @@ def deactivate(request: Request, args: argparse.Namespace) -> Report:
     return Report(
         out=f"Deactivated account '{user.login}'; its sessions and API tokens no longer work."
     )
+
+
+def logout(request: Request, args: argparse.Namespace) -> Report:
+    """``logout``: end every session of an account, wherever it is stored."""
+    user = find_account(request, args.login)
+    count = request.user_sessions.end_all(user, CLI_ACTOR, BY_ADMINISTRATOR)
+    return Report(out=f"Ended {count} session(s) of '{user.login}'.")
+
+
+def purge_sessions(request: Request, args: argparse.Namespace) -> Report:
+    """``purge-sessions``: remove the records of sessions that have expired."""
+    count = request.user_sessions.purge_expired()
+    return Report(out=f"Removed {count} expired session(s).")
 
 
 def site_roles_of(user: User, grants: dict[str, list[str]]) -> list[str]:
@@ -242,6 +256,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deactivate_command.add_argument("login", help="the account's login")
     deactivate_command.set_defaults(command=deactivate)
+
+    logout_command = commands.add_parser(
+        "logout",
+        help="end an account's sessions",
+        description="End every session of an account at once, in every process; the person "
+        "must log in again. API tokens are not affected.",
+    )
+    logout_command.add_argument("login", help="the account's login")
+    logout_command.set_defaults(command=logout)
+
+    purge_command = commands.add_parser(
+        "purge-sessions",
+        help="remove expired session records",
+        description="Remove the records of sessions that expired (run it daily, e.g. from "
+        "cron). Sessions kept in Redis expire by themselves.",
+    )
+    purge_command.set_defaults(command=purge_sessions)
 
     list_command = commands.add_parser(
         "list",

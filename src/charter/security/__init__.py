@@ -1,21 +1,17 @@
-"""Security: sessions, the security policy, CSRF, login limits, sharing and site roles."""
+"""Security: the security policy, CSRF, login limits, sharing and site roles."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pyramid.config import Configurator
-from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.request import Request
-from pyramid.session import SignedCookieSessionFactory
 
 from charter.audit.service import Actor
 from charter.security.login import LoginService
 from charter.security.policy import CharterSecurityPolicy, bearer_token, viewer_principals
 from charter.security.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter
 from charter.security.sharing import SharingService
-
-SESSION_COOKIE = "charter_session"
 
 
 def uses_cookie_credentials(request: Request) -> bool:
@@ -64,25 +60,9 @@ def _redis_client(url: str) -> Any:
 
 
 def includeme(config: Configurator) -> None:
-    """Sessions, the security policy, CSRF defaults and the security services."""
+    """The security policy, CSRF defaults, the Redis client and the security services."""
     settings = config.get_settings()
-    timeout = settings["charter.session.timeout"]
-    config.set_session_factory(
-        SignedCookieSessionFactory(
-            settings["charter.session.secret"],
-            cookie_name=SESSION_COOKIE,
-            secure=settings["charter.session.secure"],
-            httponly=True,
-            samesite=settings["charter.session.samesite"],
-            timeout=timeout,
-            # Re-sign the cookie at most every tenth of the timeout, not on every request.
-            reissue_time=timeout // 10,
-            hashalg="sha512",
-            salt="charter.session.",
-        )
-    )
     config.set_security_policy(CharterSecurityPolicy())
-    config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True, callback=uses_cookie_credentials)
     if settings["charter.redis_url"]:
         config.registry["charter.redis"] = _redis_client(settings["charter.redis_url"])

@@ -1,12 +1,18 @@
-"""Who is making a request: loaded in one query from a session or an API token."""
+"""Who is making a request: loaded in one query with a session record or an API token.
+
+``identity_query`` and ``identity_from_rows`` are the building blocks: a
+caller joins what identifies the request (a token here, a session record in
+charter.sessions.store) into the one query.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, String, cast, literal, or_, select, update
+from sqlalchemy import Row, Select, String, cast, literal, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -31,7 +37,6 @@ class Identity:
     full_name: str
     principals: frozenset[str]
     global_roles: frozenset[Role]
-    credential_stamp: str
     token_id: int | None = None
     token_scope: str | None = None
 
@@ -41,12 +46,9 @@ class Identity:
         return self.token_scope == READ_SCOPE
 
 
-def credential_stamp(password_hash: str) -> str:
-    """A short fingerprint of a password hash; sessions keep it so a new password ends them."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
-def _identity_query(*extra_columns) -> Select:
+def identity_query(*extra_columns: Any) -> Select:
+    """The rows of an active account's identity, one per group and role, with ``extra_columns``
+    after the first five; join what picks the account and filter on it."""
     user_principal = literal(USER_PREFIX) + cast(User.id, String)
     group_principal = literal(GROUP_PREFIX) + Group.name
     return (
@@ -54,7 +56,6 @@ def _identity_query(*extra_columns) -> Select:
             User.id,
             User.login,
             User.full_name,
-            User.password_hash,
             Group.name,
             GlobalRole.role,
             *extra_columns,
@@ -74,12 +75,15 @@ def _identity_query(*extra_columns) -> Select:
     )
 
 
-def _build(rows: list, token_id: int | None = None, scope: str | None = None) -> Identity | None:
+def identity_from_rows(
+    rows: Sequence[Row], token_id: int | None = None, scope: str | None = None
+) -> Identity | None:
+    """The identity that rows of ``identity_query`` describe, or None when there are none."""
     if not rows:
         return None
-    user_id, login, full_name, password_hash = rows[0][:4]
-    groups = {row[4] for row in rows if row[4] is not None}
-    roles = {Role(row[5]) for row in rows if row[5] is not None}
+    user_id, login, full_name = rows[0][:3]
+    groups = {row[3] for row in rows if row[3] is not None}
+    roles = {Role(row[4]) for row in rows if row[4] is not None}
     principals = {EVERYONE, AUTHENTICATED, f"{USER_PREFIX}{user_id}"}
     principals |= {f"{GROUP_PREFIX}{name}" for name in groups}
     return Identity(
@@ -88,7 +92,6 @@ def _build(rows: list, token_id: int | None = None, scope: str | None = None) ->
         full_name=full_name,
         principals=frozenset(principals),
         global_roles=frozenset(roles),
-        credential_stamp=credential_stamp(password_hash),
         token_id=token_id,
         token_scope=scope,
     )
@@ -96,15 +99,15 @@ def _build(rows: list, token_id: int | None = None, scope: str | None = None) ->
 
 def identity_for_user(dbsession: Session, user_id: int) -> Identity | None:
     """The identity of an active account, or None (one query)."""
-    rows = dbsession.execute(_identity_query().where(User.id == user_id)).all()
-    return _build(rows)
+    rows = dbsession.execute(identity_query().where(User.id == user_id)).all()
+    return identity_from_rows(rows)
 
 
 def identity_for_token(dbsession: Session, token: str) -> Identity | None:
     """The identity behind a valid, unexpired, unrevoked API token, or None (one query)."""
     now = utcnow()
     query = (
-        _identity_query(ApiToken.id, ApiToken.scope, ApiToken.last_used)
+        identity_query(ApiToken.id, ApiToken.scope, ApiToken.last_used)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(
             ApiToken.token_hash == token_digest(token),
@@ -115,10 +118,10 @@ def identity_for_token(dbsession: Session, token: str) -> Identity | None:
     rows = dbsession.execute(query).all()
     if not rows:
         return None
-    token_id, scope, last_used = rows[0][6:9]
+    token_id, scope, last_used = rows[0][5:8]
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
         _note_use(dbsession, token_id, now)
-    return _build(rows, token_id, scope)
+    return identity_from_rows(rows, token_id, scope)
 
 
 def _note_use(dbsession: Session, token_id: int, now: dt.datetime) -> None:

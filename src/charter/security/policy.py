@@ -16,9 +16,6 @@ from charter.security.principals import EVERYONE
 from charter.security.roles import Permission, Role, permissions_of
 from charter.tree.models import Node
 
-SESSION_USER_KEY = "charter.user_id"
-SESSION_STAMP_KEY = "charter.credential_stamp"
-
 
 def bearer_token(request: Request) -> str | None:
     """The token of an ``Authorization: Bearer ...`` header, if the request has one."""
@@ -53,7 +50,11 @@ def effective_roles(identity: Identity | None, context: Any) -> set[Role]:
 
 
 class CharterSecurityPolicy:
-    """Sessions for people, bearer tokens for integrations; roles from the tree."""
+    """Sessions for people, bearer tokens for integrations; roles from the tree.
+
+    A person's identity comes with their session record (charter.sessions),
+    loaded together in one query.
+    """
 
     def __init__(self) -> None:
         # Pyramid asks for the identity many times a request; it is loaded once.
@@ -67,15 +68,7 @@ class CharterSecurityPolicy:
         token = bearer_token(request)
         if token is not None:
             return identity_for_token(request.dbsession, token)
-        user_id = request.session.get(SESSION_USER_KEY)
-        if user_id is None:
-            return None
-        identity = identity_for_user(request.dbsession, user_id)
-        if identity is None or identity.credential_stamp != request.session.get(SESSION_STAMP_KEY):
-            # Deactivated, or the password changed since this session began.
-            request.session.invalidate()
-            return None
-        return identity
+        return request.session.identity
 
     def authenticated_userid(self, request: Request) -> int | None:
         """The caller's account id."""
@@ -92,17 +85,20 @@ class CharterSecurityPolicy:
         return Denied("no role granting %s", permission)
 
     def remember(self, request: Request, userid: int, **kw: Any) -> list[tuple[str, str]]:
-        """Start a session for the account ``userid`` (a new session id, against fixation)."""
+        """Start a session for the active account ``userid`` under a new key, against fixation.
+
+        The session's cookie is set on the response (charter.sessions).
+        """
         identity = identity_for_user(request.dbsession, userid)
         self._identity_cache.set(request, identity)
-        request.session.invalidate()
-        if identity is not None:
-            request.session[SESSION_USER_KEY] = identity.user_id
-            request.session[SESSION_STAMP_KEY] = identity.credential_stamp
+        if identity is None:
+            request.session.invalidate()
+        else:
+            request.session.start(identity)
         return []
 
     def forget(self, request: Request, **kw: Any) -> list[tuple[str, str]]:
-        """End the session."""
+        """End the session: its record goes, and the cookie with it."""
         self._identity_cache.set(request, None)
         request.session.invalidate()
         return []

@@ -5,23 +5,26 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 
 import webtest
-from pyramid.interfaces import ISessionFactory
-from pyramid.request import Request
+from pyramid.request import Request, apply_request_extensions
 from pyramid.response import Response
+from pyramid.security import remember
 
 from charter.accounts.models import User
-from charter.security.identity import credential_stamp
-from charter.security.policy import SESSION_STAMP_KEY, SESSION_USER_KEY
 
 
 def login_as(testapp: webtest.TestApp, user: User) -> webtest.TestApp:
-    """Give ``testapp`` the session cookie a real login of ``user`` would set; returns it."""
-    registry = testapp.app.registry
-    request = Request.blank("/", base_url=f"http://{testapp.extra_environ['HTTP_HOST']}")
-    request.registry = registry
-    session = registry.getUtility(ISessionFactory)(request)
-    session[SESSION_USER_KEY] = user.id
-    session[SESSION_STAMP_KEY] = credential_stamp(user.password_hash)
+    """Start a real session for ``user`` and give ``testapp`` its cookie; returns ``testapp``.
+
+    The session record is made by the app's own security policy and session
+    store, in a request of its own that shares the test app's environ (and
+    so, in tests, its database transaction).
+    """
+    environ = dict(testapp.extra_environ)
+    request = Request.blank("/", environ=environ, base_url=f"http://{environ['HTTP_HOST']}")
+    request.registry = testapp.app.registry
+    apply_request_extensions(request)
+    with request.tm:
+        remember(request, user.id)
     response = Response()
     request._process_response_callbacks(response)
     for header in response.headers.getall("Set-Cookie"):

@@ -1,14 +1,15 @@
-"""My account: the logged-in person's details, password and API tokens."""
+"""My account: the logged-in person's details, password, sessions and API tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid.security import NO_PERMISSION_REQUIRED, remember
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from charter.accounts.models import ApiToken, User
@@ -16,6 +17,7 @@ from charter.accounts.tokens import READ_SCOPE, TOKEN_SCOPES
 from charter.db.meta import utcnow
 from charter.errors import ValidationFailed
 from charter.security.principals import user_principal
+from charter.sessions.devices import describe_device
 from charter.web.forms import errors_by_field, refuse_form
 
 ACCOUNT_TEMPLATE = "charter:web/templates/account.jinja2"
@@ -24,6 +26,8 @@ TOKENS_TEMPLATE = "charter:web/templates/tokens.jinja2"
 # The account pages decide access themselves: their context is not a node, and
 # every logged-in person may use them whatever roles they hold.
 OWN_ACCOUNT = {"permission": NO_PERMISSION_REQUIRED}
+# An id a form may post: digits only, as many as a 64-bit key has at most.
+FORM_ID = re.compile(r"[0-9]{1,18}")
 
 
 def own_account(request: Request, write: bool = False) -> User:
@@ -38,6 +42,11 @@ def _account_page(request: Request, user: User, **extra: Any) -> dict[str, Any]:
     page: dict[str, Any] = {
         "user": user,
         "global_roles": request.sharing.global_roles().get(user_principal(user.id), []),
+        "sessions": [
+            (record, describe_device(record.user_agent))
+            for record in request.user_sessions.list(user)
+        ],
+        "current_session_id": request.user_sessions.current_id(user),
         "errors": {},
     }
     page.update(extra)
@@ -46,7 +55,7 @@ def _account_page(request: Request, user: User, **extra: Any) -> dict[str, Any]:
 
 @view_config(route_name="account", request_method="GET", renderer=ACCOUNT_TEMPLATE, **OWN_ACCOUNT)
 def account_page(request: Request) -> dict[str, Any]:
-    """Who the caller is, their groups, and the form to change their password."""
+    """Who the caller is, their groups, their sessions, and the form to change their password."""
     return _account_page(request, own_account(request))
 
 
@@ -71,10 +80,37 @@ def change_password(request: Request) -> dict[str, Any] | Response:
     if errors:
         refuse_form(request)
         return _account_page(request, user, errors=errors)
-    if request.identity.token_id is None:
-        # The session must carry the new password's stamp, or it would end too.
-        remember(request, user.id)
     request.session.flash("Your password was changed. Your other sessions have been logged out.")
+    return HTTPSeeOther(request.route_url("account"))
+
+
+@view_config(
+    route_name="account", request_method="POST", request_param="action=end-session", **OWN_ACCOUNT
+)
+def end_session(request: Request) -> Response:
+    """End one of the caller's other sessions: that browser is logged out at once."""
+    user = own_account(request, write=True)
+    session_id = request.POST.get("session_id", "")
+    if not FORM_ID.fullmatch(session_id):
+        raise ValidationFailed([("session_id", "choose a session to end")])
+    request.user_sessions.end(user, int(session_id), actor=request.actor)
+    request.session.flash("The session was ended; that browser is logged out.")
+    return HTTPSeeOther(request.route_url("account"))
+
+
+@view_config(
+    route_name="account",
+    request_method="POST",
+    request_param="action=end-other-sessions",
+    **OWN_ACCOUNT,
+)
+def end_other_sessions(request: Request) -> Response:
+    """Log the caller out everywhere but here."""
+    user = own_account(request, write=True)
+    count = request.user_sessions.end_all(user, request.actor, keep_current=True)
+    request.session.flash(
+        f"You were logged out everywhere else ({count} session{'s' if count != 1 else ''} ended)."
+    )
     return HTTPSeeOther(request.route_url("account"))
 
 

@@ -8,13 +8,14 @@ from typing import Any
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid.security import remember
 from pyramid.view import view_config
 
 from charter.accounts.models import Group, User
 from charter.errors import Conflict, ValidationFailed
 from charter.security.principals import group_principal, user_principal
 from charter.security.roles import Permission, Role
+from charter.sessions.devices import describe_device
+from charter.sessions.services import BY_ADMINISTRATOR
 from charter.web.forms import errors_by_field, refuse_form
 
 USERS_TEMPLATE = "charter:web/templates/admin_users.jinja2"
@@ -88,6 +89,10 @@ def _user_page(request: Request, user: User, **extra: Any) -> dict[str, Any]:
         "roles": ALL_ROLES,
         "held_roles": request.sharing.global_roles().get(user_principal(user.id), []),
         "form": {"email": user.email, "full_name": user.full_name},
+        "sessions": [
+            (record, describe_device(record.user_agent))
+            for record in request.user_sessions.list(user)
+        ],
         "errors": {},
     }
     page.update(extra)
@@ -100,7 +105,7 @@ def _user(request: Request) -> User:
 
 @view_config(route_name="admin.user", request_method="GET", renderer=USER_TEMPLATE, **ADMIN)
 def user_page(request: Request) -> dict[str, Any]:
-    """One account: its details, password, site-wide roles and groups."""
+    """One account: its details, password, sessions, site-wide roles and groups."""
     return _user_page(request, _user(request))
 
 
@@ -119,9 +124,6 @@ def _set_password(request: Request, user: User) -> str:
     if password != request.POST.get("password_repeat", ""):
         raise ValidationFailed([("password_repeat", "the two passwords differ")])
     request.accounts.set_password(user, password, actor=request.actor)
-    if user.id == request.identity.user_id:
-        # The new password's stamp keeps the administrator's own session going.
-        remember(request, user.id)
     return f"The password of {user.login} was set; their sessions have ended."
 
 
@@ -131,6 +133,13 @@ def _set_active(request: Request, user: User) -> str:
     if active:
         return f"{user.login} may log in again."
     return f"{user.login} can no longer log in or use API tokens."
+
+
+def _end_sessions(request: Request, user: User) -> str:
+    count = request.user_sessions.end_all(user, request.actor, BY_ADMINISTRATOR)
+    return (
+        f"{count} session{'s' if count != 1 else ''} of {user.login} ended; they must log in again."
+    )
 
 
 def _set_user_roles(request: Request, user: User) -> str:
@@ -143,6 +152,7 @@ USER_ACTIONS = {
     "profile": _edit_profile,
     "password": _set_password,
     "active": _set_active,
+    "sessions": _end_sessions,
     "roles": _set_user_roles,
 }
 

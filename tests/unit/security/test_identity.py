@@ -11,7 +11,6 @@ from charter.accounts.tokens import token_digest
 from charter.db.meta import utcnow
 from charter.security.identity import (
     LAST_USED_RESOLUTION,
-    credential_stamp,
     identity_for_token,
     identity_for_user,
 )
@@ -33,7 +32,6 @@ def test_principals_of_a_plain_account(make_user, dbsession):
     assert (identity.user_id, identity.login, identity.full_name) == (ann.id, "ann", "Ann Lee")
     assert identity.principals == {"system.Everyone", "system.Authenticated", f"user:{ann.id}"}
     assert identity.global_roles == frozenset()
-    assert identity.credential_stamp == credential_stamp(ann.password_hash)
     assert (identity.token_id, identity.token_scope, identity.read_only) == (None, None, False)
 
 
@@ -75,16 +73,6 @@ def test_an_inactive_or_unknown_account_has_no_identity(make_user, dbsession):
 
     assert identity_for_user(dbsession, ann.id) is None
     assert identity_for_user(dbsession, ann.id + 1000) is None
-
-
-def test_the_credential_stamp_changes_with_the_password(make_user, dbsession):
-    ann = make_user("ann")
-    before = identity_for_user(dbsession, ann.id).credential_stamp
-
-    ann.password_hash = "$argon2id$another-hash"
-    dbsession.flush()
-
-    assert identity_for_user(dbsession, ann.id).credential_stamp != before
 
 
 # -- tokens ----------------------------------------------------------------
