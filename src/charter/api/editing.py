@@ -152,11 +152,8 @@ def delete_node(context: Node, request: Request) -> Response:
 
 
 def _destination(request: Request, body: dict[str, Any]) -> Node:
-    """The folder named by ``destination`` (a path such as /projects, or a uid).
-
-    One the caller may not view is refused exactly like a missing one, whether
-    named by path or by uid: the answer must not tell which uids exist.
-    """
+    """The folder named by ``destination`` (a path such as /projects, or a uid); one the
+    caller may not view is refused exactly like a missing one, by path or by uid."""
     value = body.get("destination")
     if not isinstance(value, str) or not value.strip():
         raise ValidationFailed([("destination", "give the folder's path or uid")])

@@ -24,12 +24,8 @@ def _traverse(path: str) -> str:
 
 
 def parent_url(request: Request, node: Node) -> str | None:
-    """The API URL of ``node``'s folder, or None for the root and for a folder the caller
-    may not view (docs/security.md, "Shared into a hidden folder").
-
-    Decided from the parent traversal or the listing loaded (``__parent__``),
-    without a query; a node loaded without its parent shows none.
-    """
+    """The API URL of ``node``'s folder (``__parent__``, as loaded: no query), or None for
+    the root, for a folder the caller may not view (docs/security.md) and if not loaded."""
     parent = node.__parent__
     if parent is None or not request.has_permission(Permission.VIEW, parent):
         return None

@@ -45,10 +45,8 @@ def _out_of_range(moment: dt.datetime, too_early: bool) -> MomentOutOfRange:
 
 
 def storable_utc(moment: dt.datetime) -> dt.datetime:
-    """``moment`` (aware) in UTC; MomentOutOfRange when no supported database can store it.
-
-    A naive datetime is refused with ValueError: which moment it means is unknown.
-    """
+    """``moment`` (aware) in UTC; MomentOutOfRange when no supported database can store it,
+    ValueError when it is naive (which moment it means is unknown)."""
     if moment.utcoffset() is None:
         raise ValueError("a moment needs its UTC offset")
     try:

@@ -379,10 +379,8 @@ class TreeService:
             raise Conflict(f"{parent.path} already holds an item named {name!r}") from exc
 
     def count_visible_descendants(self, node: Node, viewers: frozenset[str] | None) -> int:
-        """How many nodes below ``node`` one of ``viewers`` may view (all of them for None).
-
-        One query, filtered like a listing: what a confirmation may tell the caller.
-        """
+        """How many nodes below ``node`` one of ``viewers`` may view (all for None), in one
+        query filtered like a listing: what a confirmation may tell the caller."""
         if not node.is_container:
             return 0
         low, high = descendants_range(node.path)
@@ -392,11 +390,8 @@ class TreeService:
     def check_visible_children(
         self, folder: Node, names: Sequence[str], viewers: frozenset[str] | None
     ) -> None:
-        """Refuse names that are not of a child of ``folder`` one of ``viewers`` may view.
-
-        A hidden child's name is refused exactly like a name no child has
-        (ValidationFailed on ``order``), so reordering cannot probe for names.
-        """
+        """Refuse (ValidationFailed on ``order``) names of no child of ``folder`` that one of
+        ``viewers`` may view: a hidden child's name exactly like a name no child has."""
         query = select(Node.name).where(Node.parent_id == folder.id, Node.name.in_(set(names)))
         visible = set(self.dbsession.scalars(_visible_to(query, viewers)))
         missing = [name for name in names if name not in visible]
