@@ -256,7 +256,8 @@ SETTINGS: tuple[Setting, ...] = (
         "charter.redis_url",
         optional_redis_url,
         "",
-        "Redis for shared counters (login rate limits); empty keeps them in the database.",
+        "Redis for sessions and shared counters (login rate limits); empty keeps them in the "
+        "database.",
         env="CHARTER_REDIS_URL",
         sensitive=True,
     ),

@@ -218,21 +218,22 @@ class RedisSessionStore:
     The account's identity still comes from the database, in one query.
     """
 
-    def __init__(self, client: Any, dbsession: Session, prefix: str = "charter:session:") -> None:
+    PREFIX = "charter:session:"
+
+    def __init__(self, client: Any, dbsession: Session) -> None:
         self.client = client
         self.dbsession = dbsession
-        self.prefix = prefix
 
     def _record_key(self, key_hash: str) -> str:
-        return f"{self.prefix}key:{key_hash}"
+        return f"{self.PREFIX}key:{key_hash}"
 
     def _user_key(self, user_id: int) -> str:
-        return f"{self.prefix}user:{user_id}"
+        return f"{self.PREFIX}user:{user_id}"
 
     def load(self, key_hash: str) -> tuple[SessionRecord, Identity] | None:
         """The session from Redis, and its account's identity from the database."""
         record = _decode(self.client.get(self._record_key(key_hash)))
-        if record is None or record.key_hash != key_hash:
+        if record is None or record.key_hash != key_hash or record.expires <= utcnow():
             return None
         identity = identity_for_user(self.dbsession, record.user_id)
         if identity is None:
@@ -251,7 +252,7 @@ class RedisSessionStore:
 
     def create(self, record: SessionRecord) -> SessionRecord:
         """Give the record an id and store it in the account's set."""
-        record.id = int(self.client.incr(f"{self.prefix}next-id"))
+        record.id = int(self.client.incr(f"{self.PREFIX}next-id"))
         ttl = _seconds_left(record)
         user_key = self._user_key(record.user_id)
         pipeline = self.client.pipeline()
@@ -311,7 +312,8 @@ class RedisSessionStore:
         gone = [h for h, record in zip(hashes, records, strict=True) if record is None]
         if gone:
             self.client.srem(user_key, *gone)
-        found = [record for record in records if record is not None]
+        now = utcnow()
+        found = [record for record in records if record is not None and record.expires > now]
         return sorted(found, key=lambda r: (r.last_seen, r.id or 0), reverse=True)
 
     def purge_expired(self, user_id: int | None = None) -> int:
