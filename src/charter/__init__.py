@@ -19,6 +19,7 @@ from charter.settings import parse_settings
 # that use it), then the domains, then the interfaces that call them.
 DOMAINS = (
     "charter.db",
+    "charter.input",
     "charter.blobs",
     "charter.audit",
     "charter.accounts",

@@ -23,12 +23,28 @@ class Conflict(CharterError):
     """The request clashes with the current state (a taken name, a cycle)."""
 
 
+class ChangedMeanwhile(Conflict):
+    """Another transaction changed what this one loaded (moved or deleted a folder...).
+
+    Marked retryable (charter.db.retry): the whole request runs again on the
+    current state, and only if every attempt meets this is it a 409.
+    """
+
+
 class PreconditionFailed(CharterError):
     """The caller edited a version that is no longer current."""
 
     def __init__(self, detail: str, current_version: int | None = None) -> None:
         super().__init__(detail)
         self.current_version = current_version
+
+
+class MalformedRequest(CharterError):
+    """The request cannot be read: bad encoding, a malformed header or body (a 400)."""
+
+
+class UnsupportedMediaType(CharterError):
+    """The request body's type or charset is not one this endpoint reads (a 415)."""
 
 
 class TooLarge(CharterError):

@@ -292,6 +292,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Sniffed MIME types that downloads show in the browser; others are attachments.",
     ),
     Setting(
+        "charter.input.max_body_size",
+        integer(1024, 1 << 30),
+        "16777216",  # 16 MiB
+        "Largest JSON or form body accepted, in bytes (uploads have their own limit); "
+        "a larger one is refused with 413.",
+    ),
+    Setting(
         "charter.api.default_page_size",
         integer(1, 200),
         "50",

@@ -15,11 +15,11 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from charter.api.people_representation import json_object
 from charter.api.representation import representation
 from charter.api.views import node_json, node_response, page_request
 from charter.content.registry import ContentType, types_of
-from charter.errors import CharterError, NotFound, ValidationFailed
+from charter.errors import MalformedRequest, NotFound, ValidationFailed
+from charter.input import json_object
 from charter.security.roles import Permission
 from charter.tree.models import Node
 from charter.tree.paging import PageRequest
@@ -57,10 +57,6 @@ class IfMatchRequired(HTTPPreconditionRequired):
     )
 
 
-class MalformedHeader(CharterError):
-    """A request header this API cannot read (a 400 problem)."""
-
-
 def expected_version(request: Request) -> int:
     """The node version the client edited, from its ``If-Match: "<version>"`` header.
 
@@ -73,7 +69,7 @@ def expected_version(request: Request) -> int:
         raise IfMatchRequired()
     match = IF_MATCH.fullmatch(header.strip())
     if match is None:
-        raise MalformedHeader(
+        raise MalformedRequest(
             'If-Match must hold one ETag of the node, as its ETag header gave it, such as "3".'
         )
     return int(match["version"])

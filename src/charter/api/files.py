@@ -16,6 +16,7 @@ from charter.api.representation import representation
 from charter.blobs import BlobNotFound
 from charter.content.models import File
 from charter.errors import TooLarge, ValidationFailed
+from charter.input.headers import header_text
 from charter.security.roles import Permission
 from charter.tree.models import Node
 
@@ -72,7 +73,7 @@ def upload_file(context: Node, request: Request) -> dict[str, Any]:
         title = request.POST.get("title") or None
     else:
         stream = request.body_file
-        filename = request.headers.get("Slug") or request.GET.get("name") or ""
+        filename = header_text(request, "Slug") or request.GET.get("name") or ""
         name, title = request.GET.get("name") or None, request.GET.get("title") or None
     node = request.content.upload(context, stream, filename, name=name, title=title)
     created = representation(request, node)

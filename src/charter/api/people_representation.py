@@ -12,7 +12,8 @@ from pyramid.request import Request
 from charter.accounts.models import ApiToken, Group, User
 from charter.api.representation import ancestor_urls, api_url
 from charter.content.fields import MomentOutOfRange, storable_utc
-from charter.errors import CharterError, ValidationFailed
+from charter.errors import ValidationFailed
+from charter.input.json import join_pointer, json_object
 from charter.security.principals import AUTHENTICATED, EVERYONE, group_principal, user_principal
 from charter.security.sharing import Sharing
 from charter.sessions.devices import describe_device
@@ -25,22 +26,7 @@ SYSTEM_PRINCIPAL_TITLES = {
 }
 
 
-class MalformedBody(CharterError):
-    """The request body is not a JSON object (a 400 problem without field errors)."""
-
-
 # -- what comes in ------------------------------------------------------------
-
-
-def escape_pointer(key: str) -> str:
-    """``key`` as one JSON Pointer (RFC 6901) segment."""
-    return key.replace("~", "~0").replace("/", "~1")
-
-
-def _join(pointer: str, segment: str | int) -> str:
-    # Pointers here lack the leading "/": the problem view adds it.
-    segment = escape_pointer(segment) if isinstance(segment, str) else str(segment)
-    return f"{pointer}/{segment}" if pointer else segment
 
 
 class Shape(Protocol):
@@ -74,7 +60,7 @@ class ListOf:
             return [(pointer, "must be a list")]
         found: list[tuple[str, str]] = []
         for index, item in enumerate(value):
-            found += self.item.problems(item, _join(pointer, index))
+            found += self.item.problems(item, join_pointer(pointer, index))
         return found
 
 
@@ -90,15 +76,15 @@ class ObjectOf:
         if not isinstance(value, dict):
             return [(pointer, "must be an object")]
         found = [
-            (_join(pointer, key), f"unknown field; expected one of {', '.join(self.fields)}")
+            (join_pointer(pointer, key), f"unknown field; expected one of {', '.join(self.fields)}")
             for key in value
             if key not in self.fields
         ]
         for key, shape in self.fields.items():
             if key in value:
-                found += shape.problems(value[key], _join(pointer, key))
+                found += shape.problems(value[key], join_pointer(pointer, key))
             elif key in self.required:
-                found.append((_join(pointer, key), "required"))
+                found.append((join_pointer(pointer, key), "required"))
         return found
 
 
@@ -106,19 +92,6 @@ TEXT = Scalar("a string", lambda value: isinstance(value, str))
 TEXT_OR_NULL = Scalar("a string or null", lambda value: value is None or isinstance(value, str))
 FLAG = Scalar("true or false", lambda value: isinstance(value, bool))
 TEXTS = ListOf(TEXT)
-
-
-def json_object(request: Request) -> dict[str, Any]:
-    """The request's body, which must be a JSON object (MalformedBody otherwise)."""
-    try:
-        body = request.json_body
-    except ValueError:
-        raise MalformedBody("The request body is not valid JSON.") from None
-    except RecursionError:
-        raise MalformedBody("The request body is nested too deeply.") from None
-    if not isinstance(body, dict):
-        raise MalformedBody("The request body must be a JSON object.")
-    return body
 
 
 def check_body(body: dict[str, Any], shape: ObjectOf) -> dict[str, Any]:

@@ -15,12 +15,19 @@ from charter.errors import (
     CharterError,
     Conflict,
     Forbidden,
+    MalformedRequest,
     NotFound,
     PreconditionFailed,
     TooLarge,
+    UnsupportedMediaType,
     ValidationFailed,
 )
-from charter.security.denials import Denial, classify_denial, is_anonymous_content_request
+from charter.security.denials import (
+    READ_ONLY_DETAIL,
+    Denial,
+    classify_denial,
+    is_anonymous_content_request,
+)
 from charter.security.policy import bearer_token
 
 log = logging.getLogger(__name__)
@@ -35,6 +42,8 @@ DOMAIN_PROBLEMS: dict[type[CharterError], tuple[int, str, str]] = {
     PreconditionFailed: (412, "Precondition Failed", "urn:charter:problem:stale-version"),
     ValidationFailed: (400, "Invalid input", "urn:charter:problem:invalid-input"),
     TooLarge: (413, "Content Too Large", "urn:charter:problem:too-large"),
+    MalformedRequest: (400, "Bad Request", "about:blank"),
+    UnsupportedMediaType: (415, "Unsupported Media Type", "about:blank"),
 }
 
 
@@ -96,6 +105,8 @@ def forbidden_problem(exc: HTTPForbidden, request: Request) -> Response:
         return _unauthorized(request)
     if denial is Denial.HIDDEN:
         return problem_response(request, 404, "Not Found", HTTPNotFound.explanation)
+    if denial is Denial.READ_ONLY:
+        return problem_response(request, 403, "Forbidden", READ_ONLY_DETAIL)
     return problem_response(request, 403, "Forbidden", "Your roles here do not allow this request.")
 
 
@@ -133,7 +144,11 @@ def csrf_problem(exc: BadCSRFToken, request: Request) -> Response:
 @exception_view_config(CharterError, api_request=True)
 def domain_error_problem(exc: CharterError, request: Request) -> Response:
     """A service refused the request."""
-    status, title, type_ = DOMAIN_PROBLEMS.get(type(exc), (400, "Bad Request", "about:blank"))
+    # The nearest class that has an entry: ChangedMeanwhile answers as the Conflict it is.
+    status, title, type_ = next(
+        (DOMAIN_PROBLEMS[cls] for cls in type(exc).__mro__ if cls in DOMAIN_PROBLEMS),
+        (400, "Bad Request", "about:blank"),
+    )
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [

@@ -15,21 +15,31 @@ class Denial(Enum):
 
     UNAUTHENTICATED = "unauthenticated"
     HIDDEN = "hidden"
+    READ_ONLY = "read-only"
     FORBIDDEN = "forbidden"
+
+
+READ_ONLY_DETAIL = "This API token may only read; use a read-write token to change data."
+# Methods a read-only token may use.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def classify_denial(request: Request) -> Denial:
     """Classify a refused request.
 
     A node the caller may not view is HIDDEN: it answers like a missing one,
-    so the names of private folders do not leak.
+    so the names of private folders do not leak. A change refused because
+    the caller's token may only read is READ_ONLY, whatever their roles.
     """
-    if request.identity is None:
+    identity = request.identity
+    if identity is None:
         return Denial.UNAUTHENTICATED
     # Traversal itself may have failed, leaving no context.
     context = getattr(request, "context", None)
     if isinstance(context, Node) and not request.has_permission(Permission.VIEW, context):
         return Denial.HIDDEN
+    if identity.read_only and request.method not in READ_METHODS:
+        return Denial.READ_ONLY
     return Denial.FORBIDDEN
 
 

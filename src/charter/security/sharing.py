@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from charter.accounts.models import Group, User
 from charter.audit.service import SYSTEM, Actor, AuditLog
 from charter.errors import ValidationFailed
+from charter.input.numbers import whole_number
 from charter.security.models import GlobalRole
 from charter.security.principals import (
     GROUP_PREFIX,
@@ -156,8 +157,11 @@ class SharingService:
             if principal in SYSTEM_PRINCIPALS:
                 if principal == "system.Everyone" and not allow_everyone:
                     errors.append((f"{pointer}/principal", "site roles cannot go to everyone"))
-            elif principal.startswith(USER_PREFIX) and principal[len(USER_PREFIX) :].isdigit():
-                user_ids[int(principal[len(USER_PREFIX) :])] = pointer
+            elif (
+                principal.startswith(USER_PREFIX)
+                and (user_id := whole_number(principal[len(USER_PREFIX) :])) is not None
+            ):
+                user_ids[user_id] = pointer
             elif principal.startswith(GROUP_PREFIX) and principal[len(GROUP_PREFIX) :]:
                 group_names[principal[len(GROUP_PREFIX) :]] = pointer
             else:

@@ -32,7 +32,11 @@ class PageRequest:
         text = params.get("limit")
         limit = settings["charter.api.default_page_size"]
         if text is not None:
-            if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= maximum:
+            # Short before int(): Python refuses to convert thousands of digits.
+            if (
+                not (text.isascii() and text.isdigit() and len(text) <= 6)
+                or not 1 <= int(text) <= maximum
+            ):
                 raise ValidationFailed([("limit", f"a whole number from 1 to {maximum}")])
             limit = int(text)
         after = params.get("after") or None

@@ -16,6 +16,7 @@ from charter.accounts.models import ApiToken, User
 from charter.accounts.tokens import READ_SCOPE, TOKEN_SCOPES
 from charter.db.meta import utcnow
 from charter.errors import ValidationFailed
+from charter.input.numbers import whole_number
 from charter.security.principals import user_principal
 from charter.sessions.devices import describe_device
 from charter.web.forms import errors_by_field, refuse_form
@@ -196,9 +197,9 @@ def create_token(request: Request) -> dict[str, Any]:
 def revoke_token(request: Request) -> Response:
     """Revoke one of the caller's tokens."""
     user = own_account(request, write=True)
-    token_id = request.POST.get("token_id", "")
-    if not token_id.isdigit():
+    token_id = whole_number(request.POST.get("token_id", ""))
+    if token_id is None:
         raise ValidationFailed([("token_id", "choose a token to revoke")])
-    token = request.tokens.revoke(user, int(token_id), actor=request.actor)
+    token = request.tokens.revoke(user, token_id, actor=request.actor)
     request.session.flash(f"The token “{token.name}” was revoked; it no longer works.")
     return HTTPSeeOther(request.route_url("account.tokens"))

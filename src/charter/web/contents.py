@@ -13,6 +13,7 @@ from pyramid.view import view_config
 
 from charter.content.registry import types_of
 from charter.errors import Forbidden, NotFound, ValidationFailed
+from charter.input.numbers import whole_number
 from charter.security.roles import Permission
 from charter.tree.models import Node
 from charter.tree.paging import PageRequest
@@ -147,7 +148,7 @@ def _posted_positions(request: Request) -> tuple[dict[str, str], list[str], dict
     errors = {
         f"{POSITION_PREFIX}{name}": [f"a whole number from 1 to {MAX_POSITION}"]
         for name, text in typed.items()
-        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_POSITION)
+        if whole_number(text, minimum=1, maximum=MAX_POSITION) is None
     }
     if errors:
         return typed, [], errors

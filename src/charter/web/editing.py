@@ -28,6 +28,7 @@ from charter.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from charter.input.numbers import whole_number
 from charter.security.roles import Permission
 from charter.tree.models import Node
 from charter.web.forms import errors_by_field, refuse_form
@@ -333,10 +334,10 @@ def edit_form(context: Node, request: Request) -> dict[str, Any]:
 
 
 def _posted_version(request: Request) -> int:
-    text = request.POST.get("version", "")
-    if not (text.isascii() and text.isdigit()):
+    version = whole_number(request.POST.get("version", ""))
+    if version is None:
         raise ValidationFailed([("version", "the form did not say which version it edited")])
-    return int(text)
+    return version
 
 
 @view_config(request_method="POST", **EDIT_VIEW)
@@ -647,10 +648,10 @@ def stale_items(items: list[Node], versions: Mapping[str, str]) -> list[Node]:
     """The items whose version is no longer the one the confirmation showed."""
     stale = []
     for item in items:
-        text = versions.get(item.name, "")
-        if not (text.isascii() and text.isdigit()):
+        version = whole_number(versions.get(item.name, ""))
+        if version is None:
             raise ValidationFailed([("version", "the form did not say which version to delete")])
-        if item.version != int(text):
+        if item.version != version:
             stale.append(item)
     return stale
 

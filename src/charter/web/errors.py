@@ -16,12 +16,19 @@ from charter.errors import (
     CharterError,
     Conflict,
     Forbidden,
+    MalformedRequest,
     NotFound,
     PreconditionFailed,
     TooLarge,
+    UnsupportedMediaType,
     ValidationFailed,
 )
-from charter.security.denials import Denial, classify_denial, is_anonymous_content_request
+from charter.security.denials import (
+    READ_ONLY_DETAIL,
+    Denial,
+    classify_denial,
+    is_anonymous_content_request,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +43,8 @@ MESSAGES: dict[int, tuple[str, str]] = {
     409: ("That clashes with something", "Someone may have changed this meanwhile."),
     412: ("Changed meanwhile", "Someone else changed this; reload it and try again."),
     413: ("Too large", "Nothing was kept; try a smaller file."),
+    414: ("Address too long", "The address is longer than any page of this site."),
+    415: ("Not a form this page reads", "Send the form from this site's own page."),
     500: ("Something went wrong on our side", "The error has been logged. Please try again later."),
 }
 
@@ -46,6 +55,8 @@ DOMAIN_STATUS: dict[type[CharterError], int] = {
     PreconditionFailed: 412,
     ValidationFailed: 400,
     TooLarge: 413,
+    MalformedRequest: 400,
+    UnsupportedMediaType: 415,
 }
 
 
@@ -82,6 +93,8 @@ def forbidden_page(exc: HTTPForbidden, request: Request) -> Response:
     denial = classify_denial(request)
     if denial is Denial.UNAUTHENTICATED:
         return _to_login(request)
+    if denial is Denial.READ_ONLY:
+        return error_page(request, 403, READ_ONLY_DETAIL)
     return error_page(request, 404 if denial is Denial.HIDDEN else 403)
 
 
@@ -111,7 +124,9 @@ def csrf_page(exc: BadCSRFToken, request: Request) -> Response:
 @exception_view_config(CharterError, api_request=False)
 def domain_error_page(exc: CharterError, request: Request) -> Response:
     """A service refused the request."""
-    return error_page(request, DOMAIN_STATUS.get(type(exc), 400), exc.detail)
+    # The nearest class that has a status: ChangedMeanwhile answers as the Conflict it is.
+    status = next((DOMAIN_STATUS[cls] for cls in type(exc).__mro__ if cls in DOMAIN_STATUS), 400)
+    return error_page(request, status, exc.detail)
 
 
 @exception_view_config(URLDecodeError, api_request=False)

@@ -14,6 +14,7 @@ from pyramid.view import view_config
 from webob.multidict import MultiDict
 
 from charter.errors import ValidationFailed
+from charter.input.numbers import whole_number
 from charter.security.principals import AUTHENTICATED, EVERYONE, GROUP_PREFIX, USER_PREFIX
 from charter.security.roles import LOCAL_ROLES, ROLE_PERMISSIONS, Permission, Role
 from charter.security.sharing import Sharing
@@ -78,7 +79,7 @@ def describe_principals(request: Request, principals: Iterable[str]) -> dict[str
         suffix = principal.split(":", 1)[-1]
         if principal in SYSTEM_NAMES:
             labels[principal] = PrincipalLabel(principal, "system", SYSTEM_NAMES[principal])
-        elif principal.startswith(USER_PREFIX) and suffix.isdigit() and int(suffix) in users:
+        elif principal.startswith(USER_PREFIX) and whole_number(suffix) in users:
             user = users[int(suffix)]
             labels[principal] = PrincipalLabel(
                 principal, "user", user.full_name or user.login, user.login, not user.active

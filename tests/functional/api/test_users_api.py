@@ -171,7 +171,7 @@ def test_bad_new_account_is_refused_naming_the_field(
     [
         (b"login=bob", "not valid JSON"),
         (b"", "not valid JSON"),
-        (b"\xff\xfe", "not valid JSON"),
+        (b"\xff\xfe", "not valid UTF-8"),
         (b'["bob"]', "must be a JSON object"),
         (b"null", "must be a JSON object"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),

@@ -1,0 +1,22 @@
+"""Request input, decoded and checked in one place before any view or service sees it.
+
+The tween (:mod:`charter.input.tween`) refuses undecodable query strings,
+paths and form bodies, unsupported charsets and oversized bodies for every
+route, present and future; :mod:`charter.input.json` reads JSON bodies and
+:mod:`charter.input.text` holds the limits every stored string obeys.
+"""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+from pyramid.tweens import EXCVIEW
+
+from charter.input.json import json_object
+from charter.input.text import BoundedText, text_problem
+
+__all__ = ["BoundedText", "includeme", "json_object", "text_problem"]
+
+
+def includeme(config: Configurator) -> None:
+    """Check every request's input below the exception views, so refusals render as errors."""
+    config.add_tween("charter.input.tween.request_input_tween_factory", under=EXCVIEW)

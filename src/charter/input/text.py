@@ -1,0 +1,70 @@
+"""Limits every stored string obeys: characters, UTF-8 bytes and the characters allowed.
+
+A column's size is counted in characters by MySQL's VARCHAR and in bytes by
+its TEXT types and its packet limit, so a long text is bounded both ways,
+and before the database sees it. NUL cannot be stored in PostgreSQL text and
+a lone surrogate cannot be encoded at all; neither is accepted anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+from charter.blobs import format_size
+
+# C0 controls and DEL: a single-line value (a title, a name) holds none of them.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def text_problem(
+    value: str,
+    *,
+    max_chars: int,
+    max_bytes: int | None = None,
+    single_line: bool = False,
+) -> str | None:
+    """Why ``value`` cannot be stored, or None when it can."""
+    if len(value) > max_chars:
+        return f"has at most {max_chars:,} characters"
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "holds a lone surrogate, which is not a character"
+    if max_bytes is not None and size > max_bytes:
+        return f"has at most {format_size(max_bytes)} in UTF-8 (this is {size:,} bytes)"
+    if single_line:
+        if _CONTROL_CHARACTERS.search(value):
+            return "must be one line, without tabs or control characters"
+    elif "\x00" in value:
+        return "may not hold the NUL character"
+    return None
+
+
+def text_errors(field: str, value: str, **limits: Any) -> list[tuple[str, str]]:
+    """``[(field, problem)]`` when ``value`` breaks ``limits`` (see :func:`text_problem`)."""
+    problem = text_problem(value, **limits)
+    return [] if problem is None else [(field, problem)]
+
+
+def BoundedText(  # noqa: N802 - used as a type in schemas, like pydantic's constr
+    max_chars: int, *, max_bytes: int | None = None, single_line: bool = False
+) -> Any:
+    """A pydantic string type with Charter's text limits, for content type schemas.
+
+    ``Annotated[str, ...]``: its JSON Schema says ``maxLength``; a value over
+    a limit fails validation with a message naming the limit.
+    """
+
+    def check(value: str) -> str:
+        problem = text_problem(
+            value, max_chars=max_chars, max_bytes=max_bytes, single_line=single_line
+        )
+        if problem is not None:
+            raise PydanticCustomError("text_limit", problem)
+        return value
+
+    return Annotated[str, AfterValidator(check), Field(json_schema_extra={"maxLength": max_chars})]

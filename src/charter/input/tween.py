@@ -1,0 +1,140 @@
+"""The tween that checks every request's path, query string and form body before routing.
+
+It sits below the exception views, so what it refuses is answered like any
+refusal: a problem+json document under /api/, an error page elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+from pyramid.httpexceptions import HTTPRequestURITooLong
+from pyramid.registry import Registry
+from pyramid.request import Request
+from pyramid.response import Response
+
+from charter.blobs import format_size
+from charter.errors import MalformedRequest, TooLarge
+from charter.input.json import check_body_size, check_charset, is_json_type
+
+# Longer query strings are no request a person or partner makes by hand.
+MAX_QUERY_STRING_BYTES = 8192
+MAX_QUERY_PARAMETERS = 100
+# What WebOb puts in place of bytes it could not decode in a multipart form.
+REPLACEMENT_CHARACTER = "\ufffd"
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+# Room for the part headers and boundaries around an upload's bytes.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def request_input_tween_factory(
+    handler: Callable[[Request], Response], registry: Registry
+) -> Callable[[Request], Response]:
+    """Refuse undecodable or oversized input, then hand the request on."""
+
+    def check_input(request: Request) -> Response:
+        check_path(request)
+        check_query_string(request)
+        if has_body(request):
+            check_body(request)
+        return handler(request)
+
+    return check_input
+
+
+def has_body(request: Request) -> bool:
+    """Whether the request carries a body (a length above 0, or chunked)."""
+    length = request.content_length
+    if length is None:
+        return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    return length > 0
+
+
+def check_path(request: Request) -> None:
+    """Refuse a path holding NUL; undecodable paths are refused by routing (URLDecodeError)."""
+    # PATH_INFO is percent-decoded already, as WSGI's latin-1 text.
+    if "\x00" in request.environ.get("PATH_INFO", ""):
+        raise MalformedRequest("The address holds the NUL character.")
+
+
+def check_query_string(request: Request) -> None:
+    """Refuse a query string that is too long, has too many parameters, or is not UTF-8."""
+    query = request.environ.get("QUERY_STRING", "")
+    if not query:
+        return
+    if len(query) > MAX_QUERY_STRING_BYTES:
+        raise HTTPRequestURITooLong(
+            f"The query string is longer than {format_size(MAX_QUERY_STRING_BYTES)}."
+        )
+    try:
+        pairs = parse_qsl(
+            query,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_QUERY_PARAMETERS,
+        )
+    except UnicodeDecodeError:
+        raise MalformedRequest("The query string is not valid UTF-8.") from None
+    except ValueError:
+        raise MalformedRequest(
+            f"The query string has more than {MAX_QUERY_PARAMETERS} parameters."
+        ) from None
+    for key, value in pairs:
+        if "\x00" in key or "\x00" in value:
+            raise MalformedRequest(f"The query parameter {key[:50]!r} holds the NUL character.")
+
+
+def check_body(request: Request) -> None:
+    """Check the charset and size of a body Charter decodes (JSON or a form) and a form's fields.
+
+    Other bodies (raw uploads) are bytes Charter never decodes; their size is
+    the upload limit's business.
+    """
+    content_type = request.content_type
+    if is_json_type(content_type):
+        check_charset(request)
+        check_body_size(request)
+    elif content_type in FORM_TYPES:
+        check_charset(request)
+        if content_type == "multipart/form-data":
+            _check_upload_size(request)
+        else:
+            check_body_size(request)
+        _check_form_fields(request)
+
+
+def _check_upload_size(request: Request) -> None:
+    limit = request.registry.settings["charter.blobs.max_upload_size"]
+    if request.content_length is not None and request.content_length > limit + MULTIPART_OVERHEAD:
+        # Refused before the body is parsed.
+        raise TooLarge(f"the upload is larger than the limit of {format_size(limit)}", limit)
+
+
+def _check_form_fields(request: Request) -> None:
+    if request.content_type == "application/x-www-form-urlencoded":
+        # Checked on the raw bytes: WebOb would put U+FFFD in place of bad ones.
+        for pair in parse_qsl(request.body, keep_blank_values=True):
+            for part in pair:
+                _check_form_text(_utf8(part), part[:50].decode("utf-8", "replace"))
+        return
+    # In a multipart form WebOb has already put U+FFFD for undecodable bytes.
+    for key, value in request.POST.items():
+        text = value if isinstance(value, str) else getattr(value, "filename", "")
+        for part in (key, text):
+            _check_form_text(part, key)
+            if REPLACEMENT_CHARACTER in part:
+                raise MalformedRequest(f"The form field {key[:50]!r} is not valid UTF-8.")
+
+
+def _utf8(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedRequest("The form data is not valid UTF-8.") from None
+
+
+def _check_form_text(text: str, field: str) -> None:
+    if "\x00" in text:
+        raise MalformedRequest(f"The form field {field[:50]!r} holds the NUL character.")
