@@ -11,9 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from transaction.interfaces import ITransactionManager
 
 from charter.accounts.models import User
@@ -24,11 +23,16 @@ from charter.content.events import ObjectAdded, ObjectModified, ObjectMoved, Obj
 from charter.content.models import File, Folder
 from charter.content.registry import TypeRegistry
 from charter.content.types import core_types
-from charter.db.meta import utcnow
-from charter.errors import Conflict, Forbidden, PreconditionFailed, TooLarge, ValidationFailed
+from charter.errors import (
+    ChangedMeanwhile,
+    Conflict,
+    Forbidden,
+    PreconditionFailed,
+    TooLarge,
+    ValidationFailed,
+)
 from charter.security.roles import Permission
 from charter.tree.models import LocalRole, Node
-from charter.tree.names import MAX_NAME_LENGTH, suggest_name
 from charter.tree.services import TreeService
 
 Permits = Callable[[Node, Permission], bool]
@@ -115,7 +119,7 @@ class ContentService:
         node = content_type.model()
         node.apply_fields(values)
         self._stamp_created(node, actor.user_id)
-        self.tree.add(parent, node, name if name is not None else self._free_name(parent, values))
+        self.tree.add(parent, node, name, title=values.get("title", ""))
         self.audit.record("content.added", actor, node.path, uid=node.uid, type=type_name)
         self.notify(ObjectAdded(node, parent))
         return node
@@ -161,12 +165,7 @@ class ContentService:
         )
         node.apply_fields(values)
         self._stamp_created(node, self.actor.user_id)
-        chosen = (
-            name
-            if name is not None
-            else self._free_name(parent, {"title": filename}, keep_extension=True)
-        )
-        self.tree.add(parent, node, chosen)
+        self.tree.add(parent, node, name, title=filename, keep_extension=True)
         self.audit.record(
             "content.added", self.actor, node.path, uid=node.uid, type="File", size=blob.size
         )
@@ -186,9 +185,10 @@ class ContentService:
         values = content_type.validate({**current, **fields})
         changes = {name: values[name] for name in fields if values[name] != current[name]}
         if node.version != expected_version:
-            raise self._stale(node)
+            raise self._stale(node, node.version)
         if changes:
-            self._bump_version(node, expected_version)
+            if not self.tree.claim(node, expected_version, self.actor.user_id):
+                raise self._stale(node, self.tree.current_version(node))
             node.apply_fields(changes)
             self.dbsession.flush()
             self.audit.record(
@@ -201,7 +201,7 @@ class ContentService:
         """Give ``node`` a new name (its URL segment); its subtree follows."""
         self._require(node, Permission.EDIT)
         old_path = node.path
-        self.tree.rename(node, new_name)
+        self.tree.rename(node, new_name, self.actor.user_id)
         self._moved(node, old_path)
         return node
 
@@ -214,7 +214,7 @@ class ContentService:
         self._require(destination, Permission.ADD)
         self.types.check_placement(destination, self.types.of(node))
         old_path = node.path
-        self.tree.move(node, destination, new_name)
+        self.tree.move(node, destination, new_name, self.actor.user_id)
         self._moved(node, old_path)
         return node
 
@@ -227,16 +227,19 @@ class ContentService:
         self._require(node, Permission.VIEW)
         self._require(destination, Permission.ADD)
         self.types.check_placement(destination, self.types.of(node))
-        name = new_name or node.name
+        name: str | None = new_name or node.name
         if destination.id == node.parent_id and name == node.name:
-            name = self._free_name(destination, {"title": node.name})
+            name = None  # a copy beside its original gets a free name made from the original's
         originals = self.tree.subtree(node)
         copies: dict[int, Node] = {}
         for original in originals:
             duplicate = _duplicate(original)
             self._stamp_created(duplicate, self.actor.user_id)
             parent = destination if original is node else copies[original.parent_id]
-            self.tree.add(parent, duplicate, name if original is node else original.name)
+            if original is node:
+                self.tree.add(parent, duplicate, name, title=node.name)
+            else:
+                self.tree.add(parent, duplicate, original.name)
             copies[original.id] = duplicate
         top = copies[node.id]
         # The copied grants decide who may view the new subtree.
@@ -282,14 +285,21 @@ class ContentService:
     def delete(self, node: Node, expected_version: int | None = None) -> None:
         """Delete ``node`` and everything below it.
 
+        The node is claimed at its version in one compare-and-set first, so
+        of concurrent deletes (or a delete and an edit) exactly one wins.
         With ``expected_version``, a node changed meanwhile is refused
         (PreconditionFailed) and nothing is deleted.
         """
         self._require(node, Permission.DELETE)
         if node.parent_id is None:
             raise Conflict("the root cannot be deleted")
-        if expected_version is not None and node.version != expected_version:
-            raise self._stale(node)
+        version = node.version if expected_version is None else expected_version
+        if node.version != version:
+            raise self._stale(node, node.version)
+        if not self.tree.claim(node, version, self.actor.user_id, in_place=True):
+            if expected_version is None:
+                raise ChangedMeanwhile(f"{node.path} was changed, moved or deleted meanwhile")
+            raise self._stale(node, self.tree.current_version(node))
         uid, path, type_name = node.uid, node.path, node.type_name
         count = self.tree.delete_subtree(node)
         self.audit.record("content.removed", self.actor, path, uid=uid, count=count)
@@ -335,54 +345,16 @@ class ContentService:
         if not self.permits(node, permission):
             raise Forbidden(f"you may not {permission.value} here: {node.path}")
 
-    def _stale(self, node: Node) -> PreconditionFailed:
+    def _stale(self, node: Node, current_version: int | None) -> PreconditionFailed:
+        if current_version is None:
+            return PreconditionFailed(f"{node.path} was deleted meanwhile")
         return PreconditionFailed(
-            f"{node.path} was changed meanwhile: it is at version {node.version}",
-            current_version=node.version,
+            f"{node.path} was changed meanwhile: it is at version {current_version}",
+            current_version=current_version,
         )
-
-    def _bump_version(self, node: Node, expected_version: int) -> None:
-        """Move the version on, in one statement that also proves nobody else did meanwhile."""
-        now = utcnow()
-        result = self.dbsession.execute(
-            update(Node)
-            .where(Node.id == node.id, Node.version == expected_version)
-            .values(version=expected_version + 1, modified=now, modified_by_id=self.actor.user_id)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            self.dbsession.expire(node, ["version"])
-            raise self._stale(node)
-        # Already written above: tell the session so it does not write them again.
-        set_committed_value(node, "version", expected_version + 1)
-        set_committed_value(node, "modified", now)
-        set_committed_value(node, "modified_by_id", self.actor.user_id)
 
     def _stamp_created(self, node: Node, user_id: int | None) -> None:
         node.owner_id = node.created_by_id = node.modified_by_id = user_id
-
-    def _free_name(self, parent: Node, values: dict[str, Any], keep_extension: bool = False) -> str:
-        """A name derived from the title, with -2, -3... when siblings already use it.
-
-        With ``keep_extension`` (a file's name) the number goes before the
-        extension: ``report-2.pdf``.
-        """
-        base = suggest_name(values.get("title", ""))[: MAX_NAME_LENGTH - 6]
-        stem, dot, extension = base.rpartition(".") if keep_extension else ("", "", "")
-        if not stem:
-            stem, dot, extension = base, "", ""
-        taken = set(
-            self.dbsession.scalars(
-                select(Node.name).where(Node.parent_id == parent.id, Node.name.like(f"{stem}%"))
-            )
-        )
-        candidate, number = base, 2
-        while candidate in taken:
-            candidate = f"{stem}-{number}{dot}{extension}"
-            number += 1
-        if len(candidate) > MAX_NAME_LENGTH:
-            raise ValidationFailed([("name", "give the item a name")])
-        return candidate
 
 
 # Columns a copy gets anew rather than from its original.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pyramid.config import Configurator
 from sqlalchemy.orm import sessionmaker
 
-from charter.db.engine import make_engine
+from charter.db.engine import WRITES_OPTION, make_engine
 from charter.db.meta import Base, utcnow
-from charter.db.session import request_dbsession
+from charter.db.session import WRITES_ENGINE_KEY, request_dbsession
 
 __all__ = ["Base", "includeme", "utcnow"]
 
@@ -26,5 +26,6 @@ def includeme(config: Configurator) -> None:
 
     engine = make_engine(settings)
     config.registry["charter.db.engine"] = engine
+    config.registry[WRITES_ENGINE_KEY] = engine.execution_options(**{WRITES_OPTION: True})
     config.registry["charter.db.session_factory"] = sessionmaker(bind=engine)
     config.add_request_method(request_dbsession, "dbsession", reify=True)

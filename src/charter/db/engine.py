@@ -27,6 +27,8 @@ MYSQL_SQL_MODE = (
     "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 )
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Execution option set on the engine a request that may write uses (charter.db.session).
+WRITES_OPTION = "charter_writes"
 
 
 def make_engine(settings: dict[str, Any], **overrides: Any) -> Engine:
@@ -93,7 +95,11 @@ def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, record: A
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A transaction that will write takes SQLite's write lock at once, so it
+    # queues behind other writers for the busy timeout; a deferred one that
+    # read first could only fail ("database is locked") when it came to write.
+    writes = connection.get_execution_options().get(WRITES_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def _configure_mysql_connection(dbapi_connection: Any, record: Any) -> None:

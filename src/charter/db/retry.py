@@ -9,9 +9,15 @@ place every database error passes through.
 from __future__ import annotations
 
 from pyramid.request import Request
-from pyramid_retry import mark_error_retryable
+from pyramid_retry import IRetryableError, mark_error_retryable
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
+from zope.interface import classImplements
+
+from charter.errors import ChangedMeanwhile
+
+# A request that found its data changed under it is run again, like a deadlock victim.
+classImplements(ChangedMeanwhile, IRetryableError)
 
 MYSQL_DEADLOCK = 1213
 MYSQL_LOCK_WAIT_TIMEOUT = 1205
@@ -40,11 +46,19 @@ def mark_transient_errors_retryable(engine: Engine) -> None:
 
 # Bodies up to this size are copied so that a retried request can read them again.
 REPLAYABLE_BODY_SIZE = 1024 * 1024
+BODILESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
 
 def attempts_for(request: Request) -> int | None:
-    """One attempt for a large or unsized body (an upload): retrying needs it all copied first."""
+    """The default attempts for every request that can be replayed; one for a large upload.
+
+    GET, HEAD, DELETE and OPTIONS without a Content-Length carry no body
+    (whatever the server says about the input's readability) and are
+    replayed, as is a body of at most ``REPLAYABLE_BODY_SIZE`` bytes. A
+    larger body, or an unsized one (chunked, under a server that does not
+    count it), would have to be copied whole first: it gets one attempt.
+    """
     length = request.content_length
-    if request.is_body_readable and (length is None or length > REPLAYABLE_BODY_SIZE):
-        return 1
-    return None
+    if length is None:
+        return None if request.method in BODILESS_METHODS else 1
+    return 1 if length > REPLAYABLE_BODY_SIZE else None

@@ -22,6 +22,10 @@ def _unknown_account_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
+# Logins have at most 100 characters (charter.accounts.services.LOGIN_PATTERN).
+MAX_ATTEMPTED_LOGIN_LENGTH = 101
+
+
 class LoginRefused(Exception):
     """The login was refused; ``detail`` is what to tell the person."""
 
@@ -55,15 +59,19 @@ class LoginService:
         every attempt is refused, even one with the right password, until
         the window has passed.
         """
-        login = login.strip().lower()
+        # No login is longer; what an attacker sends is recorded no longer either.
+        login = login.strip().lower()[:MAX_ATTEMPTED_LOGIN_LENGTH]
         account_key = f"login:account:{login}"
         address_key = f"login:address:{address or 'unknown'}"
         attempt = Actor(login=login, address=address)
+        # Each attempt takes its place in the counters before the password is
+        # checked, atomically: of concurrent attempts, no more than the limit
+        # get as far as a password check.
         for key, limit in (
             (account_key, self.max_failures),
             (address_key, self.max_failures_per_address),
         ):
-            if self.limiter.count(key) >= limit:
+            if self.limiter.hit(key) > limit:
                 wait = self.limiter.retry_after(key)
                 self.audit.record("login.refused", attempt, login, reason="too many failures")
                 minutes = max(1, math.ceil(wait / 60))
@@ -78,11 +86,11 @@ class LoginService:
         # does not tell which logins exist.
         stored_hash = user.password_hash if user is not None else _unknown_account_hash()
         if not verify_password(stored_hash, password) or user is None or not user.active:
-            self.limiter.hit(account_key)
-            self.limiter.hit(address_key)
             self.audit.record("login.failed", attempt, login)
             raise LoginRefused("Wrong login or password.")
 
+        # A success is no failure: the account starts afresh, the address gets its place back.
+        self.limiter.release(address_key)
         self.limiter.reset(account_key)
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)

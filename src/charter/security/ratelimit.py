@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from typing import Any, Protocol
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,14 @@ class RateLimiter(Protocol):
         """Attempts made by ``key`` in its current window."""
 
     def hit(self, key: str) -> int:
-        """Record an attempt by ``key``; returns the count including it."""
+        """Record an attempt by ``key``; returns the count including it.
+
+        Atomic: of concurrent attempts each sees its own count, so a limit
+        checked against it lets exactly that many through.
+        """
+
+    def release(self, key: str) -> None:
+        """Take back one attempt of ``key`` (it turned out not to count)."""
 
     def retry_after(self, key: str) -> int:
         """Seconds until the window of ``key`` ends (0 when none is open)."""
@@ -54,23 +61,48 @@ class DatabaseRateLimiter:
         return 0 if counter is None else counter.count
 
     def hit(self, key: str) -> int:
-        """Record an attempt by ``key``; returns the count including it."""
-        counter = self._current(key)
-        if counter is not None:
-            counter.count += 1
-            return counter.count
-        stale = self.dbsession.get(RateLimitCounter, key)
-        if stale is not None:
-            stale.window_start, stale.count = utcnow(), 1
+        """Record an attempt by ``key``; returns the count including it.
+
+        Each step is one UPDATE, which locks the counter's row until the
+        transaction ends: concurrent attempts for one key count one by one.
+        """
+        now = utcnow()
+        table = RateLimitCounter
+        live = table.key == key
+        bumped = self.dbsession.execute(
+            update(table)
+            .where(live, table.window_start > now - self.window)
+            .values(count=table.count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if bumped.rowcount == 1:
+            return self.dbsession.scalar(select(table.count).where(live))
+        restarted = self.dbsession.execute(
+            update(table)
+            .where(live, table.window_start <= now - self.window)
+            .values(window_start=now, count=1)
+            .execution_options(synchronize_session=False)
+        )
+        if restarted.rowcount == 1:
             return 1
         try:
             # A savepoint, so that a concurrent first attempt for the same key
             # costs this one its insert only, not the whole transaction.
             with self.dbsession.begin_nested():
-                self.dbsession.add(RateLimitCounter(key=key, window_start=utcnow(), count=1))
+                self.dbsession.add(RateLimitCounter(key=key, window_start=now, count=1))
         except IntegrityError:
             return self.hit(key)
         return 1
+
+    def release(self, key: str) -> None:
+        """Take back one attempt of ``key`` (it turned out not to count)."""
+        table = RateLimitCounter
+        self.dbsession.execute(
+            update(table)
+            .where(table.key == key, table.count > 0)
+            .values(count=table.count - 1)
+            .execution_options(synchronize_session=False)
+        )
 
     def retry_after(self, key: str) -> int:
         """Seconds until the window of ``key`` ends (0 when none is open)."""
@@ -108,6 +140,13 @@ class RedisRateLimiter:
         pipeline.expire(name, self.window, nx=True)
         count, _ = pipeline.execute()
         return int(count)
+
+    def release(self, key: str) -> None:
+        """Take back one attempt of ``key`` (it turned out not to count)."""
+        name = self.PREFIX + key
+        # Only while the window lasts: DECR on an expired key would start a negative one.
+        if self.client.decr(name) < 0:
+            self.client.delete(name)
 
     def retry_after(self, key: str) -> int:
         """Seconds until the window of ``key`` ends (0 when none is open)."""

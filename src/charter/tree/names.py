@@ -7,6 +7,8 @@ import re
 from charter.errors import ValidationFailed
 
 MAX_NAME_LENGTH = 100
+# Levels below the root; also bounds a path's length and the lineage query.
+MAX_DEPTH = 64
 NAME_CHARACTERS = re.compile(r"^[A-Za-z0-9._~-]+$")
 # First path segments that URL dispatch serves before traversal; a node of
 # that name in the root folder could never be reached.

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    case,
     delete,
     exists,
     func,
@@ -23,12 +22,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload, with_polymorphic
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload, with_polymorphic
+from sqlalchemy.orm.attributes import set_committed_value
 
 from charter.db.meta import utcnow
-from charter.errors import Conflict, NotFound, ValidationFailed
+from charter.errors import ChangedMeanwhile, Conflict, NotFound, ValidationFailed
 from charter.tree.models import Node, NodeViewer
-from charter.tree.names import check_name
+from charter.tree.names import MAX_DEPTH, MAX_NAME_LENGTH, check_name, suggest_name
 from charter.tree.paths import (
     ROOT_PATH,
     child_path,
@@ -61,6 +61,19 @@ class ChildrenPage:
     next_cursor: str | None
 
 
+# The ranges of nodes.position (INTEGER) and nodes.id (BIGINT) on every database.
+MAX_POSITION = 2**31 - 1
+MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class ChildSlots:
+    """What a locked folder's children look like: the last position, and whether a name is used."""
+
+    last_position: int | None
+    name_taken: bool
+
+
 def encode_cursor(node: Node) -> str:
     """An opaque cursor that starts the next page after ``node``."""
     raw = json.dumps([node.position, node.id], separators=(",", ":")).encode()
@@ -72,9 +85,14 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         position, node_id = json.loads(raw)
-        if isinstance(position, int) and isinstance(node_id, int):
+        if (
+            isinstance(position, int)
+            and isinstance(node_id, int)
+            and abs(position) <= MAX_POSITION
+            and 0 < node_id <= MAX_ID
+        ):
             return position, node_id
-    except (binascii.Error, ValueError, TypeError):
+    except (binascii.Error, ValueError, TypeError, RecursionError):
         pass
     raise ValidationFailed([("after", "not a cursor this server handed out")])
 
@@ -121,7 +139,8 @@ class TreeService:
         The deepest node is loaded with its subtype's columns, and every node
         with its local roles: all the security policy needs.
         """
-        paths = lineage_paths(segments)
+        # Deeper than any node can be: the rest is left over (and so not found).
+        paths = lineage_paths(segments[:MAX_DEPTH])
         statement = _lineage_statement(len(Node.__mapper__.self_and_descendants))
         rows = (
             self.dbsession.scalars(statement, {"path_hashes": [hash_path(p) for p in paths]})
@@ -211,42 +230,125 @@ class TreeService:
         self.dbsession.add(root)
         return root
 
-    def add(self, parent: Node, child: Node, name: str) -> Node:
-        """Place the new node ``child`` under ``parent`` as ``name``, last in order."""
+    def add(
+        self,
+        parent: Node,
+        child: Node,
+        name: str | None = None,
+        *,
+        title: str = "",
+        keep_extension: bool = False,
+    ) -> Node:
+        """Place the new node ``child`` under ``parent``, last in order.
+
+        As ``name`` when given (Conflict if a sibling has it), else under a
+        free name made from ``title`` (``keep_extension``: a file's name keeps
+        its extension after the number, ``report-2.pdf``). The folder's row
+        is locked first, so concurrent creators in one folder take turns and
+        generated names and positions stay unique.
+        """
         if not parent.is_container:
             raise Conflict(f"{parent.path} is not a folder and cannot hold items")
-        check_name(name, in_root=parent.parent_id is None)
-        # One query answers both questions: is the name free, and what comes last?
-        last, taken = self.dbsession.execute(
-            select(
-                func.max(Node.position),
-                func.coalesce(func.sum(case((Node.name == name, 1), else_=0)), 0),
-            ).where(Node.parent_id == parent.id)
-        ).one()
-        if taken:
+        if parent.depth + 1 > MAX_DEPTH:
+            raise Conflict(f"{parent.path} is as deep as the tree goes ({MAX_DEPTH} levels)")
+        if name is not None:
+            check_name(name, in_root=parent.parent_id is None)
+        slots = self.lock_children(parent, name)
+        if name is None:
+            name = self._free_name(parent, title, keep_extension)
+        elif slots.name_taken:
             raise Conflict(f"{parent.path} already holds an item named {name!r}")
         child.parent_id = parent.id
         child.name = name
         child.path = child_path(parent.path, name)
         child.path_hash = hash_path(child.path)
         child.depth = parent.depth + 1
-        child.position = 0 if last is None else last + 1
+        child.position = 0 if slots.last_position is None else slots.last_position + 1
         child.__parent__ = parent
         self.dbsession.add(child)
         self._flush_or_conflict(parent, name)
         inherit_viewers(self.dbsession, child, parent)
         return child
 
-    def rename(self, node: Node, new_name: str) -> Node:
+    def lock_children(self, folder: Node, name: str | None = None) -> ChildSlots:
+        """Lock ``folder``'s row until the transaction ends; say where its next child goes.
+
+        One query: the lock, the last position, and whether ``name`` is used.
+        Every change to a folder's children takes this lock first, so they
+        happen one after another. A folder that was moved or deleted since
+        this request loaded it raises ChangedMeanwhile (the request is run
+        again on the current tree).
+        """
+        child = aliased(Node, name="child")
+        last = select(func.max(child.position)).where(child.parent_id == Node.id)
+        taken = (
+            exists().where(child.parent_id == Node.id, child.name == name)
+            if name is not None
+            else literal(False)
+        )
+        row = self.dbsession.execute(
+            select(Node.path, last.scalar_subquery(), taken)
+            .where(Node.id == folder.id)
+            .with_for_update(of=Node)
+        ).one_or_none()
+        if row is None or row[0] != folder.path:
+            raise ChangedMeanwhile(f"{folder.path} was moved or deleted meanwhile")
+        return ChildSlots(row[1], bool(row[2]))
+
+    def claim(
+        self,
+        node: Node,
+        expected_version: int,
+        user_id: int | None,
+        *,
+        in_place: bool = False,
+    ) -> bool:
+        """Move ``node``'s version on from ``expected_version`` in one compare-and-set.
+
+        False, changing nothing, when another transaction changed the node
+        (or, ``in_place``, moved it or an ancestor) or deleted it; the row
+        stays locked to this transaction otherwise.
+        """
+        conditions = [Node.id == node.id, Node.version == expected_version]
+        if in_place:
+            conditions.append(Node.path_hash == node.path_hash)
+        now = utcnow()
+        result = self.dbsession.execute(
+            update(Node)
+            .where(*conditions)
+            .values(version=expected_version + 1, modified=now, modified_by_id=user_id)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return False
+        # Already written above: tell the session so it does not write them again.
+        set_committed_value(node, "version", expected_version + 1)
+        set_committed_value(node, "modified", now)
+        set_committed_value(node, "modified_by_id", user_id)
+        return True
+
+    def current_version(self, node: Node) -> int | None:
+        """The version of ``node`` other transactions committed; None once it is deleted."""
+        return self.dbsession.scalar(select(Node.version).where(Node.id == node.id))
+
+    def rename(self, node: Node, new_name: str, user_id: int | None = None) -> Node:
         """Give ``node`` a new name; its whole subtree follows in set-based updates."""
         parent = self._parent_of(node)
-        return self.move(node, parent, new_name)
+        return self.move(node, parent, new_name, user_id)
 
-    def move(self, node: Node, new_parent: Node, new_name: str | None = None) -> Node:
+    def move(
+        self,
+        node: Node,
+        new_parent: Node,
+        new_name: str | None = None,
+        user_id: int | None = None,
+    ) -> Node:
         """Move ``node`` (and its subtree) under ``new_parent``, optionally renaming it.
 
-        Two UPDATE statements, whatever the size of the subtree: one for the
-        node, one for every descendant's path, hash and depth.
+        The destination is locked and the node claimed at the version and
+        place this request loaded (ChangedMeanwhile otherwise, so that two
+        moves can never make a cycle); then one UPDATE rewrites every
+        descendant's path, hash and depth, whatever the size of the subtree.
         """
         name = node.name if new_name is None else new_name
         if node.parent_id is None:
@@ -258,15 +360,21 @@ class TreeService:
         if new_parent.id == node.parent_id and name == node.name:
             return node
         check_name(name, in_root=new_parent.parent_id is None)
-        self._ensure_free(new_parent, name)
-
+        slots = self.lock_children(new_parent, name)
+        if slots.name_taken:
+            raise Conflict(f"{new_parent.path} already holds an item named {name!r}")
         old_path, new_path = node.path, child_path(new_parent.path, name)
         depth_change = new_parent.depth + 1 - node.depth
-        low, high = descendants_range(old_path)
-        moved_path = literal(new_path) + func.substr(Node.path, len(old_path) + 1)
+        deepest = self._deepest_in(node) if depth_change > 0 and node.is_container else node.depth
+        if deepest + depth_change > MAX_DEPTH:
+            raise Conflict(f"{new_path} would be deeper than the tree goes ({MAX_DEPTH} levels)")
         # Pending changes below the node must reach the database before the
         # set-based UPDATE rewrites their paths.
         self.dbsession.flush()
+        if not self.claim(node, node.version, user_id, in_place=True):
+            raise ChangedMeanwhile(f"{old_path} was changed, moved or deleted meanwhile")
+        low, high = descendants_range(old_path)
+        moved_path = literal(new_path) + func.substr(Node.path, len(old_path) + 1)
         self.dbsession.execute(
             update(Node)
             .where(Node.path > low, Node.path < high)
@@ -279,15 +387,17 @@ class TreeService:
             )
             .execution_options(synchronize_session=False)
         )
+        if node.is_container and self._any_below(old_path):
+            # A child added below while the UPDATE ran, which its snapshot
+            # could not see (PostgreSQL): run the whole request again.
+            raise ChangedMeanwhile(f"{old_path} gained items while it was being moved")
         if new_parent.id != node.parent_id:
-            node.position = self._next_position(new_parent)
+            node.position = 0 if slots.last_position is None else slots.last_position + 1
         node.parent_id = new_parent.id
         node.name = name
         node.path = new_path
         node.path_hash = hash_path(new_path)
         node.depth = new_parent.depth + 1
-        node.version += 1
-        node.modified = utcnow()
         node.__parent__ = new_parent
         self._flush_or_conflict(new_parent, name)
         # Who may view the subtree depends on its new ancestors' grants.
@@ -326,13 +436,16 @@ class TreeService:
     def delete_subtree(self, top: Node) -> int:
         """Delete ``top`` and everything below it; returns how many nodes went.
 
-        One DELETE per level, deepest first, so that no row is removed while a
-        child still refers to it (MySQL checks that row by row). Rows of the
-        type tables, grants and viewers go with their node (ON DELETE CASCADE).
+        The subtree's rows are locked first, so nothing can be added below
+        them meanwhile. Then one DELETE per level, deepest first, so that no
+        row is removed while a child still refers to it (MySQL checks that
+        row by row). Rows of the type tables, grants and viewers go with
+        their node (ON DELETE CASCADE).
         """
         self.dbsession.flush()
         low, high = descendants_range(top.path)
         in_subtree = or_(Node.id == top.id, and_(Node.path > low, Node.path < high))
+        self.dbsession.execute(select(Node.id).where(in_subtree).with_for_update())
         deepest = self.dbsession.scalar(select(func.max(Node.depth)).where(in_subtree))
         removed = 0
         for depth in range(deepest or top.depth, top.depth - 1, -1):
@@ -356,27 +469,56 @@ class TreeService:
             raise Conflict("the root cannot be moved or renamed")
         return parent
 
-    def _next_position(self, parent: Node) -> int:
-        """The position after the last of ``parent``'s children."""
-        last = self.dbsession.scalar(
-            select(func.max(Node.position)).where(Node.parent_id == parent.id)
+    def _any_below(self, path: str) -> bool:
+        low, high = descendants_range(path)
+        return (
+            self.dbsession.scalar(
+                select(literal(True)).where(Node.path > low, Node.path < high).limit(1)
+            )
+            is not None
         )
-        return 0 if last is None else last + 1
 
-    def _ensure_free(self, parent: Node, name: str) -> None:
-        taken = self.dbsession.scalar(
-            select(Node.id).where(Node.parent_id == parent.id, Node.name == name)
+    def _deepest_in(self, node: Node) -> int:
+        """The depth of the deepest node in ``node``'s subtree."""
+        low, high = descendants_range(node.path)
+        deepest = self.dbsession.scalar(
+            select(func.max(Node.depth)).where(Node.path > low, Node.path < high)
         )
-        if taken is not None:
-            raise Conflict(f"{parent.path} already holds an item named {name!r}")
+        return node.depth if deepest is None else deepest
+
+    def _free_name(self, parent: Node, title: str, keep_extension: bool) -> str:
+        """A name derived from ``title``, with -2, -3... when siblings already use it.
+
+        Called with the folder locked (lock_children), so no other creator
+        can take the name before this transaction commits.
+        """
+        base = suggest_name(title)[: MAX_NAME_LENGTH - 6]
+        stem, dot, extension = base.rpartition(".") if keep_extension else ("", "", "")
+        if not stem:
+            stem, dot, extension = base, "", ""
+        taken = set(
+            self.dbsession.scalars(
+                select(Node.name).where(Node.parent_id == parent.id, Node.name.like(f"{stem}%"))
+            )
+        )
+        candidate, number = base, 2
+        while candidate in taken:
+            candidate = f"{stem}-{number}{dot}{extension}"
+            number += 1
+        if len(candidate) > MAX_NAME_LENGTH:
+            raise ValidationFailed([("name", "give the item a name")])
+        check_name(candidate, in_root=parent.parent_id is None)
+        return candidate
 
     def _flush_or_conflict(self, parent: Node, name: str) -> None:
-        # Flushed here so that a concurrent request that took the same name
-        # meanwhile surfaces as a clear Conflict, not as an error at commit.
+        # Flushed here so that a clash the lock did not prevent surfaces as a
+        # clear Conflict, not as an error at commit. The message is made
+        # before flushing: after a failed flush the session reads nothing.
+        message = f"{parent.path} already holds an item named {name!r}"
         try:
             self.dbsession.flush()
         except IntegrityError as exc:
-            raise Conflict(f"{parent.path} already holds an item named {name!r}") from exc
+            raise Conflict(message) from exc
 
     def count_visible_descendants(self, node: Node, viewers: frozenset[str] | None) -> int:
         """How many nodes below ``node`` one of ``viewers`` may view (all for None), in one
