@@ -16,6 +16,8 @@ from charter.accounts.tokens import TOKEN_PREFIX, TOKEN_SCOPES, token_digest
 from charter.audit.service import SYSTEM, Actor, AuditLog
 from charter.db.meta import utcnow
 from charter.errors import Conflict, NotFound, ValidationFailed
+from charter.input.numbers import whole_number
+from charter.input.text import text_errors
 from charter.security.models import GlobalRole
 from charter.security.principals import GROUP_PREFIX, USER_PREFIX, group_principal, user_principal
 from charter.sessions.services import DEACTIVATED, PASSWORD_CHANGED, SessionService
@@ -26,6 +28,11 @@ LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
 GROUP_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
 LIST_LIMIT = 200
+# The sizes of the columns (charter.accounts.models); a longer password is no safer.
+MAX_EMAIL_LENGTH = 255
+MAX_FULL_NAME_LENGTH = 255
+MAX_TITLE_LENGTH = 255
+MAX_PASSWORD_LENGTH = 1024
 
 
 class AccountService:
@@ -87,7 +94,7 @@ class AccountService:
     ) -> User:
         """Add an account; refuses a malformed or taken login, a bad email, a short password."""
         login = login.strip().lower()
-        errors = self._user_errors(login=login, email=email)
+        errors = self._user_errors(login=login, email=email, full_name=full_name)
         errors += self._password_errors(password)
         if errors:
             raise ValidationFailed(errors)
@@ -114,7 +121,7 @@ class AccountService:
         actor: Actor = SYSTEM,
     ) -> User:
         """Change an account's email, full name or active flag (only what is given)."""
-        errors = self._user_errors(email=email) if email is not None else []
+        errors = self._user_errors(email=email, full_name=full_name)
         if active is False and actor.user_id == user.id:
             errors.append(("active", "you cannot deactivate your own account"))
         if errors:
@@ -158,9 +165,10 @@ class AccountService:
         """The accounts and groups that ``principals`` name: one query for each kind at most."""
         principals = set(principals)
         user_ids = {
-            int(p.removeprefix(USER_PREFIX))
+            user_id
             for p in principals
-            if p.startswith(USER_PREFIX) and p.removeprefix(USER_PREFIX).isdigit()
+            if p.startswith(USER_PREFIX)
+            and (user_id := whole_number(p.removeprefix(USER_PREFIX))) is not None
         }
         group_names = {
             p.removeprefix(GROUP_PREFIX) for p in principals if p.startswith(GROUP_PREFIX)
@@ -180,20 +188,31 @@ class AccountService:
         )
         return users, groups
 
-    def _user_errors(self, login: str | None = None, email: str | None = None) -> list:
+    def _user_errors(
+        self, login: str | None = None, email: str | None = None, full_name: str | None = None
+    ) -> list[tuple[str, str]]:
         errors = []
-        if login is not None and not LOGIN_PATTERN.match(login):
+        if login is not None and not LOGIN_PATTERN.fullmatch(login):
             errors.append(
                 ("login", "use 1 to 100 lower-case letters, digits, '.', '_', '@' or '-'")
             )
-        if email is not None and not EMAIL_PATTERN.match(email.strip()):
-            errors.append(("email", "enter an email address such as ann@example.com"))
+        if email is not None:
+            email_errors = text_errors(
+                "email", email.strip(), max_chars=MAX_EMAIL_LENGTH, single_line=True
+            )
+            if not email_errors and not EMAIL_PATTERN.fullmatch(email.strip()):
+                email_errors.append(("email", "enter an email address such as ann@example.com"))
+            errors += email_errors
+        if full_name is not None:
+            errors += text_errors(
+                "full_name", full_name.strip(), max_chars=MAX_FULL_NAME_LENGTH, single_line=True
+            )
         return errors
 
-    def _password_errors(self, password: str) -> list:
+    def _password_errors(self, password: str) -> list[tuple[str, str]]:
         if len(password) < self.min_password_length:
             return [("password", f"use at least {self.min_password_length} characters")]
-        return []
+        return text_errors("password", password, max_chars=MAX_PASSWORD_LENGTH)
 
     # -- groups -----------------------------------------------------------
 
@@ -219,10 +238,13 @@ class AccountService:
     ) -> Group:
         """Add a group with the accounts whose logins are ``members``."""
         name = name.strip().lower()
-        if not GROUP_NAME_PATTERN.match(name):
+        if not GROUP_NAME_PATTERN.fullmatch(name):
             raise ValidationFailed(
                 [("name", "use 1 to 100 lower-case letters, digits, '.', '_' or '-'")]
             )
+        errors = text_errors("title", title.strip(), max_chars=MAX_TITLE_LENGTH, single_line=True)
+        if errors:
+            raise ValidationFailed(errors)
         if self.dbsession.scalar(select(Group.id).where(Group.name == name)) is not None:
             raise Conflict(f"a group named {name!r} exists")
         group = Group(name=name, title=title.strip() or name, members=self._users(members))
@@ -249,6 +271,12 @@ class AccountService:
         # Every member must exist before anything changes.
         new_members = self._users(members) if members is not None else None
         details: dict[str, object] = {}
+        if title is not None:
+            errors = text_errors(
+                "title", title.strip(), max_chars=MAX_TITLE_LENGTH, single_line=True
+            )
+            if errors:
+                raise ValidationFailed(errors)
         if title is not None and title.strip() != group.title:
             group.title = title.strip() or group.name
             details["title"] = group.title
@@ -302,7 +330,7 @@ class TokenService:
         """A new token for ``user``; returns the row and the token text, which is not kept."""
         errors = []
         name = name.strip()
-        if not name or len(name) > 100:
+        if not name or text_errors("name", name, max_chars=100, single_line=True):
             errors.append(("name", "give the token a name of 1 to 100 characters"))
         if scope not in TOKEN_SCOPES:
             errors.append(("scope", "choose read or read-write"))

@@ -22,6 +22,16 @@ class Actor:
 SYSTEM = Actor(login="system")
 
 
+# The sizes of the columns (charter.audit.models).
+MAX_TARGET_LENGTH = 255
+MAX_LOGIN_LENGTH = 100
+MAX_ADDRESS_LENGTH = 64
+
+
+def _clip(text: str | None, length: int) -> str | None:
+    return text if text is None or len(text) <= length else text[: length - 1] + "…"
+
+
 class AuditLog:
     """Appends entries to the audit log in the caller's transaction."""
 
@@ -29,11 +39,18 @@ class AuditLog:
         self.dbsession = dbsession
 
     def record(self, action: str, actor: Actor, target: str = "", **details: Any) -> AuditEntry:
-        """Add one entry; ``details`` must be JSON-serialisable."""
+        """Add one entry; ``details`` must be JSON-serialisable.
+
+        A target longer than its column (a deep path) is shortened with an
+        ellipsis and kept whole in ``details["target"]``.
+        """
+        if len(target) > MAX_TARGET_LENGTH:
+            details = {**details, "target": target}
+            target = target[: MAX_TARGET_LENGTH - 1] + "…"
         entry = AuditEntry(
             actor_id=actor.user_id,
-            actor_login=actor.login,
-            address=actor.address,
+            actor_login=_clip(actor.login, MAX_LOGIN_LENGTH),
+            address=_clip(actor.address, MAX_ADDRESS_LENGTH),
             action=action,
             target=target,
             details=details,

@@ -7,9 +7,14 @@ from typing import Any, ClassVar
 from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from charter.blobs import format_size
 from charter.content.markdown import render_markdown
 from charter.db.meta import LONG_TEXT, MYSQL_TABLE_OPTIONS
+from charter.errors import ValidationFailed
 from charter.tree.models import Node
+
+# With a body of at most 2 MiB, one row stays well inside MariaDB's 16 MiB packet.
+MAX_BODY_HTML_BYTES = 8 * 1024 * 1024
 
 
 class Folder(Node):
@@ -42,9 +47,25 @@ class Document(Node):
         super().apply_fields(fields)
 
     def set_body(self, markdown: str) -> None:
-        """Store ``markdown`` and the sanitised HTML rendered from it."""
+        """Store ``markdown`` and the sanitised HTML rendered from it.
+
+        ValidationFailed (on ``body``) when the HTML is over
+        ``MAX_BODY_HTML_BYTES``: escaping makes ``<`` four bytes and ``"``
+        six, so a body within its own limit can still render too much.
+        """
+        html = render_markdown(markdown)
+        if len(html.encode("utf-8")) > MAX_BODY_HTML_BYTES:
+            raise ValidationFailed(
+                [
+                    (
+                        "body",
+                        f"renders to more than {format_size(MAX_BODY_HTML_BYTES)} of HTML; "
+                        "split it into several documents",
+                    )
+                ]
+            )
         self.body = markdown
-        self.body_html = render_markdown(markdown)
+        self.body_html = html
 
 
 class File(Node):

@@ -5,10 +5,16 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from charter.input.text import BoundedText, text_problem
+
 MAX_TITLE_LENGTH = 500
 MAX_DESCRIPTION_LENGTH = 5000
-# Far below MySQL's LONGTEXT; a document of more text belongs in a file.
-MAX_BODY_LENGTH = 5_000_000
+# A document of more text belongs in a file: rendering costs up to ~30 µs a
+# character of dense markup, so a save stays under 15 s. The body and its
+# HTML (which escaping can make several times larger, see Document.set_body)
+# are written in one statement, which MariaDB's default 16 MiB packet holds.
+MAX_BODY_LENGTH = 500_000
+MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
 class NodeFields(BaseModel):
@@ -20,7 +26,7 @@ class NodeFields(BaseModel):
         description="Shown everywhere",
         json_schema_extra={"minLength": 1, "maxLength": MAX_TITLE_LENGTH},
     )
-    description: str = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
+    description: BoundedText(MAX_DESCRIPTION_LENGTH) = ""  # type: ignore[valid-type]
 
     @field_validator("title")
     @classmethod
@@ -29,10 +35,9 @@ class NodeFields(BaseModel):
         # well beside a form field.
         if not title:
             raise PydanticCustomError("title_required", "a title is required")
-        if len(title) > MAX_TITLE_LENGTH:
-            raise PydanticCustomError(
-                "title_too_long", f"a title has at most {MAX_TITLE_LENGTH} characters"
-            )
+        problem = text_problem(title, max_chars=MAX_TITLE_LENGTH, single_line=True)
+        if problem is not None:
+            raise PydanticCustomError("title_limit", f"a title {problem}")
         return title
 
 
@@ -47,4 +52,6 @@ class FileFields(NodeFields):
 class DocumentFields(NodeFields):
     """A document's fields: its body is Markdown."""
 
-    body: str = Field(default="", max_length=MAX_BODY_LENGTH, description="Markdown")
+    body: BoundedText(MAX_BODY_LENGTH, max_bytes=MAX_BODY_BYTES) = Field(  # type: ignore[valid-type]
+        default="", description="Markdown"
+    )

@@ -48,7 +48,7 @@ DOCUMENT = {
                 "description": "Markdown",
                 "type": "string",
                 "default": "",
-                "maxLength": 5000000,
+                "maxLength": 500000,
             },
         },
         "required": ["title"],
