@@ -66,21 +66,34 @@ def deadlock_app(charter_settings):
 
     config = make_configurator(charter_settings, environ={})
     config.add_route("deadlock", "/test-deadlock/{first}/{second}")
-    config.add_view(update_in_order, route_name="deadlock")
+    config.add_view(update_in_order, route_name="deadlock", require_csrf=False)
     config.add_subscriber(lambda event: retried_because.append(event.exception), IBeforeRetry)
     app = config.make_wsgi_app()
     yield webtest.TestApp(app), attempts, retried_because
     config.registry["charter.db.engine"].dispose()
 
 
-def test_deadlock_victim_is_retried_and_succeeds(charter_engine, committed_users, deadlock_app):
+def as_waitress_sends(testapp, method, path):
+    """``method path`` without a body, with the environ waitress hands a WSGI app: no
+    CONTENT_LENGTH, and an input it says ends (so WebOb calls the body readable)."""
+    request = webtest.TestRequest.blank(path, method=method)
+    request.environ.pop("CONTENT_LENGTH", None)
+    request.environ["wsgi.input_terminated"] = True
+    return testapp.do_request(request, expect_errors=True)
+
+
+# A GET that writes (a token's last use, a session's last sight) and a DELETE.
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_deadlock_victim_is_retried_and_succeeds(
+    charter_engine, committed_users, deadlock_app, method
+):
     if charter_engine.dialect.name == "sqlite":
         pytest.skip("SQLite serialises writers: two transactions cannot deadlock")
     testapp, attempts, retried_because = deadlock_app
     responses = {}
 
     def call(first, second):
-        responses[first] = testapp.get(f"/test-deadlock/{first}/{second}", expect_errors=True)
+        responses[first] = as_waitress_sends(testapp, method, f"/test-deadlock/{first}/{second}")
 
     threads = [
         threading.Thread(target=call, args=LOGINS),

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from charter.accounts.models import User
-from charter.accounts.services import TokenService
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
 from charter.tree.models import Node
@@ -54,18 +53,6 @@ def add_event(content, dbsession) -> Callable[..., Event]:
         return event
 
     return add
-
-
-@pytest.fixture
-def bearer(dbsession) -> Callable[..., dict[str, str]]:
-    """``bearer(user, scope)``: the Authorization header of a new API token of ``user``."""
-
-    def make(user: User, scope: str = "read-write") -> dict[str, str]:
-        _, text = TokenService(dbsession).create(user, "tests", scope=scope)
-        dbsession.flush()
-        return {"Authorization": f"Bearer {text}"}
-
-    return make
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from charter.blobs import format_size
-from charter.content.markdown import render_markdown
+from charter.content.markdown import HtmlTooLarge, render_markdown
 from charter.db.meta import LONG_TEXT, MYSQL_TABLE_OPTIONS
 from charter.errors import ValidationFailed
 from charter.tree.models import Node
@@ -49,12 +49,16 @@ class Document(Node):
     def set_body(self, markdown: str) -> None:
         """Store ``markdown`` and the sanitised HTML rendered from it.
 
-        ValidationFailed (on ``body``) when the HTML is over
-        ``MAX_BODY_HTML_BYTES``: escaping makes ``<`` four bytes and ``"``
-        six, so a body within its own limit can still render too much.
+        ValidationFailed (on ``body``) when the HTML would be over
+        ``MAX_BODY_HTML_BYTES``: escaping makes ``<`` four bytes and a
+        reference link repeats its URL at every use, so a body within its
+        own limit can still ask for far more HTML.
         """
-        html = render_markdown(markdown)
-        if len(html.encode("utf-8")) > MAX_BODY_HTML_BYTES:
+        try:
+            html = render_markdown(markdown, max_html=MAX_BODY_HTML_BYTES)
+        except HtmlTooLarge:
+            html = None
+        if html is None or len(html.encode("utf-8")) > MAX_BODY_HTML_BYTES:
             raise ValidationFailed(
                 [
                     (

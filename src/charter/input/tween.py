@@ -7,7 +7,7 @@ refusal: a problem+json document under /api/, an error page elsewhere.
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from pyramid.httpexceptions import HTTPRequestURITooLong
 from pyramid.registry import Registry
@@ -115,9 +115,10 @@ def _check_upload_size(request: Request) -> None:
 def _check_form_fields(request: Request) -> None:
     if request.content_type == "application/x-www-form-urlencoded":
         # Checked on the raw bytes: WebOb would put U+FFFD in place of bad ones.
-        for pair in parse_qsl(request.body, keep_blank_values=True):
-            for part in pair:
-                _check_form_text(_utf8(part), part[:50].decode("utf-8", "replace"))
+        for pair in request.body.split(b"&"):
+            for part in pair.split(b"=", 1):
+                raw = unquote_to_bytes(part.replace(b"+", b" "))
+                _check_form_text(_utf8(raw), raw[:50].decode("utf-8", "replace"))
         return
     # In a multipart form WebOb has already put U+FFFD for undecodable bytes.
     for key, value in request.POST.items():

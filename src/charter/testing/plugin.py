@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from charter import make_configurator
 from charter.accounts.models import Group, User
 from charter.accounts.passwords import hash_password
+from charter.accounts.services import TokenService
 from charter.addons import addon_settings, addon_version_locations
 from charter.content.models import Folder
 from charter.content.registry import types_of
@@ -279,3 +280,15 @@ def staff_user(make_user: Callable[..., User]) -> User:
 def admin_user(make_user: Callable[..., User]) -> User:
     """An account named ``admin`` holding the site-wide Administrator role."""
     return make_user("admin", "Administrator", global_roles=[Role.ADMINISTRATOR.value])
+
+
+@pytest.fixture
+def bearer(dbsession: Session) -> Callable[..., dict[str, str]]:
+    """``bearer(user, scope="read-write")``: the Authorization header of a new API token."""
+
+    def make(user: User, scope: str = "read-write") -> dict[str, str]:
+        _, text = TokenService(dbsession).create(user, "tests", scope=scope)
+        dbsession.flush()  # requests read through their own savepoint
+        return {"Authorization": f"Bearer {text}"}
+
+    return make

@@ -1,9 +1,7 @@
-"""Fixtures of the JSON API tests: tokens, and a check that no stored secret ever leaks."""
+"""Fixtures of the JSON API tests: a check that no stored secret ever leaks."""
 
 import pytest
 import webtest
-
-from charter.accounts.services import TokenService
 
 
 @pytest.fixture(autouse=True)
@@ -18,15 +16,3 @@ def no_stored_secret_in_any_response(monkeypatch):
         return response
 
     monkeypatch.setattr(webtest.TestApp, "do_request", send_and_check)
-
-
-@pytest.fixture
-def bearer(dbsession):
-    """``bearer(user, scope)``: the Authorization header of a new API token of ``user``."""
-
-    def make(user, scope="read-write"):
-        _, text = TokenService(dbsession).create(user, "tests", scope=scope)
-        dbsession.flush()  # requests read through their own savepoint
-        return {"Authorization": f"Bearer {text}"}
-
-    return make

@@ -1,10 +1,14 @@
 """Which database errors Charter treats as transient (worth running the request again)."""
 
+import io
 import sqlite3
 
 import pytest
+from pyramid.request import Request
+from pyramid_retry import IRetryableError
 
-from charter.db.retry import is_transient
+from charter.db.retry import REPLAYABLE_BODY_SIZE, attempts_for, is_transient
+from charter.errors import ChangedMeanwhile
 
 
 class FakeMySQLError(Exception):
@@ -47,3 +51,35 @@ def test_deadlocks_and_lock_timeouts_are_transient(error):
 )
 def test_other_errors_are_not_transient(error):
     assert not is_transient(error)
+
+
+def waitress_request(method, body=b"", content_length=None):
+    """A request as waitress hands it over: an input that says it ends, a length when sized."""
+    request = Request.blank("/", method=method)
+    request.environ["wsgi.input_terminated"] = True
+    request.environ.pop("CONTENT_LENGTH", None)
+    if content_length is not None:
+        request.environ["CONTENT_LENGTH"] = str(content_length)
+        request.environ["wsgi.input"] = io.BytesIO(body)
+    return request
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "DELETE", "OPTIONS"])
+def test_requests_without_a_body_get_the_default_attempts(method):
+    assert attempts_for(waitress_request(method)) is None
+
+
+def test_a_small_body_is_replayed():
+    assert attempts_for(waitress_request("PATCH", b"{}", content_length=2)) is None
+
+
+def test_a_body_larger_than_what_is_copied_gets_one_attempt():
+    assert attempts_for(waitress_request("POST", content_length=REPLAYABLE_BODY_SIZE + 1)) == 1
+
+
+def test_an_unsized_body_gets_one_attempt():
+    assert attempts_for(waitress_request("POST")) == 1
+
+
+def test_changed_meanwhile_is_retryable():
+    assert IRetryableError.providedBy(ChangedMeanwhile("/a moved meanwhile"))
