@@ -4,6 +4,11 @@ zope.sqlalchemy recognises psycopg's serialization failures but not
 mysql-connector-python's deadlock (1213) or lock wait timeout (1205), nor
 SQLite's "database is locked". Charter marks all of them itself, at the one
 place every database error passes through.
+
+A unique or foreign-key violation is marked too: where no row could be
+locked beforehand (two requests creating the same group), the loser of the
+race meets the winner's committed row, and on its next attempt the service
+sees that row and answers as it should (409 "taken", or nothing to do).
 """
 
 from __future__ import annotations
@@ -21,18 +26,36 @@ classImplements(ChangedMeanwhile, IRetryableError)
 
 MYSQL_DEADLOCK = 1213
 MYSQL_LOCK_WAIT_TIMEOUT = 1205
-POSTGRESQL_RETRYABLE_STATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+# Duplicate entry; a row still referred to; a reference to a missing row.
+MYSQL_RACE_VIOLATIONS = frozenset({1062, 1451, 1452})
+POSTGRESQL_RETRYABLE_STATES = frozenset(
+    {
+        "40001",  # serialization failure
+        "40P01",  # deadlock detected
+        "23505",  # unique violation
+        "23503",  # foreign key violation
+    }
+)
+SQLITE_RETRYABLE_MESSAGES = (
+    "database is locked",
+    "UNIQUE constraint failed",
+    "FOREIGN KEY constraint failed",
+)
 
 
 def is_transient(dbapi_error: BaseException | None) -> bool:
     """True when running the same transaction again may well succeed."""
     if dbapi_error is None:
         return False
-    if getattr(dbapi_error, "errno", None) in {MYSQL_DEADLOCK, MYSQL_LOCK_WAIT_TIMEOUT}:
+    errno = getattr(dbapi_error, "errno", None)
+    if errno in {MYSQL_DEADLOCK, MYSQL_LOCK_WAIT_TIMEOUT} or errno in MYSQL_RACE_VIOLATIONS:
         return True
     if getattr(dbapi_error, "sqlstate", None) in POSTGRESQL_RETRYABLE_STATES:
         return True
-    return "database is locked" in str(dbapi_error) and type(dbapi_error).__module__ == "sqlite3"
+    message = str(dbapi_error)
+    return type(dbapi_error).__module__ == "sqlite3" and any(
+        text in message for text in SQLITE_RETRYABLE_MESSAGES
+    )
 
 
 def mark_transient_errors_retryable(engine: Engine) -> None:

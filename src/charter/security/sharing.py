@@ -21,6 +21,7 @@ from charter.security.principals import (
 )
 from charter.security.roles import LOCAL_ROLES, Role
 from charter.tree.models import LocalRole, Node
+from charter.tree.services import TreeService
 from charter.tree.viewers import refresh_subtree
 
 
@@ -81,6 +82,10 @@ class SharingService:
         """
         wanted = {principal: sorted(set(roles)) for principal, roles in entries.items()}
         self._validate(wanted)
+        # Another request may have changed these grants since this one loaded
+        # them: wait for it, then start from what it left.
+        TreeService(self.dbsession).lock(node)
+        self.dbsession.refresh(node, ["local_roles", "inherit_roles"])
         before = self.sharing(node)
         for principal, roles in wanted.items():
             current = [g for g in node.local_roles if g.principal == principal]

@@ -253,7 +253,7 @@ class TreeService:
             raise Conflict(f"{parent.path} is as deep as the tree goes ({MAX_DEPTH} levels)")
         if name is not None:
             check_name(name, in_root=parent.parent_id is None)
-        slots = self.lock_children(parent, name)
+        slots = self.lock(parent, name)
         if name is None:
             name = self._free_name(parent, title, keep_extension)
         elif slots.name_taken:
@@ -270,15 +270,17 @@ class TreeService:
         inherit_viewers(self.dbsession, child, parent)
         return child
 
-    def lock_children(self, folder: Node, name: str | None = None) -> ChildSlots:
+    def lock(self, folder: Node, name: str | None = None) -> ChildSlots:
         """Lock ``folder``'s row until the transaction ends; say where its next child goes.
 
         One query: the lock, the last position, and whether ``name`` is used.
-        Every change to a folder's children takes this lock first, so they
-        happen one after another. A folder that was moved or deleted since
-        this request loaded it raises ChangedMeanwhile (the request is run
-        again on the current tree).
+        Every change to a folder's children (and to a node's grants) takes
+        this lock first, so they happen one after another. A node that was
+        moved or deleted since this request loaded it raises ChangedMeanwhile
+        (the request is run again on the current tree).
         """
+        if folder.id is None:
+            self.dbsession.flush()  # a node made in this transaction needs its id
         child = aliased(Node, name="child")
         last = select(func.max(child.position)).where(child.parent_id == Node.id)
         taken = (
@@ -360,7 +362,7 @@ class TreeService:
         if new_parent.id == node.parent_id and name == node.name:
             return node
         check_name(name, in_root=new_parent.parent_id is None)
-        slots = self.lock_children(new_parent, name)
+        slots = self.lock(new_parent, name)
         if slots.name_taken:
             raise Conflict(f"{new_parent.path} already holds an item named {name!r}")
         old_path, new_path = node.path, child_path(new_parent.path, name)
@@ -489,7 +491,7 @@ class TreeService:
     def _free_name(self, parent: Node, title: str, keep_extension: bool) -> str:
         """A name derived from ``title``, with -2, -3... when siblings already use it.
 
-        Called with the folder locked (lock_children), so no other creator
+        Called with the folder locked (lock), so no other creator
         can take the name before this transaction commits.
         """
         base = suggest_name(title)[: MAX_NAME_LENGTH - 6]

@@ -31,9 +31,16 @@ class FakePsycopgError(Exception):
         FakePsycopgError("40001"),  # serialization failure
         FakePsycopgError("40P01"),  # deadlock detected
         sqlite3.OperationalError("database is locked"),
+        # The loser of a race for a unique row or a reference, seeing the winner's row.
+        FakeMySQLError(1062),  # duplicate entry
+        FakeMySQLError(1452),  # a reference to a row deleted meanwhile
+        FakePsycopgError("23505"),  # unique violation
+        FakePsycopgError("23503"),  # foreign key violation
+        sqlite3.IntegrityError("UNIQUE constraint failed: groups.name"),
+        sqlite3.IntegrityError("FOREIGN KEY constraint failed"),
     ],
 )
-def test_deadlocks_and_lock_timeouts_are_transient(error):
+def test_deadlocks_lock_timeouts_and_lost_races_are_transient(error):
     assert is_transient(error)
 
 
@@ -41,11 +48,11 @@ def test_deadlocks_and_lock_timeouts_are_transient(error):
     "error",
     [
         None,
-        FakeMySQLError(1062),  # duplicate entry
         FakeMySQLError(1146),  # table does not exist
-        FakePsycopgError("23505"),  # unique violation
+        FakeMySQLError(1406),  # data too long
+        FakePsycopgError("22001"),  # string data right truncation
         sqlite3.OperationalError("no such table: nodes"),
-        sqlite3.IntegrityError("UNIQUE constraint failed"),
+        sqlite3.IntegrityError("NOT NULL constraint failed: nodes.title"),
         ValueError("database is locked"),  # right words, not a database error
     ],
 )
