@@ -169,6 +169,7 @@ class Tally:
     deleted: set[str] = field(default_factory=set)
     socket_errors: int = 0
     samples: list[str] = field(default_factory=list)  # a few unexpected answers
+    client_errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, operation: str, status: int, millis: float, body: bytes) -> None:
@@ -178,6 +179,11 @@ class Tally:
             self.latencies_ms.setdefault(operation, []).append(millis)
             if status not in EXPECTED[operation] and len(self.samples) < 5:
                 self.samples.append(f"{operation} -> {status} {body[:300]!r}")
+
+    def client_error(self, text: str) -> None:
+        """An answer the client could not make sense of (a missing key, bad JSON)."""
+        with self.lock:
+            self.client_errors.append(text)
 
     def wrote(self, operation: str, status: int, uid: str) -> None:
         """A write that succeeded must leave one audit entry."""
@@ -227,7 +233,10 @@ class Client:
         """Choose and perform operations until ``deadline`` (time.monotonic)."""
         names, weights = list(OPERATIONS), list(OPERATIONS.values())
         while time.monotonic() < deadline:
-            self.actions[self.rng.choices(names, weights)[0]]()
+            try:
+                self.actions[self.rng.choices(names, weights)[0]]()
+            except Exception as error:  # an answer the client could not read: reported
+                self.tally.client_error(f"{type(error).__name__}: {error}")
         if self.connection is not None:
             self.connection.close()
 
@@ -282,6 +291,16 @@ class Client:
         elif status == 404:
             self.known.forget(uid)
 
+    def stale(self, uid: str, status: int, problem: dict[str, Any]) -> None:
+        """A write found the node changed (412 with ``current_version``), deleted (412
+        without it) or gone from its known path (404)."""
+        if status == 412 and "current_version" in problem:
+            self.known.versioned(uid, problem["current_version"])
+        elif status == 412:
+            self.known.forget(uid)
+        else:
+            self.lost(uid)
+
     def read_document(self) -> None:
         """GET a document's JSON."""
         picked = self.known.pick_document(self.rng)
@@ -318,10 +337,8 @@ class Client:
         if status == 200:
             self.tally.wrote("patch document", status, uid)
             self.known.saw(body)
-        elif status == 412:
-            self.known.versioned(uid, body["current_version"])
-        elif status == 404:
-            self.lost(uid)
+        elif status in {404, 412}:
+            self.stale(uid, status, body)
 
     def create_document(self) -> None:
         """POST a document, named from its title half the time."""
@@ -346,10 +363,8 @@ class Client:
         if status == 204:
             self.tally.wrote("delete document", status, uid)
             self.known.forget(uid)
-        elif status == 412:
-            self.known.versioned(uid, body["current_version"])
-        elif status == 404:
-            self.lost(uid)
+        elif status in {404, 412}:
+            self.stale(uid, status, body)
 
     def move_document(self) -> None:
         """Move a document into another folder, under a new name (so it always moves)."""
@@ -584,8 +599,11 @@ def report(tally: Tally, elapsed: float, problems: dict[str, list[str]], log_pat
     )
     print(
         f"  5xx: {server_errors}; other unexpected statuses: {unexpected - server_errors}; "
-        f"socket errors: {tally.socket_errors}"
+        f"socket errors: {tally.socket_errors}; answers the clients could not read: "
+        f"{len(tally.client_errors)}"
     )
+    for text in tally.client_errors[:PROBLEMS_SHOWN]:
+        print(f"    e.g. {text[:LOG_LINE_WIDTH]}")
     for sample in tally.samples:
         print(f"    e.g. {sample}")
     error = first_server_error(log_path) if server_errors else None
@@ -599,7 +617,13 @@ def report(tally: Tally, elapsed: float, problems: dict[str, list[str]], log_pat
         for problem in found[:PROBLEMS_SHOWN]:
             print(f"      {problem[:LOG_LINE_WIDTH]}")
     consistent = not any(problems.values())
-    passed = server_errors == 0 and unexpected == 0 and not tally.socket_errors and consistent
+    passed = (
+        server_errors == 0
+        and unexpected == 0
+        and not tally.socket_errors
+        and not tally.client_errors
+        and consistent
+    )
     print(f"  0 server errors and a consistent database: {verdict(passed)}")
     return passed
 
