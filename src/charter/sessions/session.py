@@ -142,12 +142,6 @@ class CharterSession(MutableMapping[str, Any]):
 
     # -- logging in and out ---------------------------------------------------
 
-    @property
-    def session_id(self) -> int | None:
-        """The id of this logged-in session's record (None for a visitor, or before it is
-        stored)."""
-        return None if self.record is None else self.record.id
-
     def start(self, identity: Identity) -> None:
         """Begin a logged-in session for ``identity`` under a new key; this one ends first.
 
