@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
@@ -27,8 +26,6 @@ TOKENS_TEMPLATE = "charter:web/templates/tokens.jinja2"
 # The account pages decide access themselves: their context is not a node, and
 # every logged-in person may use them whatever roles they hold.
 OWN_ACCOUNT = {"permission": NO_PERMISSION_REQUIRED}
-# An id a form may post: digits only, as many as a 64-bit key has at most.
-FORM_ID = re.compile(r"[0-9]{1,18}")
 
 
 def own_account(request: Request, write: bool = False) -> User:
@@ -91,10 +88,10 @@ def change_password(request: Request) -> dict[str, Any] | Response:
 def end_session(request: Request) -> Response:
     """End one of the caller's other sessions: that browser is logged out at once."""
     user = own_account(request, write=True)
-    session_id = request.POST.get("session_id", "")
-    if not FORM_ID.fullmatch(session_id):
+    session_id = whole_number(request.POST.get("session_id", ""))
+    if session_id is None:
         raise ValidationFailed([("session_id", "choose a session to end")])
-    request.user_sessions.end(user, int(session_id), actor=request.actor)
+    request.user_sessions.end(user, session_id, actor=request.actor)
     request.session.flash("The session was ended; that browser is logged out.")
     return HTTPSeeOther(request.route_url("account"))
 

@@ -138,7 +138,7 @@ def test_log_out_everywhere_else_from_my_account(laptop_and_phone, browser):
     assert is_logged_in(laptop)
 
 
-@pytest.mark.parametrize("session_id", ["", "abc", "-1", " 1", "1" * 19])
+@pytest.mark.parametrize("session_id", ["", "abc", "-1", " 1", "9" * 20])
 def test_a_bad_session_id_is_refused(laptop_and_phone, session_id):
     laptop, phone = laptop_and_phone
     csrf = laptop.get("/account").forms["end-other-sessions-form"]["csrf_token"].value
