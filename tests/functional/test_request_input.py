@@ -454,3 +454,24 @@ def test_a_session_is_not_a_read_token(anonymous_app, editor, dbsession):
     )
 
     assert "CSRF" in assert_problem(response, 400)["detail"]
+
+
+def test_a_forged_forwarded_for_does_not_give_another_address(anonymous_app, dbsession):
+    # Behind a real proxy, waitress's trusted_proxy settings set REMOTE_ADDR
+    # from X-Forwarded-For; a client cannot name its own address.
+    limit = anonymous_app.app.registry.settings["charter.login.max_failures_per_address"]
+    for attempt in range(limit + 1):
+        form = anonymous_app.get("/login").forms["login-form"]
+        form["login"] = f"nobody{attempt}"
+        form["password"] = "wrong password"
+        response = form.submit(
+            headers={"X-Forwarded-For": f"10.0.0.{attempt}"},
+            extra_environ={"REMOTE_ADDR": "192.0.2.7"},
+            expect_errors=True,
+        )
+
+    assert response.status_int == 429
+    addresses = dbsession.scalars(
+        select(AuditEntry.address).where(AuditEntry.action == "login.failed")
+    ).all()
+    assert set(addresses) == {"192.0.2.7"}

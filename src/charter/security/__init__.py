@@ -23,8 +23,8 @@ def actor(request: Request) -> Actor:
     """Who is acting in this request, for the audit log."""
     identity = request.identity
     if identity is None:
-        return Actor(address=request.client_addr)
-    return Actor(identity.user_id, identity.login, request.client_addr)
+        return Actor(address=request.remote_addr)
+    return Actor(identity.user_id, identity.login, request.remote_addr)
 
 
 def sharing_service(request: Request) -> SharingService:

@@ -61,7 +61,7 @@ def printable(text: str, length: int) -> str:
 
 def client_details(request: Request) -> tuple[str | None, str]:
     """The address and User-Agent a session records, made safe to store and show."""
-    address = printable(request.client_addr or "", ADDRESS_LENGTH) or None
+    address = printable(request.remote_addr or "", ADDRESS_LENGTH) or None
     # WSGI hands headers over as Latin-1; most clients that send more than
     # ASCII send UTF-8.
     raw_agent = request.environ.get("HTTP_USER_AGENT", "")

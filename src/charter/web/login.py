@@ -53,7 +53,7 @@ def login_submit(request: Request) -> dict[str, Any] | Response:
     came_from = request.POST.get("came_from", "")
     try:
         user = request.login_service.authenticate(
-            login, request.POST.get("password", ""), request.client_addr
+            login, request.POST.get("password", ""), request.remote_addr
         )
     except LoginRefused as refusal:
         # Answered, not raised: the failure counters and audit entry must be committed.
