@@ -8,8 +8,6 @@ the window has passed.
 
 import pytest
 
-from charter.testing.live import LIVE_PASSWORD
-
 CLIENTS = 20
 MAX_FAILURES = 5
 WINDOW_S = 900
@@ -59,7 +57,7 @@ def test_concurrent_wrong_passwords_get_at_most_the_allowed_checks(live):
             assert 0 < int(response.headers["retry-after"]) <= WINDOW_S
             assert b"Too many failed logins" in response.body
 
-    right = live.send(log_in(live, sessions[-1], account.login, LIVE_PASSWORD))
+    right = live.send(log_in(live, sessions[-1], account.login, account.password))
 
     live.assert_statuses([right], {429})
     assert b"Too many failed logins" in right.body

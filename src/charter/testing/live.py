@@ -38,6 +38,7 @@ from charter.accounts.models import User
 from charter.accounts.passwords import hash_password
 from charter.accounts.services import TokenService
 from charter.addons import addon_settings, addon_version_locations
+from charter.api.problems import PROBLEM_JSON
 from charter.audit.models import AuditEntry
 from charter.content.registry import types_of
 from charter.content.services import ContentService
@@ -55,7 +56,6 @@ from charter.tree.services import TreeService
 # Worker threads of the live server: production.ini's waitress setting.
 LIVE_THREADS = 4
 LIVE_PASSWORD = "live server password 0123"  # noqa: S105 - the live accounts' password
-PROBLEM_JSON = "application/problem+json"
 # Seconds a client waits for an answer; generous, as SQLite writers queue up.
 CLIENT_TIMEOUT_S = 120
 SERVER_STOP_TIMEOUT_S = 10
@@ -289,7 +289,9 @@ class LiveServer:
         """Start answering requests."""
         logging.getLogger().addHandler(self._errors)
         # waitress warns whenever a request waits for a free thread: expected here.
-        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+        queue_log = logging.getLogger("waitress.queue")
+        self._queue_log_level = queue_log.level
+        queue_log.setLevel(logging.ERROR)
         self._thread.start()
 
     def stop(self) -> None:
@@ -300,6 +302,7 @@ class LiveServer:
         self._thread.join(SERVER_STOP_TIMEOUT_S)
         self._server.task_dispatcher.shutdown(timeout=SERVER_STOP_TIMEOUT_S)
         logging.getLogger().removeHandler(self._errors)
+        logging.getLogger("waitress.queue").setLevel(self._queue_log_level)
         self.registry["charter.db.engine"].dispose()
         self.engine.dispose()
         if self._thread.is_alive():
