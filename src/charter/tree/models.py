@@ -6,7 +6,17 @@ import datetime as dt
 import uuid
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from charter.db.meta import (
@@ -64,6 +74,8 @@ class Node(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # False: local roles granted above this node do not apply here or below.
     inherit_roles: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Set by an Administrator: the node cannot be purged from the trash while it is on.
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     local_roles: Mapped[list[LocalRole]] = relationship(
         back_populates="node", cascade="all, delete-orphan", order_by="LocalRole.id"
