@@ -74,7 +74,8 @@ def test_concurrent_deletes_of_one_version_delete_once(live, live_folder, editor
     assert counts.get(204) == 1, live.explain(f"statuses {counts}", responses)
     assert all(response.body == b"" for response in responses if response.status == 204)
     assert live.subtree(doomed.path) == []
-    assert live.node_by_uid(doomed.uid) is None
+    assert live.request("GET", doomed.api_path, user=editor).status == 404
+    assert live.request("GET", f"/api/v1/nodes/{doomed.uid}", user=editor).status == 404
     entries = live.audit_entries(after=mark)
     assert [(entry.action, entry.target, entry.details["uid"]) for entry in entries] == [
         ("content.removed", doomed.path, doomed.uid)
@@ -103,7 +104,7 @@ def test_a_patch_racing_a_delete_of_the_same_version_never_both_succeed(live, li
             ]
         )
         actions = [(entry.action, entry.details["uid"]) for entry in live.audit_entries(after=mark)]
-        rounds.append((document, patch, delete, live.node_by_uid(document.uid), actions))
+        rounds.append((document, patch, delete, live.node(document.path), actions))
 
     # When the DELETE won, the PATCH finds the node gone (404) or changed (412);
     # when the PATCH won, the DELETE names a version that is no longer current.

@@ -50,7 +50,7 @@ from charter.security.sharing import SharingService
 from charter.settings import parse_settings
 from charter.testing.databases import drop_database, recreate_database
 from charter.tree.models import Node
-from charter.tree.paths import child_path, descendants_range, hash_path
+from charter.tree.paths import ROOT_PATH, child_path, descendants_range, hash_path
 from charter.tree.services import TreeService
 
 # Worker threads of the live server: production.ini's waitress setting.
@@ -169,9 +169,11 @@ def tree_problems(nodes: Iterable[NodeState], top: NodeState | None = None) -> l
 
     Each node's path is its parent's path, a slash and its name, its depth
     its parent's plus one and its ``path_hash`` the hash of its path; every
-    chain of parents ends at the root, without a cycle.
+    chain of parents ends at the root, without a cycle. Only the live tree
+    is checked: rows whose path lies outside ``/`` (the trash) are not in it.
     """
     by_id = {node.id: node for node in nodes}
+    live_ids = {node.id for node in by_id.values() if node.path.startswith(ROOT_PATH)}
     if top is not None:
         low, _ = descendants_range(top.path)
         region = {i for i, n in by_id.items() if n.id == top.id or n.path.startswith(low)}
@@ -187,9 +189,9 @@ def tree_problems(nodes: Iterable[NodeState], top: NodeState | None = None) -> l
                 if child not in region:
                     region.add(child)
                     pending.append(child)
-        checked = [by_id[i] for i in sorted(region)]
+        checked = [by_id[i] for i in sorted(region & live_ids)]
     else:
-        checked = sorted(by_id.values(), key=lambda node: node.id)
+        checked = [by_id[i] for i in sorted(live_ids)]
     problems = []
     for node in checked:
         if node.path_hash != hash_path(node.path):
@@ -539,11 +541,12 @@ class LiveServer:
         return None if row is None else NodeState(*row)
 
     def children(self, folder: NodeState) -> list[NodeState]:
-        """The committed children of ``folder``, in order."""
+        """The committed children of ``folder`` in the live tree, in order."""
+        low, high = descendants_range(folder.path)
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(*_node_columns())
-                .where(Node.parent_id == folder.id)
+                .where(Node.parent_id == folder.id, Node.path > low, Node.path < high)
                 .order_by(Node.position, Node.id)
             )
             return [NodeState(*row) for row in rows]
