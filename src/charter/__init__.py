@@ -28,6 +28,7 @@ DOMAINS = (
     "charter.sessions",
     "charter.tree",
     "charter.content",
+    "charter.trash",
     "charter.api",
     "charter.web",
     "charter.health",

@@ -311,6 +311,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest `limit` a client may ask for in a folder listing.",
     ),
     Setting(
+        "charter.trash.retention_days",
+        integer(0, 36500),
+        "30",
+        "Days a deleted item stays in the trash before `charter-trash CONFIG purge` deletes it "
+        "for good; 0 keeps it until someone purges it.",
+    ),
+    Setting(
         "charter.addons",
         addon_names,
         "",

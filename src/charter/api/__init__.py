@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from charter.api import people, types, views
+from charter.api import people, trash, types, views
 from charter.api.editing import ContainerPredicate
 from charter.api.files import UploadPredicate
 from charter.api.problems import ApiRequestPredicate
@@ -18,6 +18,7 @@ def includeme(config: Configurator) -> None:
     config.add_view_predicate("upload", UploadPredicate)
     config.add_route("api.content", "/api/v1/content*traverse", factory=TreeRoot)
     people.add_routes(config)
+    trash.add_routes(config)
     types.add_routes(config)
     views.add_routes(config)
     config.scan("charter.api")

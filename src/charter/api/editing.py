@@ -16,6 +16,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from charter.api.representation import representation
+from charter.api.trash import entry_url
 from charter.api.views import node_json, node_response, page_request
 from charter.content.registry import ContentType, types_of
 from charter.errors import MalformedRequest, NotFound, ValidationFailed
@@ -142,9 +143,14 @@ def update_node(context: Node, request: Request) -> dict[str, Any]:
     route_name="api.content", context=Node, request_method="DELETE", permission=Permission.DELETE
 )
 def delete_node(context: Node, request: Request) -> Response:
-    """Delete the node and everything below it: ``204``; needs ``If-Match``."""
-    request.content.delete(context, expected_version(request))
-    return Response(status=204)
+    """Move the node and everything below it to the trash: ``204``, with a ``Link`` to the
+    trash entry (``rel="related"``); needs ``If-Match``."""
+    entry = request.content.delete(context, expected_version(request))
+    response = Response(status=204)
+    response.headers["Link"] = (
+        f'<{entry_url(request, entry.id)}>; rel="related"; title="trash entry"'
+    )
+    return response
 
 
 def _destination(request: Request, body: dict[str, Any]) -> Node:

@@ -38,8 +38,38 @@ class ObjectMoved:
 
 @dataclass(frozen=True)
 class ObjectRemoved:
-    """The node ``uid`` at ``path`` (and everything below it) was deleted."""
+    """The node ``uid`` at ``path`` (and everything below it) was deleted for good: it is
+    fired as ObjectPurged when the trash is purged (deleting moves to the trash: ObjectTrashed)."""
 
     uid: str
     path: str
     type_name: str
+
+
+@dataclass(frozen=True)
+class ObjectTrashed:
+    """``node`` and its subtree went to the trash (entry ``entry_id``) from ``old_path`` in
+    ``parent``; no traversal or listing sees them until they are restored."""
+
+    node: Node
+    entry_id: int
+    old_path: str
+    parent: Node | None
+
+
+@dataclass(frozen=True)
+class ObjectRestored:
+    """``node`` and its subtree came back from the trash into ``parent``; it had been
+    deleted from ``original_path``."""
+
+    node: Node
+    original_path: str
+    parent: Node
+
+
+@dataclass(frozen=True)
+class ObjectPurged(ObjectRemoved):
+    """The trashed node ``uid``, deleted from ``path``, and the ``count`` nodes of its
+    subtree (itself included) are gone for good; an ObjectRemoved, for subscribers of that."""
+
+    count: int = 1

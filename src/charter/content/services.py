@@ -19,7 +19,7 @@ from charter.accounts.models import User
 from charter.audit.service import SYSTEM, Actor, AuditLog
 from charter.blobs.sniffing import sniff
 from charter.blobs.store import BlobTooLarge, FilesystemBlobStore, Readable, format_size
-from charter.content.events import ObjectAdded, ObjectModified, ObjectMoved, ObjectRemoved
+from charter.content.events import ObjectAdded, ObjectModified, ObjectMoved
 from charter.content.models import File, Folder
 from charter.content.registry import TypeRegistry
 from charter.content.types import core_types
@@ -32,6 +32,8 @@ from charter.errors import (
     ValidationFailed,
 )
 from charter.security.roles import Permission
+from charter.trash.models import TrashEntry
+from charter.trash.services import TrashService
 from charter.tree.models import LocalRole, Node
 from charter.tree.services import TreeService
 
@@ -83,6 +85,7 @@ class ContentService:
         self.audit = audit or AuditLog(dbsession)
         self.uploads = uploads
         self.tree = TreeService(dbsession)
+        self.trash = TrashService(dbsession, self.types, actor, permits, notify, self.audit)
 
     def create_root(self, title: str, by: User | None = None) -> Folder:
         """Create the root folder of an empty site."""
@@ -198,8 +201,12 @@ class ContentService:
         return node
 
     def rename(self, node: Node, new_name: str) -> Node:
-        """Give ``node`` a new name (its URL segment); its subtree follows."""
+        """Give ``node`` a new name (its URL segment); its subtree follows.
+
+        Needs edit on the node, and delete on it and its folder (see ``may_remove``).
+        """
         self._require(node, Permission.EDIT)
+        self._require_removal(node)
         old_path = node.path
         self.tree.rename(node, new_name, self.actor.user_id)
         self._moved(node, old_path)
@@ -208,9 +215,9 @@ class ContentService:
     def move(self, node: Node, destination: Node, new_name: str | None = None) -> Node:
         """Move ``node`` and its subtree into ``destination`` (optionally renaming it).
 
-        Needs delete on the node (it leaves its folder) and add on the destination.
+        Needs delete on the node and its folder (it leaves it) and add on the destination.
         """
-        self._require(node, Permission.DELETE)
+        self._require_removal(node)
         self._require(destination, Permission.ADD)
         self.types.check_placement(destination, self.types.of(node))
         old_path = node.path
@@ -282,17 +289,18 @@ class ContentService:
         self.audit.record("content.reordered", self.actor, folder.path, order=names)
         return [children[name] for name in names]
 
-    def delete(self, node: Node, expected_version: int | None = None) -> None:
-        """Delete ``node`` and everything below it.
+    def delete(self, node: Node, expected_version: int | None = None) -> TrashEntry:
+        """Move ``node`` and everything below it to the trash; returns the trash entry.
 
-        The node is claimed at its version in one compare-and-set first, so
-        of concurrent deletes (or a delete and an edit) exactly one wins.
-        With ``expected_version``, a node changed meanwhile is refused
-        (PreconditionFailed) and nothing is deleted.
+        Needs delete on the node and its folder (see ``may_remove``). The node
+        is claimed at its version in one compare-and-set first (its version
+        moves on by one), so of concurrent deletes (or a delete and an edit)
+        exactly one wins. With ``expected_version``, a node changed meanwhile
+        is refused (PreconditionFailed) and nothing is deleted.
         """
-        self._require(node, Permission.DELETE)
         if node.parent_id is None:
             raise Conflict("the root cannot be deleted")
+        self._require_removal(node)
         version = node.version if expected_version is None else expected_version
         if node.version != version:
             raise self._stale(node, node.version)
@@ -300,10 +308,41 @@ class ContentService:
             if expected_version is None:
                 raise ChangedMeanwhile(f"{node.path} was changed, moved or deleted meanwhile")
             raise self._stale(node, self.tree.current_version(node))
-        uid, path, type_name = node.uid, node.path, node.type_name
-        count = self.tree.delete_subtree(node)
-        self.audit.record("content.removed", self.actor, path, uid=uid, count=count)
-        self.notify(ObjectRemoved(uid, path, type_name))
+        entry = self.trash.trash(node)
+        return entry
+
+    def may_remove(self, node: Node) -> bool:
+        """Whether the caller may take ``node`` out of its folder (delete, rename or move it):
+        that needs delete on the node and on the folder, so someone given Editor on a folder
+        may delete what is inside it but not the folder itself."""
+        parent = self._parent_with_lineage(node)
+        return (
+            parent is not None
+            and self.permits(node, Permission.DELETE)
+            and self.permits(parent, Permission.DELETE)
+        )
+
+    def _require_removal(self, node: Node) -> None:
+        self._require(node, Permission.DELETE)
+        parent = self._parent_with_lineage(node)
+        if parent is None:
+            raise Conflict("the root cannot be deleted, renamed or moved")
+        if not self.permits(parent, Permission.DELETE):
+            raise Forbidden(
+                f"you may not take {node.path} out of {parent.path}: that needs delete "
+                "on the folder too"
+            )
+
+    def _parent_with_lineage(self, node: Node) -> Node | None:
+        """``node``'s folder with its ancestors (what a permission check reads): as traversal
+        loaded it, else resolved (one query)."""
+        if node.parent_id is None:
+            return None
+        if node.__parent__ is not None:
+            return node.__parent__
+        parent_path = node.path.rsplit("/", 1)[0]
+        resolution = self.tree.resolve([segment for segment in parent_path.split("/") if segment])
+        return None if resolution.remainder else resolution.context
 
     def _moved(self, node: Node, old_path: str) -> None:
         if node.path != old_path:

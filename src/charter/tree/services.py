@@ -221,8 +221,12 @@ class TreeService:
         return children
 
     def path_of_uid(self, uid: str, viewers: frozenset[str] | None = None) -> str | None:
-        """The path of the node ``uid`` if one of ``viewers`` may view it (None: anyone)."""
-        return self.dbsession.scalar(_visible_to(select(Node.path).where(Node.uid == uid), viewers))
+        """The path of the node ``uid`` if one of ``viewers`` may view it (None: anyone) and it
+        is not in the trash."""
+        # Live paths lie in the root's range; trashed ones under "@trash/" sort after it.
+        live = Node.path < descendants_range(ROOT_PATH)[1]
+        query = select(Node.path).where(Node.uid == uid, live)
+        return self.dbsession.scalar(_visible_to(query, viewers))
 
     def create_root(self, root: Node) -> Node:
         """Make ``root`` (a container) the root of an empty tree."""

@@ -68,13 +68,16 @@ def children(dbsession, path):
 # -- DELETE -----------------------------------------------------------------------
 
 
-def test_delete_removes_the_subtree(anonymous_app, as_manager, dbsession):
+def test_delete_moves_the_subtree_to_the_trash(anonymous_app, as_manager, dbsession):
     response = anonymous_app.delete(
         f"{API}/docs", headers={**as_manager, "If-Match": '"1"'}, status=204
     )
 
     assert response.body == b""
+    entry = anonymous_app.get(response.headers["Link"].split(">")[0][1:], headers=as_manager)
+    assert (entry.json["original_path"], entry.json["item_count"]) == ("/docs", 5)
     assert [p for p in paths(dbsession) if p.startswith("/docs")] == []
+    assert len([p for p in paths(dbsession) if p.startswith("@trash/")]) == 5
     anonymous_app.get(f"{API}/docs", headers=as_manager, status=404)
 
 

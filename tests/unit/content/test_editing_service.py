@@ -5,7 +5,13 @@ from sqlalchemy import func, select
 
 from charter.audit.models import AuditEntry
 from charter.audit.service import Actor
-from charter.content.events import ObjectAdded, ObjectModified, ObjectMoved, ObjectRemoved
+from charter.content.events import (
+    ObjectAdded,
+    ObjectModified,
+    ObjectMoved,
+    ObjectRemoved,
+    ObjectTrashed,
+)
 from charter.content.models import Document, Folder
 from charter.content.services import ContentService
 from charter.errors import Conflict, Forbidden, PreconditionFailed, ValidationFailed
@@ -215,16 +221,24 @@ def test_reorder_refuses_unknown_and_repeated_names(tree_of, editor):
         editor.reorder(tree_of["docs"], ["guide", "guide"])
 
 
-def test_delete_removes_the_subtree_and_its_rows(tree_of, editor, dbsession, events):
-    editor.delete(tree_of["docs"], expected_version=1)
+def test_delete_moves_the_subtree_to_the_trash(tree_of, editor, dbsession, events):
+    entry = editor.delete(tree_of["docs"], expected_version=1)
 
     assert [p for p in paths(dbsession) if p.startswith("/docs")] == []
-    assert dbsession.scalar(select(func.count()).select_from(Document)) == 0
-    assert isinstance(events[-1], ObjectRemoved)
-    assert events[-1].path == "/docs"
+    assert [p for p in paths(dbsession) if p.startswith("@trash/")] == [
+        f"@trash/{entry.id}",
+        f"@trash/{entry.id}/deep",
+        f"@trash/{entry.id}/deep/leaf",
+        f"@trash/{entry.id}/guide",
+    ]
+    # The rows stay, restorable; purging deletes them (tests/unit/trash).
+    assert dbsession.scalar(select(func.count()).select_from(Document)) == 2
+    assert isinstance(events[-1], ObjectTrashed)
+    assert not isinstance(events[-1], ObjectRemoved)
+    assert events[-1].old_path == "/docs"
     assert (
         dbsession.scalars(select(AuditEntry.action).where(AuditEntry.target == "/docs")).all()[-1]
-        == "content.removed"
+        == "content.trashed"
     )
 
 
