@@ -85,7 +85,7 @@ EXPECTED: dict[str, frozenset[int]] = {
 AUDITED = {
     ("create document", 201): "content.added",
     ("patch document", 200): "content.modified",
-    ("delete document", 204): "content.removed",
+    ("delete document", 204): "content.trashed",
     ("move document", 200): "content.moved",
     ("move folder", 200): "content.moved",
 }

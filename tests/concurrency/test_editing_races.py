@@ -78,7 +78,7 @@ def test_concurrent_deletes_of_one_version_delete_once(live, live_folder, editor
     assert live.request("GET", f"/api/v1/nodes/{doomed.uid}", user=editor).status == 404
     entries = live.audit_entries(after=mark)
     assert [(entry.action, entry.target, entry.details["uid"]) for entry in entries] == [
-        ("content.removed", doomed.path, doomed.uid)
+        ("content.trashed", doomed.path, doomed.uid)
     ]
     assert entries[0].details["count"] == 5
     assert live.tree_problems(live_folder) == []
@@ -115,7 +115,7 @@ def test_a_patch_racing_a_delete_of_the_same_version_never_both_succeed(live, li
     for document, _patch, delete, after, actions in rounds:
         if delete.status == 204:
             assert after is None
-            assert actions == [("content.removed", document.uid)]
+            assert actions == [("content.trashed", document.uid)]
         else:
             assert delete.problem()["current_version"] == document.version + 1
             assert (after.version, after.title) == (document.version + 1, "Changed")
