@@ -277,7 +277,6 @@ class TreeService:
     def lock(self, folder: Node, name: str | None = None) -> ChildSlots:
         """Lock ``folder``'s row until the transaction ends; say where its next child goes.
 
-        One query: the lock, the last position, and whether ``name`` is used.
         Every change to a folder's children (and to a node's grants) takes
         this lock first, so they happen one after another. A node that was
         moved or deleted since this request loaded it raises ChangedMeanwhile
@@ -285,6 +284,10 @@ class TreeService:
         """
         if folder.id is None:
             self.dbsession.flush()  # a node made in this transaction needs its id
+        # Two statements, not one: PostgreSQL evaluates a statement's
+        # subqueries in the snapshot it took before waiting for the lock, so
+        # the last position must be read by the next statement, after it.
+        self.dbsession.execute(select(Node.id).where(Node.id == folder.id).with_for_update())
         child = aliased(Node, name="child")
         last = select(func.max(child.position)).where(child.parent_id == Node.id)
         taken = (
@@ -293,9 +296,7 @@ class TreeService:
             else literal(False)
         )
         row = self.dbsession.execute(
-            select(Node.path, last.scalar_subquery(), taken)
-            .where(Node.id == folder.id)
-            .with_for_update(of=Node)
+            select(Node.path, last.scalar_subquery(), taken).where(Node.id == folder.id)
         ).one_or_none()
         if row is None or row[0] != folder.path:
             raise ChangedMeanwhile(f"{folder.path} was moved or deleted meanwhile")
