@@ -64,6 +64,8 @@ test_requires = [
     "pytest>=8.0",
     "pytest-xdist>=3.5",
     "playwright>=1.45",
+    # Property tests and the hostile-input strategies in charter.testing.strategies.
+    "hypothesis>=6.100",
     "ruff>=0.6",
 ]
 

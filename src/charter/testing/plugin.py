@@ -51,6 +51,7 @@ from charter.testing.live import (  # noqa: F401
 )
 from charter.testing.querycount import QueryRecorder
 from charter.testing.sessions import login_as
+from charter.testing.strategies import load_profile, profile_name
 from charter.tree.services import TreeService
 
 TEST_DATABASE_VARIABLE = "CHARTER_TEST_DB"
@@ -60,6 +61,28 @@ TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - the test accounts
 # import hook; Pyramid's static views look package files up through
 # pkg_resources, which must be told that loader reads ordinary files.
 pkg_resources.register_loader_type(AssertionRewritingHook, pkg_resources.DefaultProvider)
+
+PROPERTY_EXAMPLES = "property_examples"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Load the Hypothesis profile CHARTER_HYPOTHESIS_PROFILE names, before tests import."""
+    load_profile()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many property examples ran: tests record them as the user property
+    ``property_examples`` (xdist sends user properties to the controller)."""
+    reports = [r for rs in terminalreporter.stats.values() for r in rs if hasattr(r, "when")]
+    total = sum(
+        value
+        for report in reports
+        if report.when == "teardown"
+        for name, value in report.user_properties
+        if name == PROPERTY_EXAMPLES
+    )
+    if total:
+        terminalreporter.write_line(f"property examples: {total} (profile {profile_name()})")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,852 @@
+"""Hostile query strings, headers, path segments and bodies sent to every view.
+
+Every view the app registers is found through Pyramid's introspection and
+must have an entry in ``ENDPOINTS`` (a route added later without one fails
+``test_every_view_has_a_property_test``). Each entry says how to reach the
+view and what it reads; the tests send hostile input there as anonymous
+visitors, readers, editors and administrators (by API token or by session
+cookie) and check the answer: never a 5xx; an API refusal is a problem
+document (with pointers for invalid input), an HTML refusal the error page
+or the form again with the reason; and a refusal or a read changed nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pyramid.config.predicates import not_
+from pyramid.interfaces import IExceptionResponse
+from pyramid.static import static_view
+
+from charter.testing import strategies as hostile
+
+CALLERS = ("anonymous", "reader", "editor", "admin")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How to reach one view, and the input it reads."""
+
+    view: str  # the view's key, as view_key() makes it from the registry
+    method: str
+    path: str  # formatted with the world's ids; "{segment}" is where hostile segments go
+    segment: str | None = None  # the segment's ordinary value, when the path has one
+    body: str | None = None  # "json", "form", "upload" (multipart) or "raw"
+    fields: dict[str, Any] = field(default_factory=dict)  # an acceptable body
+    query: tuple[str, ...] = ()  # the query parameters the view reads
+    headers: dict[str, str] = field(default_factory=dict)  # headers an acceptable request has
+    accept: str | None = None
+
+    @property
+    def api(self) -> bool:
+        """Whether errors here are problem documents whatever the Accept header says."""
+        return self.path.startswith("/api/")
+
+    def url(self, ids: dict[str, Any], segment: str | None = None) -> str:
+        """The URL with the world's ids, and ``segment`` in place of the ordinary one."""
+        return self.path.format(**ids, segment=segment if segment is not None else self.segment)
+
+
+def view_key(view: dict[str, Any]) -> str | None:
+    """``"<methods> <route or traversal>:<context>/<name> [<param>] -> <callable>"`` for a
+    view of the registry; None for exception and static views."""
+    context = view["context"]
+    if isinstance(context, type) and issubclass(context, BaseException):
+        return None
+    if context is IExceptionResponse:
+        return None  # Pyramid's default view of HTTP exceptions
+    if isinstance(view["callable"], static_view):
+        return None
+    methods = view["request_methods"]
+    if isinstance(methods, not_):
+        methods = "!" + ",".join(sorted(methods.value))
+    elif methods is None:
+        methods = "ANY"
+    else:
+        methods = ",".join(sorted(methods)) if not isinstance(methods, str) else methods
+    where = view["route_name"] or "traversal"
+    kind = getattr(context, "__name__", "*")
+    param = f" [{view['request_param']}]" if view["request_param"] else ""
+    name = getattr(view["callable"], "__name__", repr(view["callable"]))
+    return f"{methods} {where}:{kind}/{view['name']}{param} -> {name}"
+
+
+def registered_views(registry: Any) -> set[str]:
+    """The keys of every view (but exception and static views) the app registered."""
+    keys = (
+        view_key(entry["introspectable"]) for entry in registry.introspector.get_category("views")
+    )
+    return {key for key in keys if key is not None}
+
+
+CONTENT = "/api/v1/content"
+NODE_FIELDS = {"title": "Guide", "description": "About it.", "body": "# Guide"}
+NEW_DOCUMENT = {"@type": "Document", "name": "notes", **NODE_FIELDS}
+PAGE = ("limit", "after")
+
+ENDPOINTS = [
+    # -- content through the API
+    Endpoint(
+        "GET,HEAD api.content:Node/ -> content_json",
+        "GET",
+        CONTENT + "/docs/{segment}",
+        segment="team",
+        query=PAGE,
+    ),
+    Endpoint(
+        "!GET,HEAD api.content:Node/ -> content_method_not_allowed",
+        "PUT",
+        CONTENT + "/docs/{segment}",
+        segment="guide",
+    ),
+    Endpoint(
+        "POST api.content:Node/ -> create_node",
+        "POST",
+        CONTENT + "/{segment}",
+        segment="docs",
+        body="json",
+        fields=NEW_DOCUMENT,
+    ),
+    Endpoint(
+        "POST api.content:Node/ -> upload_file",
+        "POST",
+        CONTENT + "/{segment}",
+        segment="docs",
+        body="raw",
+        query=("name", "title"),
+        headers={"Slug": "report.txt"},
+    ),
+    Endpoint(
+        "PATCH api.content:Node/ -> update_node",
+        "PATCH",
+        CONTENT + "/docs/{segment}",
+        segment="guide",
+        body="json",
+        fields=NODE_FIELDS,
+        query=PAGE,
+        headers={"If-Match": '"1"'},
+    ),
+    Endpoint(
+        "DELETE api.content:Node/ -> delete_node",
+        "DELETE",
+        CONTENT + "/docs/{segment}",
+        segment="team",
+        headers={"If-Match": '"1"'},
+    ),
+    Endpoint(
+        "POST api.content:Node/@move -> move_node",
+        "POST",
+        CONTENT + "/docs/{segment}/@move",
+        segment="guide",
+        body="json",
+        fields={"destination": "/target", "name": "moved"},
+    ),
+    Endpoint(
+        "POST api.content:Node/@copy -> copy_node",
+        "POST",
+        CONTENT + "/docs/{segment}/@copy",
+        segment="team",
+        body="json",
+        fields={"destination": "{target_uid}", "name": "copied"},
+    ),
+    Endpoint(
+        "POST api.content:Node/@order -> order_children",
+        "POST",
+        CONTENT + "/{segment}/@order",
+        segment="docs",
+        body="json",
+        fields={"order": ["team", "guide"]},
+        query=PAGE,
+    ),
+    Endpoint(
+        "GET api.content:Node/@sharing -> show_sharing",
+        "GET",
+        CONTENT + "/{segment}/@sharing",
+        segment="docs",
+    ),
+    Endpoint(
+        "POST api.content:Node/@sharing -> change_sharing",
+        "POST",
+        CONTENT + "/{segment}/@sharing",
+        segment="docs",
+        body="json",
+        fields={"inherit": True, "entries": [{"principal": "group:board", "roles": ["Reader"]}]},
+    ),
+    Endpoint(
+        "!GET,HEAD,POST api.content:Node/@sharing -> sharing_method_not_allowed",
+        "DELETE",
+        CONTENT + "/{segment}/@sharing",
+        segment="docs",
+    ),
+    Endpoint(
+        "GET,HEAD api.content:File/@download -> download_file",
+        "GET",
+        CONTENT + "/docs/{segment}/@download",
+        segment="notes.txt",
+        headers={"Range": "bytes=0-3"},
+    ),
+    Endpoint(
+        "GET,HEAD api.node:*/ -> node_by_uid",
+        "GET",
+        "/api/v1/nodes/{segment}",
+        segment="{guide_uid}",
+    ),
+    Endpoint(
+        "!GET,HEAD api.node:*/ -> node_by_uid_method_not_allowed",
+        "POST",
+        "/api/v1/nodes/{segment}",
+        segment="{guide_uid}",
+    ),
+    Endpoint("GET,HEAD api.types:*/ -> list_types", "GET", "/api/v1/types"),
+    Endpoint("!GET,HEAD api.types:*/ -> types_method_not_allowed", "POST", "/api/v1/types"),
+    Endpoint(
+        "GET,HEAD api.type:*/ -> show_type", "GET", "/api/v1/types/{segment}", segment="Folder"
+    ),
+    Endpoint(
+        "!GET,HEAD api.type:*/ -> types_method_not_allowed",
+        "DELETE",
+        "/api/v1/types/{segment}",
+        segment="Folder",
+    ),
+    # -- people through the API
+    Endpoint("GET api.users:*/ -> list_users", "GET", "/api/v1/users", query=("q",)),
+    Endpoint(
+        "POST api.users:*/ -> create_user",
+        "POST",
+        "/api/v1/users",
+        body="json",
+        fields={
+            "login": "ann",
+            "email": "ann@example.com",
+            "full_name": "Ann Lee",
+            "password": "a long passphrase",
+        },
+    ),
+    Endpoint("!GET,HEAD,POST api.users:*/ -> method_not_allowed", "DELETE", "/api/v1/users"),
+    Endpoint("GET api.user:*/ -> show_user", "GET", "/api/v1/users/{segment}", segment="{user}"),
+    Endpoint(
+        "PATCH api.user:*/ -> update_user",
+        "PATCH",
+        "/api/v1/users/{segment}",
+        segment="{user}",
+        body="json",
+        fields={
+            "email": "sam@example.com",
+            "full_name": "Sam",
+            "active": True,
+            "global_roles": ["Reviewer"],
+            "password": "another long passphrase",
+        },
+    ),
+    Endpoint(
+        "DELETE api.user:*/ -> deactivate_user",
+        "DELETE",
+        "/api/v1/users/{segment}",
+        segment="{user}",
+    ),
+    Endpoint(
+        "!DELETE,GET,HEAD,PATCH api.user:*/ -> method_not_allowed",
+        "POST",
+        "/api/v1/users/{segment}",
+        segment="{user}",
+    ),
+    Endpoint(
+        "DELETE api.user.sessions:*/ -> end_user_sessions",
+        "DELETE",
+        "/api/v1/users/{segment}/sessions",
+        segment="{user}",
+    ),
+    Endpoint(
+        "!DELETE api.user.sessions:*/ -> method_not_allowed",
+        "GET",
+        "/api/v1/users/{segment}/sessions",
+        segment="{user}",
+    ),
+    Endpoint("GET api.groups:*/ -> list_groups", "GET", "/api/v1/groups", query=("q",)),
+    Endpoint(
+        "POST api.groups:*/ -> create_group",
+        "POST",
+        "/api/v1/groups",
+        body="json",
+        fields={"name": "auditors", "title": "Auditors", "members": ["staff"]},
+    ),
+    Endpoint("!GET,HEAD,POST api.groups:*/ -> method_not_allowed", "PUT", "/api/v1/groups"),
+    Endpoint("GET api.group:*/ -> show_group", "GET", "/api/v1/groups/{segment}", segment="board"),
+    Endpoint(
+        "PATCH api.group:*/ -> update_group",
+        "PATCH",
+        "/api/v1/groups/{segment}",
+        segment="board",
+        body="json",
+        fields={"title": "The board", "members": ["bo", "staff"]},
+    ),
+    Endpoint(
+        "DELETE api.group:*/ -> delete_group",
+        "DELETE",
+        "/api/v1/groups/{segment}",
+        segment="board",
+    ),
+    Endpoint(
+        "!DELETE,GET,HEAD,PATCH api.group:*/ -> method_not_allowed",
+        "POST",
+        "/api/v1/groups/{segment}",
+        segment="board",
+    ),
+    Endpoint("GET api.me:*/ -> show_me", "GET", "/api/v1/me"),
+    Endpoint(
+        "PATCH api.me:*/ -> update_me",
+        "PATCH",
+        "/api/v1/me",
+        body="json",
+        fields={
+            "email": "me@example.com",
+            "full_name": "Me",
+            "password": "a new long passphrase",
+            "current_password": "correct horse battery staple",
+        },
+    ),
+    Endpoint("!GET,HEAD,PATCH api.me:*/ -> method_not_allowed", "DELETE", "/api/v1/me"),
+    Endpoint("GET api.me.tokens:*/ -> list_tokens", "GET", "/api/v1/me/tokens"),
+    Endpoint(
+        "POST api.me.tokens:*/ -> create_token",
+        "POST",
+        "/api/v1/me/tokens",
+        body="json",
+        fields={"name": "export", "scope": "read", "expires": "2099-06-30T00:00:00Z"},
+    ),
+    Endpoint("!GET,HEAD,POST api.me.tokens:*/ -> method_not_allowed", "PUT", "/api/v1/me/tokens"),
+    Endpoint(
+        "GET api.me.token:*/ -> show_token",
+        "GET",
+        "/api/v1/me/tokens/{segment}",
+        segment="{token}",
+    ),
+    Endpoint(
+        "DELETE api.me.token:*/ -> revoke_token",
+        "DELETE",
+        "/api/v1/me/tokens/{segment}",
+        segment="{token}",
+    ),
+    Endpoint(
+        "!DELETE,GET,HEAD api.me.token:*/ -> method_not_allowed",
+        "PATCH",
+        "/api/v1/me/tokens/{segment}",
+        segment="{token}",
+    ),
+    Endpoint("GET api.me.sessions:*/ -> list_sessions", "GET", "/api/v1/me/sessions"),
+    Endpoint("DELETE api.me.sessions:*/ -> end_other_sessions", "DELETE", "/api/v1/me/sessions"),
+    Endpoint(
+        "!DELETE,GET,HEAD api.me.sessions:*/ -> method_not_allowed", "POST", "/api/v1/me/sessions"
+    ),
+    Endpoint(
+        "GET api.me.session:*/ -> show_session",
+        "GET",
+        "/api/v1/me/sessions/{segment}",
+        segment="{session}",
+    ),
+    Endpoint(
+        "DELETE api.me.session:*/ -> end_session",
+        "DELETE",
+        "/api/v1/me/sessions/{segment}",
+        segment="{session}",
+    ),
+    Endpoint(
+        "!DELETE,GET,HEAD api.me.session:*/ -> method_not_allowed",
+        "PUT",
+        "/api/v1/me/sessions/{segment}",
+        segment="{session}",
+    ),
+    # -- content pages, and the same URLs asked for as JSON
+    Endpoint(
+        "GET,HEAD traversal:Folder/ -> folder_page", "GET", "/{segment}", segment="docs", query=PAGE
+    ),
+    Endpoint(
+        "GET,HEAD traversal:Document/ -> document_page",
+        "GET",
+        "/docs/{segment}",
+        segment="guide",
+    ),
+    Endpoint(
+        "GET,HEAD traversal:File/ -> file_page", "GET", "/docs/{segment}", segment="notes.txt"
+    ),
+    Endpoint(
+        "GET,HEAD traversal:Folder/ -> content_json",
+        "GET",
+        "/{segment}",
+        segment="docs",
+        query=PAGE,
+        accept="application/json",
+    ),
+    Endpoint(
+        "GET,HEAD traversal:Document/ -> content_json",
+        "GET",
+        "/docs/{segment}",
+        segment="guide",
+        accept="application/json",
+    ),
+    Endpoint(
+        "GET,HEAD traversal:File/ -> content_json",
+        "GET",
+        "/docs/{segment}",
+        segment="notes.txt",
+        accept="application/json",
+    ),
+    Endpoint(
+        "GET,HEAD traversal:Node/ -> content_json",
+        "GET",
+        "/docs/team/{segment}",
+        segment="people",
+        accept="application/json;q=1, text/html;q=0.5",
+    ),
+    Endpoint(
+        "GET,HEAD traversal:File/download -> download_file",
+        "GET",
+        "/docs/{segment}/@@download",
+        segment="notes.txt",
+        headers={"Range": "bytes=1-"},
+    ),
+    # -- editing pages
+    Endpoint(
+        "GET traversal:Node/contents -> contents_page",
+        "GET",
+        "/{segment}/@@contents",
+        segment="docs",
+        query=("sort", "limit", "after"),
+    ),
+    Endpoint(
+        "POST traversal:Node/contents -> contents_action",
+        "POST",
+        "/{segment}/@@contents",
+        segment="docs",
+        body="form",
+        fields={"action": "reorder", "position-guide": "2", "position-team": "1", "after": ""},
+    ),
+    Endpoint(
+        "GET traversal:Node/delete-items -> delete_selection_confirmation",
+        "GET",
+        "/{segment}/@@delete-items",
+        segment="docs",
+        query=("item",),
+    ),
+    Endpoint(
+        "POST traversal:Node/delete-items -> delete_selection",
+        "POST",
+        "/{segment}/@@delete-items",
+        segment="docs",
+        body="form",
+        fields={"item": "guide", "version-guide": "1"},
+    ),
+    Endpoint(
+        "GET traversal:Node/move-items -> selection_picker",
+        "GET",
+        "/{segment}/@@move-items",
+        segment="docs",
+        query=("item", "at", "after"),
+    ),
+    Endpoint(
+        "POST traversal:Node/move-items -> transfer_selection",
+        "POST",
+        "/{segment}/@@move-items",
+        segment="docs",
+        body="form",
+        fields={"item": "guide", "destination": "/target", "name": "moved"},
+    ),
+    Endpoint(
+        "GET traversal:Node/copy-items -> selection_picker",
+        "GET",
+        "/{segment}/@@copy-items",
+        segment="docs",
+        query=("item", "at", "after"),
+    ),
+    Endpoint(
+        "POST traversal:Node/copy-items -> transfer_selection",
+        "POST",
+        "/{segment}/@@copy-items",
+        segment="docs",
+        body="form",
+        fields={"item": "team", "destination": "/target", "name": "copied"},
+    ),
+    Endpoint(
+        "GET traversal:Node/add -> add_form",
+        "GET",
+        "/{segment}/@@add",
+        segment="docs",
+        query=("type",),
+    ),
+    Endpoint(
+        "POST traversal:Node/add -> add_item",
+        "POST",
+        "/{segment}/@@add?type=Document",
+        segment="docs",
+        body="form",
+        fields={"title": "Notes", "description": "", "body": "Text", "name": "notes"},
+    ),
+    Endpoint(
+        "GET traversal:Node/delete -> delete_confirmation",
+        "GET",
+        "/docs/{segment}/@@delete",
+        segment="team",
+    ),
+    Endpoint(
+        "POST traversal:Node/delete -> delete_item",
+        "POST",
+        "/docs/{segment}/@@delete",
+        segment="team",
+        body="form",
+        fields={"version": "1"},
+    ),
+    Endpoint(
+        "GET traversal:Node/edit -> edit_form", "GET", "/docs/{segment}/@@edit", segment="guide"
+    ),
+    Endpoint(
+        "POST traversal:Node/edit -> save_edit",
+        "POST",
+        "/docs/{segment}/@@edit",
+        segment="guide",
+        body="form",
+        fields={**NODE_FIELDS, "version": "1"},
+    ),
+    Endpoint(
+        "GET traversal:Node/rename -> rename_form",
+        "GET",
+        "/docs/{segment}/@@rename",
+        segment="guide",
+    ),
+    Endpoint(
+        "POST traversal:Node/rename -> rename_item",
+        "POST",
+        "/docs/{segment}/@@rename",
+        segment="guide",
+        body="form",
+        fields={"name": "handbook"},
+    ),
+    Endpoint(
+        "GET traversal:Node/move -> transfer_picker",
+        "GET",
+        "/docs/{segment}/@@move",
+        segment="guide",
+        query=("at", "after"),
+    ),
+    Endpoint(
+        "POST traversal:Node/move -> transfer_item",
+        "POST",
+        "/docs/{segment}/@@move",
+        segment="guide",
+        body="form",
+        fields={"destination": "/target", "name": "moved"},
+        query=("at",),
+    ),
+    Endpoint(
+        "GET traversal:Node/copy -> transfer_picker",
+        "GET",
+        "/docs/{segment}/@@copy",
+        segment="team",
+        query=("at", "after"),
+    ),
+    Endpoint(
+        "POST traversal:Node/copy -> transfer_item",
+        "POST",
+        "/docs/{segment}/@@copy",
+        segment="team",
+        body="form",
+        fields={"destination": "/target", "name": "copied"},
+        query=("at",),
+    ),
+    Endpoint(
+        "GET traversal:Node/upload -> upload_form", "GET", "/{segment}/@@upload", segment="docs"
+    ),
+    Endpoint(
+        "POST traversal:Node/upload -> upload_files",
+        "POST",
+        "/{segment}/@@upload",
+        segment="docs",
+        body="upload",
+        fields={"title": "Report", "description": "Figures."},
+    ),
+    Endpoint(
+        "GET traversal:Node/sharing -> sharing_page",
+        "GET",
+        "/{segment}/@@sharing",
+        segment="docs",
+        query=("q",),
+    ),
+    Endpoint(
+        "POST traversal:Node/sharing -> update_sharing",
+        "POST",
+        "/{segment}/@@sharing",
+        segment="docs",
+        body="form",
+        fields={
+            "entry-0-principal": "group:board",
+            "entry-0-roles": "Reader",
+            "inherit": "on",
+            "add": "",
+        },
+    ),
+    # -- logging in and the account pages
+    Endpoint("GET login:*/ -> login_form", "GET", "/login", query=("came_from",)),
+    Endpoint(
+        "POST login:*/ -> login_submit",
+        "POST",
+        "/login",
+        body="form",
+        fields={"login": "staff", "password": "correct horse battery staple", "came_from": "/"},
+    ),
+    Endpoint("POST logout:*/ -> logout", "POST", "/logout", body="form"),
+    Endpoint("GET account:*/ -> account_page", "GET", "/account"),
+    Endpoint(
+        "POST account:*/ -> change_password",
+        "POST",
+        "/account",
+        body="form",
+        fields={
+            "current_password": "correct horse battery staple",
+            "new_password": "a new long passphrase",
+            "new_password_repeat": "a new long passphrase",
+        },
+    ),
+    Endpoint(
+        "POST account:*/ [action=end-session] -> end_session",
+        "POST",
+        "/account",
+        body="form",
+        fields={"action": "end-session", "session_id": "{session}"},
+    ),
+    Endpoint(
+        "POST account:*/ [action=end-other-sessions] -> end_other_sessions",
+        "POST",
+        "/account",
+        body="form",
+        fields={"action": "end-other-sessions"},
+    ),
+    Endpoint("GET account.tokens:*/ -> tokens_page", "GET", "/account/tokens"),
+    Endpoint(
+        "POST account.tokens:*/ [action=create] -> create_token",
+        "POST",
+        "/account/tokens",
+        body="form",
+        fields={"action": "create", "name": "export", "scope": "read", "expires": "2099-06-30"},
+    ),
+    Endpoint(
+        "POST account.tokens:*/ [action=revoke] -> revoke_token",
+        "POST",
+        "/account/tokens",
+        body="form",
+        fields={"action": "revoke", "token_id": "{token}"},
+    ),
+    # -- administration pages
+    Endpoint("GET admin.users:*/ -> users_page", "GET", "/admin/users", query=("q",)),
+    Endpoint(
+        "POST admin.users:*/ -> create_user",
+        "POST",
+        "/admin/users",
+        body="form",
+        fields={
+            "login": "ann",
+            "email": "ann@example.com",
+            "full_name": "Ann Lee",
+            "password": "a long passphrase",
+            "password_repeat": "a long passphrase",
+        },
+    ),
+    Endpoint("GET admin.user:*/ -> user_page", "GET", "/admin/users/{segment}", segment="{user}"),
+    Endpoint(
+        "POST admin.user:*/ -> change_user",
+        "POST",
+        "/admin/users/{segment}",
+        segment="{user}",
+        body="form",
+        fields={"action": "profile", "email": "sam@example.com", "full_name": "Sam"},
+    ),
+    Endpoint("GET admin.groups:*/ -> groups_page", "GET", "/admin/groups", query=("q",)),
+    Endpoint(
+        "POST admin.groups:*/ -> create_group",
+        "POST",
+        "/admin/groups",
+        body="form",
+        fields={"name": "auditors", "title": "Auditors", "members": "staff\nbo"},
+    ),
+    Endpoint("GET admin.group:*/ -> group_page", "GET", "/admin/groups/{segment}", segment="board"),
+    Endpoint(
+        "POST admin.group:*/ -> change_group",
+        "POST",
+        "/admin/groups/{segment}",
+        segment="board",
+        body="form",
+        fields={"action": "edit", "title": "The board", "members": "bo"},
+    ),
+    # -- health
+    Endpoint("ANY healthz:*/ -> healthz", "GET", "/healthz"),
+    Endpoint("ANY readyz:*/ -> readyz", "GET", "/readyz"),
+]
+BY_VIEW = {endpoint.view: endpoint for endpoint in ENDPOINTS}
+WITH_SEGMENT = [e for e in ENDPOINTS if e.segment is not None]
+WITH_BODY = [e for e in ENDPOINTS if e.body is not None]
+
+
+def test_every_view_has_a_property_test(charter_app):
+    registered = registered_views(charter_app.registry)
+
+    assert sorted(registered - set(BY_VIEW)) == [], "views without an entry in ENDPOINTS"
+    assert sorted(set(BY_VIEW) - registered) == [], "entries in ENDPOINTS for no view"
+
+
+# -- sending ------------------------------------------------------------------------
+
+BOUNDARY = "charter-property-boundary"
+UPLOADED = b"Figures of the quarter.\n"
+
+
+def formatted(value: Any, ids: dict[str, Any]) -> Any:
+    """``value`` with the world's ids put in its text."""
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, list):
+        return [formatted(item, ids) for item in value]
+    if isinstance(value, dict):
+        return {key: formatted(item, ids) for key, item in value.items()}
+    return value
+
+
+def multipart(parts: list[tuple[Any, Any, Any]]) -> tuple[bytes, str]:
+    """A multipart/form-data body of ``(name, filename or None, value)`` parts (text or raw
+    bytes anywhere, as a hostile client sends them), and its Content-Type."""
+
+    def raw(value: Any) -> bytes:
+        return value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogatepass")
+
+    body = b""
+    for name, filename, value in parts:
+        disposition = b'Content-Disposition: form-data; name="' + raw(name) + b'"'
+        if filename is not None:
+            disposition += b'; filename="' + raw(filename) + b'"'
+            disposition += b"\r\nContent-Type: application/octet-stream"
+        body += b"--" + BOUNDARY.encode() + b"\r\n" + disposition + b"\r\n\r\n"
+        body += raw(value) + b"\r\n"
+    body += b"--" + BOUNDARY.encode() + b"--\r\n"
+    return body, f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def encoded(endpoint: Endpoint, caller, fields: Any) -> tuple[bytes | None, str | None]:
+    """The body and Content-Type of a request to ``endpoint`` sending ``fields`` (raw bytes
+    are sent as they are)."""
+    if endpoint.body is None:
+        return None, None
+    if endpoint.body == "json":
+        body = fields if isinstance(fields, bytes) else hostile.encode_json(fields)
+        return body, "application/json"
+    if endpoint.body == "raw":
+        return (fields if isinstance(fields, bytes) else UPLOADED), "text/plain"
+    with_csrf = dict(fields) if isinstance(fields, dict) else {}
+    if caller.csrf and "csrf_token" not in with_csrf:
+        with_csrf["csrf_token"] = caller.csrf
+    if endpoint.body == "upload":
+        filename = with_csrf.pop("__filename__", "report.txt")
+        parts = [(name, None, value) for name, value in with_csrf.items()]
+        return multipart([*parts, ("file", filename, UPLOADED)])
+    if isinstance(fields, bytes):
+        return fields, "application/x-www-form-urlencoded"
+    return hostile.encode_form(with_csrf), "application/x-www-form-urlencoded"
+
+
+def send(world, endpoint, caller, *, by_cookie=False, url=None, headers=None, fields=None):
+    """Send a request to ``endpoint`` as ``caller`` (API requests by token, or by session
+    cookie and CSRF header): hostile ``url``, ``headers`` or body ``fields`` in place of the
+    ordinary ones. Checks the answer and returns it."""
+    caller = world.caller(caller)
+    body, content_type = encoded(
+        endpoint, caller, formatted(endpoint.fields, world.ids) if fields is None else fields
+    )
+    sent = {key: formatted(value, world.ids) for key, value in endpoint.headers.items()}
+    if endpoint.accept:
+        sent["Accept"] = endpoint.accept
+    sent.update(headers or {})
+    token = caller.token
+    caller.token = {} if by_cookie else token
+    try:
+        response = world.send(
+            caller,
+            endpoint.method,
+            url or endpoint.url(world.ids),
+            api=endpoint.api,
+            headers=sent,
+            body=body,
+            content_type=content_type,
+        )
+    finally:
+        caller.token = token
+    world.check(
+        response,
+        api=endpoint.api,
+        ignore_login_attempts=endpoint.view.endswith("login_submit"),
+    )
+    return response
+
+
+def who(data, endpoint) -> dict[str, Any]:
+    """A caller drawn from ``data``; API requests come half the time by session cookie."""
+    return {
+        "caller": data.draw(st.sampled_from(CALLERS), label="caller"),
+        "by_cookie": endpoint.api and data.draw(st.booleans(), label="by session cookie"),
+    }
+
+
+def by_view(endpoints: list[Endpoint]) -> Any:
+    """Parametrize a test over ``endpoints``, named by their views."""
+    return pytest.mark.parametrize("endpoint", endpoints, ids=[e.view for e in endpoints])
+
+
+# -- the properties -------------------------------------------------------------------
+
+
+@by_view(ENDPOINTS)
+@given(data=st.data())
+def test_hostile_query_strings_are_refused_or_ignored(counted, endpoint, data):
+    query = data.draw(hostile.query_strings(endpoint.query), label="query")
+    url = endpoint.url(counted.ids)
+    with counted.example():
+        send(
+            counted, endpoint, **who(data, endpoint), url=url + ("&" if "?" in url else "?") + query
+        )
+
+
+@by_view(ENDPOINTS)
+@given(data=st.data())
+def test_hostile_headers_are_refused_or_ignored(counted, endpoint, data):
+    headers = data.draw(hostile.request_headers(), label="headers")
+    with counted.example():
+        send(counted, endpoint, **who(data, endpoint), headers=headers)
+
+
+@by_view(WITH_SEGMENT)
+@given(data=st.data())
+def test_hostile_path_segments_are_refused_or_not_found(counted, endpoint, data):
+    segment = data.draw(hostile.path_segments(), label="segment")
+    with counted.example():
+        send(counted, endpoint, **who(data, endpoint), url=endpoint.url(counted.ids, segment))
+
+
+def hostile_fields(endpoint: Endpoint, ids: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Bodies like an ordinary one of ``endpoint`` with one part made hostile."""
+    acceptable = formatted(endpoint.fields, ids)
+    if endpoint.body == "json":
+        return hostile.json_bodies(acceptable)
+    if endpoint.body == "raw":
+        return st.one_of(hostile.invalid_utf8(), st.binary(max_size=64))
+    fields = hostile.form_fields_like(acceptable)
+    if endpoint.body == "upload":
+        filenames = st.one_of(hostile.hostile_text(max_size=8), hostile.invalid_utf8())
+        return st.tuples(fields, filenames).map(lambda fn: {**fn[0], "__filename__": fn[1]})
+    return st.one_of(fields, fields, hostile.invalid_utf8())
+
+
+@by_view(WITH_BODY)
+@given(data=st.data())
+def test_hostile_bodies_are_refused_naming_the_problem(counted, endpoint, data):
+    fields = data.draw(hostile_fields(endpoint, counted.ids), label="body")
+    with counted.example():
+        send(counted, endpoint, **who(data, endpoint), fields=fields)
