@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from pyramid.config.predicates import not_
 from pyramid.interfaces import IExceptionResponse
@@ -850,3 +850,17 @@ def test_hostile_bodies_are_refused_naming_the_problem(counted, endpoint, data):
     fields = data.draw(hostile_fields(endpoint, counted.ids), label="body")
     with counted.example():
         send(counted, endpoint, **who(data, endpoint), fields=fields)
+
+
+# -- regressions: each found by the properties above --------------------------------
+
+FORMS = [e for e in WITH_BODY if e.body in ("form", "upload")]
+
+
+@by_view(FORMS)
+@given(content_type=hostile.content_types())
+@example(content_type="multipart/form-data")
+@example(content_type="multipart/form-data; boundary=")
+def test_a_form_under_a_hostile_content_type_is_refused(counted, endpoint, content_type):
+    with counted.example():
+        send(counted, endpoint, "admin", headers={"Content-Type": content_type})

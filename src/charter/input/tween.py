@@ -120,8 +120,13 @@ def _check_form_fields(request: Request) -> None:
                 raw = unquote_to_bytes(part.replace(b"+", b" "))
                 _check_form_text(_utf8(raw), raw[:50].decode("utf-8", "replace"))
         return
+    try:
+        fields = request.POST.items()
+    except ValueError:
+        # The cgi parser WebOb uses refuses a multipart body without a usable boundary.
+        raise MalformedRequest("The multipart form has no valid boundary.") from None
     # In a multipart form WebOb has already put U+FFFD for undecodable bytes.
-    for key, value in request.POST.items():
+    for key, value in fields:
         text = value if isinstance(value, str) else getattr(value, "filename", "")
         for part in (key, text):
             _check_form_text(part, key)
