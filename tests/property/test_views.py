@@ -864,3 +864,33 @@ FORMS = [e for e in WITH_BODY if e.body in ("form", "upload")]
 def test_a_form_under_a_hostile_content_type_is_refused(counted, endpoint, content_type):
     with counted.example():
         send(counted, endpoint, "admin", headers={"Content-Type": content_type})
+
+
+DOWNLOADS = ["/api/v1/content/docs/notes.txt/@download", "/docs/notes.txt/@@download"]
+NOTES_SIZE = len(b"Minutes of the meeting.\n")
+
+
+@pytest.mark.parametrize("path", DOWNLOADS)
+@given(
+    byte_range=st.one_of(
+        st.tuples(st.integers(0, 50), st.integers(0, 50)).map(lambda r: f"bytes={r[0]}-{r[1]}"),
+        st.integers(0, 10**20).map(lambda n: f"bytes={n}-"),
+        st.integers(0, 10**20).map(lambda n: f"bytes=-{n}"),
+    )
+)
+@example(byte_range="bytes=-99999999999999999999")
+@example(byte_range="bytes=5000-")
+def test_a_range_the_file_does_not_have_is_a_416_error(counted, path, byte_range):
+    with counted.example():
+        response = counted.send(
+            counted.caller("reader"),
+            "GET",
+            path,
+            api=path.startswith("/api/"),
+            headers={"Range": byte_range},
+        )
+        counted.check(response, api=path.startswith("/api/"))
+
+    assert response.status_int in (200, 206, 416)
+    if response.status_int == 416:
+        assert response.headers["Content-Range"] == f"bytes */{NOTES_SIZE}"

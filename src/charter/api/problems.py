@@ -91,7 +91,7 @@ def http_error_problem(exc: HTTPError, request: Request) -> Response:
     # Pyramid's own detail can name internal views and predicates; the
     # generic explanation of the status is what a client can act on.
     response = problem_response(request, exc.code, exc.title, exc.explanation or exc.title)
-    for header in ("WWW-Authenticate", "Allow", "Location"):
+    for header in ("WWW-Authenticate", "Allow", "Location", "Content-Range"):
         if header in exc.headers:
             response.headers[header] = exc.headers[header]
     return response

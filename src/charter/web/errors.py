@@ -82,8 +82,9 @@ def error_page(request: Request, status: int, detail: str = "", debug_text: str 
 def http_error_page(exc: HTTPError, request: Request) -> Response:
     """Pyramid's own HTTP errors: unknown page, method not allowed..."""
     response = error_page(request, exc.code)
-    if "Allow" in exc.headers:
-        response.headers["Allow"] = exc.headers["Allow"]
+    for header in ("Allow", "Content-Range"):
+        if header in exc.headers:
+            response.headers[header] = exc.headers[header]
     return response
 
 
