@@ -14,7 +14,9 @@ import logging
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.cookiejar import CookieJar
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import pytest
 import webtest
@@ -83,6 +85,24 @@ class ServerErrors(logging.Handler):
             self.tracebacks.append("".join(traceback.format_exception(*record.exc_info)))
 
 
+class NoCookies(CookieJar):
+    """A cookie jar that neither sends nor keeps cookies."""
+
+    def add_cookie_header(self, request: Any) -> None:
+        return None
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class World:
     """The content, people and callers every example starts from."""
 
@@ -147,7 +167,15 @@ class World:
         if content_type is not None:
             sent["Content-Type"] = content_type
         sent.update(headers or {})
-        return caller.app.request(
+        app = caller.app
+        path = url.split("?", 1)[0]
+        if not _utf8(unquote_to_bytes(path)):
+            # WebTest's cookie jar decodes the path as UTF-8: send the cookies by hand.
+            app = webtest.TestApp(self.app, extra_environ=app.extra_environ, cookiejar=NoCookies())
+            cookies = "; ".join(f"{c.name}={c.value}" for c in caller.app.cookiejar)
+            if cookies:
+                sent.setdefault("Cookie", cookies)
+        return app.request(
             SITE + url, method=method, headers=sent, body=body or b"", expect_errors=True
         )
 
@@ -165,7 +193,7 @@ class World:
         """See :func:`check_problem`."""
         return check_problem(response)
 
-    def assert_unchanged(self, context: str) -> None:
+    def assert_unchanged(self, context: Any) -> None:
         """See :func:`assert_unchanged`."""
         assert_unchanged(self, context)
 
@@ -202,8 +230,10 @@ def state_difference(before: dict[str, list], after: dict[str, list]) -> str:
 def describe(response: webtest.TestResponse) -> str:
     """The answer, shortened, for a failure message."""
     request = response.request
+    # The raw path and query: decoding them may be what fails.
+    url = request.environ.get("PATH_INFO", "") + "?" + request.environ.get("QUERY_STRING", "")
     return (
-        f"{request.method} {request.url[:300]} -> {response.status} "
+        f"{request.method} {url[:300]!r} -> {response.status} "
         f"{response.content_type}\n{response.text[:1500]}"
     )
 
@@ -228,14 +258,17 @@ def check_answer(
         else:
             check_error_page(response)
     if status >= 400 or response.request.method in ("GET", "HEAD"):
-        assert_unchanged(world, describe(response), ignore_login_attempts=ignore_login_attempts)
+        assert_unchanged(world, response, ignore_login_attempts=ignore_login_attempts)
 
 
-def assert_unchanged(world: World, context: str, *, ignore_login_attempts: bool = False) -> None:
-    """The database holds what it held when the world was built."""
+def assert_unchanged(world: World, context: Any, *, ignore_login_attempts: bool = False) -> None:
+    """The database holds what it held when the world was built (``context``, a response or
+    text, explains a failure)."""
     before = world.login_baseline if ignore_login_attempts else world.baseline
     after = world.state(ignore_login_attempts=ignore_login_attempts)
-    assert after == before, f"{context}\nchanged:\n{state_difference(before, after)}"
+    if after != before:
+        shown = context if isinstance(context, str) else describe(context)
+        raise AssertionError(f"{shown}\nchanged:\n{state_difference(before, after)}")
 
 
 def check_problem(response: webtest.TestResponse) -> dict[str, Any]:

@@ -894,3 +894,18 @@ def test_a_range_the_file_does_not_have_is_a_416_error(counted, path, byte_range
     assert response.status_int in (200, 206, 416)
     if response.status_int == 416:
         assert response.headers["Content-Range"] == f"bytes */{NOTES_SIZE}"
+
+
+@pytest.mark.parametrize("path", ["/{}", "/docs/{}", "/docs/{}/@@edit", "/api/v1/users/{}"])
+@given(segment=hostile.storable_text(max_size=5).filter(str.strip).map(hostile.percent_encoded))
+@example(segment="%E2%80%8B")  # U+200B
+@example(segment="%E2%82%AC")  # €
+@example(segment="%C3%A9")  # é, inside Latin-1
+def test_a_path_of_any_characters_is_read_as_utf8(counted, path, segment):
+    with counted.example():
+        response = counted.send(
+            counted.caller("reader"), "GET", path.format(segment), api=path.startswith("/api/")
+        )
+        counted.check(response, api=path.startswith("/api/"))
+
+    assert response.status_int != 400, "valid UTF-8 is no bad request"

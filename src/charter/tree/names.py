@@ -24,6 +24,7 @@ RESERVED_ROOT_NAMES = frozenset(
         "metrics",
         "readyz",
         "static",
+        "trash",
     }
 )
 

@@ -80,4 +80,5 @@ class TreeTraverser:
         matchdict = request.matchdict
         if matchdict is not None and "traverse" in matchdict:
             return list(matchdict["traverse"]), list(matchdict.get("subpath", ()))
-        return list(traversal_path_info(request.path_info)), []
+        # The raw WSGI path (latin-1 text): traversal_path_info decodes it as UTF-8 itself.
+        return list(traversal_path_info(request.environ.get("PATH_INFO") or "/")), []

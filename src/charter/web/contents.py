@@ -27,6 +27,7 @@ from charter.web.editing import (
     delete_page,
     path_segments,
     refuse_stale,
+    require_removable,
     stale_items,
     transfer,
     transfer_page,
@@ -275,6 +276,7 @@ def _deletable_selection(request: Request, context: Node) -> list[Node]:
     _require_folder(context)
     items = selected_children(request, context)
     _require_each(request, items, Permission.DELETE)
+    require_removable(request, items)
     return items
 
 
@@ -287,7 +289,8 @@ def delete_selection_confirmation(context: Node, request: Request) -> dict[str, 
 
 @view_config(request_method="POST", **DELETE_ITEMS_VIEW)
 def delete_selection(context: Node, request: Request) -> dict[str, Any] | Response:
-    """Delete every selected item, unless one changed since the confirmation: then none."""
+    """Move every selected item to the trash, unless one changed since the confirmation: then
+    none."""
     items = _deletable_selection(request, context)
     versions = {item.name: request.POST.get(f"version-{item.name}", "") for item in items}
     stale = stale_items(items, versions)
@@ -297,7 +300,7 @@ def delete_selection(context: Node, request: Request) -> dict[str, Any] | Respon
         return delete_page(request, items, action_url, selection=True, stale=stale)
     removed = delete_all(request, items, versions)
     request.session.flash(
-        f"{len(items)} item{'s' if len(items) != 1 else ''} deleted"
+        f"{len(items)} item{'s' if len(items) != 1 else ''} moved to the trash"
         f"{f' ({removed} with what they held)' if removed > len(items) else ''}."
     )
     return HTTPSeeOther(view_url(request, context, "contents"))

@@ -644,6 +644,15 @@ def _visible_below(request: Request, item: Node) -> int:
     return request.tree.count_visible_descendants(item, request.viewer_principals)
 
 
+def require_removable(request: Request, items: list[Node]) -> None:
+    """Refuse (403) before asking, when an item may not leave its folder (the service's rule)."""
+    for item in items:
+        if not request.content.may_remove(item):
+            raise Forbidden(
+                f"you may not delete “{item.title}”: that needs delete on its folder too"
+            )
+
+
 def stale_items(items: list[Node], versions: Mapping[str, str]) -> list[Node]:
     """The items whose version is no longer the one the confirmation showed."""
     stale = []
@@ -664,8 +673,8 @@ def refuse_stale(request: Request, stale: list[Node]) -> None:
 
 
 def delete_all(request: Request, items: list[Node], versions: Mapping[str, str]) -> int:
-    """Delete ``items`` (at the versions checked by ``stale_items``) and everything below them;
-    how many of the nodes that went the person could view."""
+    """Move ``items`` (at the versions checked by ``stale_items``) and everything below them to
+    the trash; how many of the nodes that went the person could view."""
     removed = 0
     for item in items:
         removed += 1 + _visible_below(request, item)
@@ -683,14 +692,16 @@ DELETE_VIEW = {
 
 @view_config(request_method="GET", **DELETE_VIEW)
 def delete_confirmation(context: Node, request: Request) -> dict[str, Any]:
-    """Ask before deleting, saying how many items go with a folder."""
+    """Ask before moving to the trash, saying how many items go with a folder."""
     _no_root(context, "deleted")
+    require_removable(request, [context])
     return delete_page(request, [context], view_url(request, context, "delete"))
 
 
 @view_config(request_method="POST", **DELETE_VIEW)
 def delete_item(context: Node, request: Request) -> dict[str, Any] | Response:
-    """Delete the node and everything below it, unless it changed since the confirmation."""
+    """Move the node and everything below it to the trash, unless it changed since the
+    confirmation."""
     _no_root(context, "deleted")
     action_url = view_url(request, context, "delete")
     versions = {context.name: request.POST.get("version", "")}
@@ -702,5 +713,5 @@ def delete_item(context: Node, request: Request) -> dict[str, Any] | Response:
     landing, title = nearest_visible(request, context.__parent__), context.title
     removed = delete_all(request, [context], versions)
     inside = f" with the {removed - 1} items inside it" if removed > 1 else ""
-    request.session.flash(f"“{title}” was deleted{inside}.")
+    request.session.flash(f"“{title}” was moved to the trash{inside}.")
     return HTTPSeeOther(node_url(request, landing) if landing else request.application_url + "/")

@@ -153,45 +153,59 @@ def test_the_web_picker_cannot_browse_a_hidden_folder(browser, content, dbsessio
 # -- counts before and after a delete ----------------------------------------------------
 
 
-def test_the_delete_page_counts_only_what_the_caller_may_view(browser, content, dbsession):
+@pytest.fixture
+def eve_edits_the_root(site, eve, dbsession):
+    """Eve also holds Editor on the root, so she may delete /projects itself (deleting needs
+    delete on the folder too); /projects/board still blocks inheritance."""
+    SharingService(dbsession).update(site, {user_principal(eve.id): ["Editor"]})
+    dbsession.flush()
+
+
+def test_the_delete_page_counts_only_what_the_caller_may_view(
+    browser, content, dbsession, eve_edits_the_root
+):
     with_hidden = browser.get("/projects/@@delete")
 
     assert with_hidden.html.select_one(".items-inside").get_text(strip=True) == (
-        "It holds 3 items; they will be deleted with it."
+        "It holds 3 items; they go to the trash with it."
     )
     assert (
         with_hidden.html.select_one("#delete-total")
         .get_text(strip=True)
-        .startswith("4 items will be deleted.")
+        .startswith("4 items will be moved to the trash.")
     )
     remove(content, dbsession, "/projects/board")
     without_hidden = browser.get("/projects/@@delete")
     same_answer(with_hidden, without_hidden)
 
 
-def test_the_message_after_a_delete_counts_only_what_the_caller_may_view(browser, dbsession):
+def test_the_message_after_a_delete_counts_only_what_the_caller_may_view(
+    browser, dbsession, eve_edits_the_root
+):
     confirmation = browser.get("/projects/@@delete")
 
     deleted = confirmation.forms["delete-form"].submit(status=303)
 
     flash = deleted.follow().html.select_one(".flash-message").get_text(strip=True)
-    assert flash == "“Projects” was deleted with the 3 items inside it."
+    assert flash == "“Projects” was moved to the trash with the 3 items inside it."
     # The whole subtree went: nobody is left with items they cannot reach.
     assert node_at(dbsession, "/projects/board/minutes") is None
 
 
-def test_deleting_a_selection_counts_only_what_the_caller_may_view(browser, dbsession):
+def test_deleting_a_selection_counts_only_what_the_caller_may_view(
+    browser, dbsession, eve_edits_the_root
+):
     confirmation = browser.get("/@@delete-items", params={"item": "projects"})
     assert (
         confirmation.html.select_one("#delete-total")
         .get_text(strip=True)
-        .startswith("4 items will be deleted.")
+        .startswith("4 items will be moved to the trash.")
     )
 
     deleted = confirmation.forms["delete-form"].submit(status=303)
 
     flash = deleted.follow().html.select_one(".flash-message").get_text(strip=True)
-    assert flash == "1 item deleted (4 with what they held)."
+    assert flash == "1 item moved to the trash (4 with what they held)."
     assert node_at(dbsession, "/projects") is None
 
 
@@ -199,7 +213,7 @@ def test_a_global_role_counts_everything(admin_app, site):
     page = admin_app.get("/projects/@@delete")
 
     assert page.html.select_one(".items-inside").get_text(strip=True) == (
-        "It holds 5 items; they will be deleted with it."
+        "It holds 5 items; they go to the trash with it."
     )
 
 
@@ -250,7 +264,6 @@ SHARED_PAGES = [
     "/private/report",
     "/private/report/@@edit",
     "/private/report/@@rename",
-    "/private/report/@@delete",
     "/private/report/@@move",
     "/private/report/@@copy",
     "/private/report/@@sharing",
@@ -315,8 +328,11 @@ def test_no_folder_above_may_be_viewed_leaves_only_the_path_to_type(browser, sit
     assert crumbs[0].find("a") is None
     form = picker.forms["transfer-form"]
     form["destination"] = "/private/drafts"
-    moved = form.submit(status=303)
-    assert moved.location == f"{SITE}/private/drafts/report"
+    # Taking it out of /private needs delete there, which Eve does not hold.
+    refused = form.submit(status=403)
+    assert "needs delete on the folder too" in refused.html.select_one(".form-error").get_text()
+    assert HIDDEN_TITLE not in refused.text
+    assert node_at(dbsession, "/private/report") is not None
 
 
 def test_inherited_grants_name_a_hidden_folder_by_its_path_only(browser):
@@ -327,13 +343,13 @@ def test_inherited_grants_name_a_hidden_folder_by_its_path_only(browser):
     assert source.find("a") is None
 
 
-def test_deleting_lands_on_the_nearest_page_the_caller_may_view(browser, dbsession):
-    form = browser.get("/private/report/@@delete").forms["delete-form"]
-
-    deleted = form.submit(status=303)
-
-    assert deleted.location == f"{SITE}/"
-    assert node_at(dbsession, "/private/report") is None
+def test_an_item_shared_into_a_hidden_folder_cannot_be_deleted_from_it(browser, dbsession):
+    # Deleting needs delete on the folder too; Eve may not even view /private.
+    refused = browser.get("/private/report/@@delete", status=403)
+    assert HIDDEN_TITLE not in refused.text
+    csrf = browser.get("/private/report").html.select_one("input[name=csrf_token]")["value"]
+    browser.post("/private/report/@@delete", {"csrf_token": csrf, "version": "1"}, status=403)
+    assert node_at(dbsession, "/private/report") is not None
 
 
 # -- names that clash with a hidden sibling ----------------------------------------------

@@ -223,19 +223,19 @@ def test_editor_deletes_selected_items_after_confirming(editor, docs, dbsession)
     listed = [item["data-name"] for item in confirmation.html.select(".doomed-item")]
     assert listed == ["alpha", "bravo"]
     assert confirmation.html.select_one(".items-inside").get_text(strip=True) == (
-        "It holds 1 item; it will be deleted with it."
+        "It holds 1 item; it goes to the trash with it."
     )
     assert (
         confirmation.html.select_one("#delete-total")
         .get_text(strip=True)
-        .startswith("3 items will be deleted.")
+        .startswith("3 items will be moved to the trash.")
     )
     assert children(dbsession, "/docs") == ["charlie", "alpha", "bravo"]
 
     done = confirmation.forms["delete-form"].submit(status=303)
 
     assert done.location == SITE + "/docs/@@contents"
-    assert flashes(done.follow()) == ["2 items deleted (3 with what they held)."]
+    assert flashes(done.follow()) == ["2 items moved to the trash (3 with what they held)."]
     assert paths_below(dbsession, "/docs") == ["/docs/charlie"]
 
 

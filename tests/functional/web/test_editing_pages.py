@@ -461,22 +461,24 @@ def test_a_copy_beside_the_original_gets_a_free_name(editor, docs, dbsession):
 def test_deleting_a_folder_says_what_goes_with_it(editor, docs, dbsession):
     page = editor.get("/docs/team/@@delete")
 
-    assert heading(page) == "Delete “Team”?"
+    assert heading(page) == "Move “Team” to the trash?"
     assert page.html.select_one(".items-inside").get_text(strip=True) == (
-        "It holds 2 items; they will be deleted with it."
+        "It holds 2 items; they go to the trash with it."
     )
     assert (
         page.html.select_one("#delete-total")
         .get_text(strip=True)
-        .startswith("3 items will be deleted.")
+        .startswith("3 items will be moved to the trash.")
     )
     deleted = page.forms["delete-form"].submit(status=303)
 
     assert deleted.location == SITE + "/docs"
-    assert flashes(deleted.follow()) == ["“Team” was deleted with the 2 items inside it."]
+    assert flashes(deleted.follow()) == [
+        "“Team” was moved to the trash with the 2 items inside it."
+    ]
     assert paths_below(dbsession, "/docs") == ["/docs/guide"]
     entry = dbsession.scalars(
-        select(AuditEntry).where(AuditEntry.action == "content.removed")
+        select(AuditEntry).where(AuditEntry.action == "content.trashed")
     ).one()
     assert (entry.target, entry.details["count"]) == ("/docs/team", 3)
 
