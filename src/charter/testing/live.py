@@ -300,7 +300,12 @@ class LiveServer:
         """Close every socket, end the server's threads and the database connections."""
         # The sockets belong to the loop thread, so the loop closes them itself;
         # an empty socket map then ends its loop.
-        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+        try:
+            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map))
+        except OSError:
+            # The trigger's pipe is gone (once seen: EBADF); close the sockets
+            # from here instead, which ends the loop just the same.
+            wasyncore.close_all(self._server._map)
         self._thread.join(SERVER_STOP_TIMEOUT_S)
         self._server.task_dispatcher.shutdown(timeout=SERVER_STOP_TIMEOUT_S)
         logging.getLogger().removeHandler(self._errors)
