@@ -55,6 +55,8 @@ requires = [
     "puremagic>=1.28",
     # Naming the device of each session (My account) from its User-Agent.
     "ua-parser>=1.0,<2",
+    # The progress bar of charter-trash purge on a terminal.
+    "tqdm>=4.66",
 ]
 
 test_requires = [
@@ -95,6 +97,7 @@ setup(
             "charter-migrate = charter.scripts.migrate:main",
             "charter-user = charter.scripts.user:main",
             "charter-blobs = charter.scripts.blobs:main",
+            "charter-trash = charter.scripts.trash:main",
         ],
         "pytest11": ["charter = charter.testing.plugin"],
     },

@@ -390,6 +390,11 @@ class TrashService:
             )
         )
 
+    def lock(self, entry_id: int) -> TrashEntry | None:
+        """The entry, its row locked until the transaction ends; None once it is gone (restored
+        or purged meanwhile) or hidden from the caller."""
+        return self._locked(entry_id, missing_ok=True)
+
     def hold_of(self, entry: TrashEntry) -> str | None:
         """Why ``entry`` may not be purged (a legal hold on it or inside it), or None."""
         return self._hold_of(entry)
