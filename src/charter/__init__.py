@@ -29,6 +29,7 @@ DOMAINS = (
     "charter.tree",
     "charter.content",
     "charter.trash",
+    "charter.history",
     "charter.api",
     "charter.web",
     "charter.health",

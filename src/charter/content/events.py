@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from charter.history.models import Revision
 from charter.tree.models import Node
 
 
@@ -26,6 +27,14 @@ class ObjectModified:
 
     node: Node
     changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RevisionCreated:
+    """``node``'s content was recorded as ``revision`` (on creation, a change or a restore)."""
+
+    node: Node
+    revision: Revision
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,19 @@ from transaction.interfaces import ITransactionManager
 from charter.accounts.models import User
 from charter.audit.service import SYSTEM, Actor, AuditLog
 from charter.blobs.sniffing import sniff
-from charter.blobs.store import BlobTooLarge, FilesystemBlobStore, Readable, format_size
-from charter.content.events import ObjectAdded, ObjectModified, ObjectMoved
+from charter.blobs.store import (
+    BlobInfo,
+    BlobTooLarge,
+    FilesystemBlobStore,
+    Readable,
+    format_size,
+)
+from charter.content.events import (
+    ObjectAdded,
+    ObjectModified,
+    ObjectMoved,
+    RevisionCreated,
+)
 from charter.content.models import File, Folder
 from charter.content.registry import TypeRegistry
 from charter.content.types import core_types
@@ -30,6 +41,12 @@ from charter.errors import (
     PreconditionFailed,
     TooLarge,
     ValidationFailed,
+)
+from charter.history.revisions import (
+    MAX_COMMENT_LENGTH,
+    FileBlob,
+    RevisionService,
+    check_comment,
 )
 from charter.security.roles import Permission
 from charter.trash.models import TrashEntry
@@ -86,24 +103,32 @@ class ContentService:
         self.uploads = uploads
         self.tree = TreeService(dbsession)
         self.trash = TrashService(dbsession, self.types, actor, permits, notify, self.audit)
+        self.revisions = RevisionService(dbsession, self.types)
 
     def create_root(self, title: str, by: User | None = None) -> Folder:
         """Create the root folder of an empty site."""
         fields = self.types.get("Folder").validate({"title": title})
         root = Folder(**fields)
         self._stamp_created(root, by.id if by else self.actor.user_id)
-        return self.tree.create_root(root)  # type: ignore[return-value]
+        self.tree.create_root(root)
+        self._first_revision(root, self.actor if by is None else Actor(by.id, by.login))
+        return root
 
     def create(
-        self, parent: Node, type_name: str, fields: dict[str, Any], name: str | None = None
+        self,
+        parent: Node,
+        type_name: str,
+        fields: dict[str, Any],
+        name: str | None = None,
+        comment: str = "",
     ) -> Node:
         """Add a node of ``type_name`` inside ``parent``, named from its title unless given.
 
         Refused when the caller may not add there (Forbidden), the type may
-        not live there (Conflict), or the fields or name are invalid
-        (ValidationFailed naming the field).
+        not live there (Conflict), or the fields, name or revision comment
+        are invalid (ValidationFailed naming the field).
         """
-        return self._create(parent, type_name, fields, name, self.actor)
+        return self._create(parent, type_name, fields, name, self.actor, comment)
 
     def _create(
         self,
@@ -112,6 +137,7 @@ class ContentService:
         fields: dict[str, Any],
         name: str | None,
         actor: Actor,
+        comment: str = "",
     ) -> Node:
         self._require(parent, Permission.ADD)
         content_type = self.types.get(type_name)
@@ -119,12 +145,14 @@ class ContentService:
             raise ValidationFailed([("@type", f"a {content_type.title} is made by uploading it")])
         self.types.check_placement(parent, content_type)
         values = content_type.validate(fields)
+        comment = check_comment(comment)
         node = content_type.model()
         node.apply_fields(values)
         self._stamp_created(node, actor.user_id)
         self.tree.add(parent, node, name, title=values.get("title", ""))
         self.audit.record("content.added", actor, node.path, uid=node.uid, type=type_name)
         self.notify(ObjectAdded(node, parent))
+        self._first_revision(node, actor, comment)
         return node
 
     def upload(
@@ -135,6 +163,7 @@ class ContentService:
         name: str | None = None,
         title: str | None = None,
         description: str = "",
+        comment: str = "",
     ) -> File:
         """Add a File inside ``parent`` from the bytes ``stream`` gives (read in chunks).
 
@@ -142,24 +171,14 @@ class ContentService:
         type is sniffed from the bytes, never taken from the client. More
         than the configured limit is refused (TooLarge) and keeps nothing.
         """
-        if self.uploads is None:
-            raise RuntimeError("this ContentService was made without a blob store")
+        uploads = self._uploads()
         self._require(parent, Permission.ADD)
         file_type = self.types.get("File")
         self.types.check_placement(parent, file_type)
         filename = _clean_filename(filename)
         values = file_type.validate({"title": title or filename, "description": description})
-        try:
-            blob = self.uploads.store.write(
-                stream,
-                max_size=self.uploads.max_size,
-                transaction_manager=self.uploads.transaction_manager,
-            )
-        except BlobTooLarge:
-            limit = self.uploads.max_size
-            raise TooLarge(
-                f"the file is larger than the limit of {format_size(limit)}", limit
-            ) from None
+        comment = check_comment(comment)
+        blob = self._write_blob(uploads, stream)
         node = File(
             blob_sha256=blob.sha256,
             size=blob.size,
@@ -173,31 +192,110 @@ class ContentService:
             "content.added", self.actor, node.path, uid=node.uid, type="File", size=blob.size
         )
         self.notify(ObjectAdded(node, parent))
+        self._first_revision(node, self.actor, comment)
         return node
 
-    def update(self, node: Node, fields: dict[str, Any], expected_version: int) -> Node:
+    def update(
+        self, node: Node, fields: dict[str, Any], expected_version: int, comment: str = ""
+    ) -> Node:
         """Change the given fields of ``node``; the others keep their values.
 
         ``expected_version`` is the version the caller edited; if the node has
         moved on since, nothing changes and PreconditionFailed carries the
-        current version.
+        current version. A change is recorded as a revision with ``comment``.
         """
+        return self._change(node, fields, expected_version, check_comment(comment))
+
+    def replace(
+        self,
+        node: Node,
+        stream: Readable,
+        filename: str | None,
+        expected_version: int,
+        comment: str = "",
+    ) -> Node:
+        """Give the file ``node`` new bytes from ``stream``, recorded as a revision.
+
+        Written like an upload's (sniffed, limited, in this transaction);
+        ``filename`` (what a download is called) stays as it was when None.
+        The old bytes stay downloadable from the file's history.
+        """
+        uploads = self._uploads()
+        self._require(node, Permission.EDIT)
+        if not self.types.of(node).upload:
+            raise Conflict(f"{node.path} is not a file: only a file's bytes can be replaced")
+        filename = node.filename if filename is None else _clean_filename(filename)
+        comment = check_comment(comment)
+        if node.version != expected_version:
+            raise self._stale(node, node.version)
+        blob = self._write_blob(uploads, stream)
+        new = FileBlob(blob.sha256, blob.size, sniff(blob.head, filename), filename)
+        return self._change(node, {}, expected_version, comment, new)
+
+    def restore(self, node: Node, number: int, expected_version: int, comment: str = "") -> Node:
+        """Make revision ``number``'s content (a file's bytes too) current again.
+
+        History is never rewritten: the restored content becomes the next
+        revision. NotFound for a number the node has no revision of;
+        Conflict when that revision no longer passes the type's schema or
+        its bytes are no longer stored.
+        """
+        self._require(node, Permission.EDIT)
+        comment = check_comment(comment) or f"Restored version {number}"
+        fields, blob = self.revisions.restorable(node, number)
+        if blob is not None and not self._uploads().store.exists(blob.sha256):
+            raise Conflict(f"the bytes of version {number} of {node.path} are no longer stored")
+        try:
+            return self._change(
+                node, fields, expected_version, comment, blob, "content.restored", restored=number
+            )
+        except ValidationFailed as failure:
+            raise Conflict(
+                f"version {number} of {node.path} cannot be restored: {failure.detail}"
+            ) from None
+
+    def _change(
+        self,
+        node: Node,
+        fields: dict[str, Any],
+        expected_version: int,
+        comment: str,
+        blob: FileBlob | None = None,
+        action: str = "content.modified",
+        **details: Any,
+    ) -> Node:
+        """Apply ``fields`` (and a file's ``blob``) if they change anything, as one revision."""
         self._require(node, Permission.EDIT)
         content_type = self.types.of(node)
         current = {name: getattr(node, name) for name in content_type.schema.model_fields}
         values = content_type.validate({**current, **fields})
         changes = {name: values[name] for name in fields if values[name] != current[name]}
+        if blob is not None:
+            changes.update(
+                (column, value)
+                for column, value in blob.columns().items()
+                if getattr(node, column) != value
+            )
         if node.version != expected_version:
             raise self._stale(node, node.version)
         if changes:
+            before = self.revisions.baseline(node)
             if not self.tree.claim(node, expected_version, self.actor.user_id):
                 raise self._stale(node, self.tree.current_version(node))
             node.apply_fields(changes)
             self.dbsession.flush()
+            revision = self.revisions.record(node, self.actor, comment, before)
             self.audit.record(
-                "content.modified", self.actor, node.path, uid=node.uid, fields=sorted(changes)
+                action,
+                self.actor,
+                node.path,
+                uid=node.uid,
+                fields=sorted(changes),
+                revision=revision.number,
+                **details,
             )
             self.notify(ObjectModified(node, changes))
+            self.notify(RevisionCreated(node, revision))
         return node
 
     def rename(self, node: Node, new_name: str) -> Node:
@@ -229,7 +327,8 @@ class ContentService:
         """Copy ``node`` and everything below it into ``destination``, with new uids.
 
         The copies keep their fields, order and local roles; they are new
-        items (version 1, created now by the caller).
+        items (version 1, created now by the caller) whose history starts
+        with their revision 1.
         """
         self._require(node, Permission.VIEW)
         self._require(destination, Permission.ADD)
@@ -260,6 +359,8 @@ class ContentService:
             count=len(copies),
         )
         self.notify(ObjectAdded(top, destination))
+        for original in originals:
+            self._first_revision(copies[original.id], self.actor, _copied_from(original))
         return top
 
     def reorder(self, folder: Node, names: list[str]) -> list[Node]:
@@ -380,6 +481,27 @@ class ContentService:
         actor = self.actor if by is None else Actor(by.id, by.login)
         return self._create(parent, type_name, fields, name, actor)
 
+    def _first_revision(self, node: Node, actor: Actor, comment: str = "") -> None:
+        revision = self.revisions.record_first(node, actor, comment)
+        self.notify(RevisionCreated(node, revision))
+
+    def _uploads(self) -> Uploads:
+        if self.uploads is None:
+            raise RuntimeError("this ContentService was made without a blob store")
+        return self.uploads
+
+    def _write_blob(self, uploads: Uploads, stream: Readable) -> BlobInfo:
+        """Store ``stream``'s bytes in this transaction; TooLarge past the limit."""
+        try:
+            return uploads.store.write(
+                stream, max_size=uploads.max_size, transaction_manager=uploads.transaction_manager
+            )
+        except BlobTooLarge:
+            raise TooLarge(
+                f"the file is larger than the limit of {format_size(uploads.max_size)}",
+                uploads.max_size,
+            ) from None
+
     def _require(self, node: Node, permission: Permission) -> None:
         if not self.permits(node, permission):
             raise Forbidden(f"you may not {permission.value} here: {node.path}")
@@ -415,6 +537,14 @@ _NOT_COPIED = frozenset(
         "version",
     }
 )
+
+
+def _copied_from(original: Node) -> str:
+    """The comment of a copy's first revision (a deep path shortened to fit)."""
+    comment = f"Copied from {original.path}"
+    if len(comment) > MAX_COMMENT_LENGTH:
+        return comment[: MAX_COMMENT_LENGTH - 1] + "…"
+    return comment
 
 
 def _clean_filename(filename: str) -> str:

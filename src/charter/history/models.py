@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from charter.db.meta import (
     MYSQL_TABLE_OPTIONS,
@@ -17,6 +17,7 @@ from charter.db.meta import (
     exact_text,
     utcnow,
 )
+from charter.tree.models import Node
 
 MAX_COMMENT_LENGTH = 500
 
@@ -45,6 +46,9 @@ class Revision(Base):
     comment: Mapped[str] = mapped_column(String(MAX_COMMENT_LENGTH), default="")
     fields: Mapped[dict[str, Any]] = mapped_column(JSONText)
     blob_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    # Set when recording, so a new node and its first revision go in one flush.
+    node: Mapped[Node] = relationship()
 
 
 class Redirect(Base):

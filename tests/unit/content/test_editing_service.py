@@ -11,6 +11,7 @@ from charter.content.events import (
     ObjectMoved,
     ObjectRemoved,
     ObjectTrashed,
+    RevisionCreated,
 )
 from charter.content.models import Document, Folder
 from charter.content.services import ContentService
@@ -62,7 +63,7 @@ def test_create_names_from_the_title_and_stamps_the_actor(site_root, editor, eve
     assert first.body_html == "<p>x</p>\n"
     assert first.created_by_id == first.owner_id == admin_user.id
     assert first.version == 1
-    assert [type(event) for event in events] == [ObjectAdded, ObjectAdded]
+    assert [type(event) for event in events] == [ObjectAdded, RevisionCreated] * 2
     assert events[0].parent is site_root
 
 
@@ -99,8 +100,8 @@ def test_update_changes_only_what_is_sent_and_moves_the_version(tree_of, editor,
 
     assert (guide.title, guide.body, guide.version) == ("Guide", "## New", 2)
     assert guide.body_html == "<h2>New</h2>\n"
-    assert isinstance(events[-1], ObjectModified)
-    assert events[-1].changes == {"body": "## New"}
+    assert [type(event) for event in events[-2:]] == [ObjectModified, RevisionCreated]
+    assert events[-2].changes == {"body": "## New"}
 
 
 def test_update_with_a_stale_version_changes_nothing(tree_of, editor, dbsession):
@@ -190,7 +191,8 @@ def test_copy_is_deep_with_new_uids_and_keeps_grants(tree_of, editor, dbsession,
     assert copied["/archive/docs/guide"].body == "# Hi"
     assert [g.role for g in copied["/archive/docs/deep"].local_roles] == ["Editor"]
     assert top.version == 1
-    assert isinstance(events[-1], ObjectAdded)
+    # The copy is announced, then the first revision of each of its four nodes.
+    assert [type(event) for event in events[-5:]] == [ObjectAdded] + [RevisionCreated] * 4
     assert "/docs/guide" in paths(dbsession)  # the original stays
 
 
