@@ -526,8 +526,9 @@ class TrashService:
         )
 
     def _hold_of(self, entry: TrashEntry) -> str | None:
+        whole = f"“{entry.title}” ({entry.original_path}) is under legal hold"
         if entry.legal_hold:
-            return f"“{entry.title}” ({entry.original_path}) is under legal hold"
+            return whole
         held = self.dbsession.scalar(
             select(Node.path)
             .where(_in_subtree(entry.node_id, trash_root(entry.id)), Node.legal_hold.is_(True))
@@ -536,6 +537,8 @@ class TrashService:
         )
         if held is None:
             return None
+        if held == trash_root(entry.id):
+            return whole
         original = entry.original_path + held[len(trash_root(entry.id)) :]
         return f"{original}, inside “{entry.title}”, is under legal hold"
 

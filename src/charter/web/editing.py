@@ -712,6 +712,8 @@ def delete_item(context: Node, request: Request) -> dict[str, Any] | Response:
     # The page to land on: the folder it was in, unless that is hidden from the person.
     landing, title = nearest_visible(request, context.__parent__), context.title
     removed = delete_all(request, [context], versions)
-    inside = f" with the {removed - 1} items inside it" if removed > 1 else ""
+    inside = {1: "", 2: " with the item inside it"}.get(
+        removed, f" with the {removed - 1} items inside it"
+    )
     request.session.flash(f"“{title}” was moved to the trash{inside}.")
     return HTTPSeeOther(node_url(request, landing) if landing else request.application_url + "/")

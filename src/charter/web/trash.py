@@ -160,7 +160,7 @@ def purge(request: Request) -> dict[str, Any] | Response:
         refuse_form(request)
         request.response.status_int = 409
         return {"entry": entry, "hold": held.detail, "format_size": format_size}
-    inside = f" with the {count - 1} items it held" if count > 1 else ""
+    inside = {1: "", 2: " with the item it held"}.get(count, f" with the {count - 1} items it held")
     request.session.flash(f"“{title}” was deleted for good{inside}.")
     return HTTPSeeOther(request.route_url("trash"))
 

@@ -70,7 +70,7 @@ def test_delete_says_trash_and_restore_brings_it_back(editor, docs, dbsession):
     assert "cannot be undone" not in page.text
 
     deleted = page.forms["delete-form"].submit(status=303).follow()
-    assert flashes(deleted) == ["“Team” was moved to the trash with the 1 items inside it."]
+    assert flashes(deleted) == ["“Team” was moved to the trash with the item inside it."]
     assert node_at(dbsession, "/docs/team") is None
     editor.get("/docs/team", status=404)
 
