@@ -26,8 +26,10 @@ from charter.tree.models import Node
 from charter.tree.paging import PageRequest
 from charter.tree.services import ChildrenPage
 
+# The key beside the fields of a POST or PATCH body that comments the revision it makes.
+COMMENT_KEY = "@comment"
 # The keys of a POST body that are about the new node rather than its fields.
-NEW_NODE_KEYS = ("@type", "name")
+NEW_NODE_KEYS = ("@type", "name", COMMENT_KEY)
 # An ETag this API hands out: the version, then (for a folder) "-" and a digest
 # of the listing, which If-Match does not compare.
 IF_MATCH = re.compile(r'"(?P<version>[0-9]{1,18})(?:-[0-9a-f]{1,64})?"')
@@ -76,6 +78,12 @@ def expected_version(request: Request) -> int:
     return int(match["version"])
 
 
+def revision_comment(body: dict[str, Any]) -> Any:
+    """What ``@comment`` holds ("" when absent or null); the editing service checks it."""
+    comment = body.get(COMMENT_KEY)
+    return "" if comment is None else comment
+
+
 def _type_of_new_node(request: Request, type_name: Any) -> ContentType:
     types = types_of(request.registry)
     if type_name is None:
@@ -110,7 +118,7 @@ def create_node(context: Node, request: Request) -> dict[str, Any]:
     if name is not None and not isinstance(name, str):
         raise ValidationFailed([("name", "must be a string")])
     fields = {key: value for key, value in body.items() if key not in NEW_NODE_KEYS}
-    node = request.content.create(context, content_type.name, fields, name)
+    node = request.content.create(context, content_type.name, fields, name, revision_comment(body))
     # A new folder is empty: no need to ask the database for its children.
     children = ChildrenPage([], None) if node.is_container else None
     created = representation(request, node, children)
@@ -130,12 +138,13 @@ def update_node(context: Node, request: Request) -> dict[str, Any]:
     """Change the fields sent (the others keep their values): ``200`` with the new JSON and ETag.
 
     ``412`` with ``current_version`` when the node moved past the version in
-    If-Match; nothing changes then.
+    If-Match; nothing changes then. ``@comment`` comments the revision.
     """
     version = expected_version(request)
-    fields = json_object(request)
+    body = json_object(request)
+    fields = {key: value for key, value in body.items() if key != COMMENT_KEY}
     page = page_request(request, context)
-    node = request.content.update(context, fields, version)
+    node = request.content.update(context, fields, version, revision_comment(body))
     return node_response(request, node, node_json(request, node, page))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -12,10 +13,13 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from webob.static import FileIter
 
+from charter.api.editing import expected_version
 from charter.api.representation import representation
+from charter.api.views import node_response
 from charter.blobs import BlobNotFound
 from charter.content.models import File
 from charter.errors import TooLarge, ValidationFailed
+from charter.history.revisions import FileBlob
 from charter.input.headers import header_text
 from charter.security.roles import Permission
 from charter.tree.models import Node
@@ -95,31 +99,8 @@ def upload_file(context: Node, request: Request) -> dict[str, Any]:
 )
 def download_file(context: File, request: Request) -> Response:
     """The file's bytes, streamed; conditional requests and byte ranges (206) honoured."""
-    try:
-        handle = request.blobs.open(context.blob_sha256)
-    except BlobNotFound:
-        log.error("the bytes of %s (%s) are missing", context.path, context.blob_sha256)
-        raise HTTPNotFound() from None
-    response = Response(
-        content_type=context.mime_type,
-        app_iter=FileIter(handle),
-        content_length=context.size,
-        conditional_response=True,
-    )
-    if context.mime_type.startswith("text/"):
-        response.charset = "utf-8"
-    response.etag = context.blob_sha256
-    response.last_modified = context.modified
-    response.accept_ranges = "bytes"
-    response.cache_control = "private, no-cache"
-    inline = context.mime_type in request.registry.settings["charter.blobs.inline_types"]
-    response.content_disposition = content_disposition(
-        "inline" if inline else "attachment", context.filename
-    )
-    if range_not_satisfiable(request, response):
-        handle.close()
-        raise HTTPRequestRangeNotSatisfiable(headers={"Content-Range": f"bytes */{context.size}"})
-    return response
+    blob = FileBlob(context.blob_sha256, context.size, context.mime_type, context.filename)
+    return send_blob(request, blob, context.modified, context.path)
 
 
 def range_not_satisfiable(request: Request, response: Response) -> bool:
@@ -148,3 +129,66 @@ def content_disposition(disposition: str, filename: str) -> str:
         c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in filename
     )
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@view_config(
+    route_name="api.content",
+    context=File,
+    name="@download",
+    request_method="PUT",
+    permission=Permission.EDIT,
+    renderer="json",
+)
+def replace_file(context: File, request: Request) -> dict[str, Any]:
+    """New bytes for the file, with If-Match: a raw body (named by ``Slug`` or ``?filename=``,
+    commented by ``?comment=``) or a multipart form (fields ``file`` and ``comment``).
+
+    ``200`` with the file's JSON and new ETag; the bytes it had stay in its
+    history. ``413`` over the upload limit, before a byte is read.
+    """
+    version = expected_version(request)
+    limit = request.registry.settings["charter.blobs.max_upload_size"]
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge(f"the upload is larger than the limit of {limit} bytes", limit)
+    if request.content_type == "multipart/form-data":
+        upload = request.POST.get("file")
+        if upload is None or not hasattr(upload, "file"):
+            raise ValidationFailed([("file", "send the file in a form field named 'file'")])
+        stream, filename = upload.file, upload.filename
+        comment = request.POST.get("comment", "")
+    else:
+        stream = request.body_file
+        filename = header_text(request, "Slug") or request.GET.get("filename") or None
+        comment = request.GET.get("comment", "")
+    node = request.content.replace(context, stream, filename, version, comment)
+    return node_response(request, node, representation(request, node))
+
+
+def send_blob(request: Request, blob: FileBlob, modified: dt.datetime, path: str) -> Response:
+    """``blob``'s bytes, streamed, as a download of what ``path`` held at ``modified``;
+    conditional requests and byte ranges (206) honoured."""
+    try:
+        handle = request.blobs.open(blob.sha256)
+    except BlobNotFound:
+        log.error("the bytes of %s (%s) are missing", path, blob.sha256)
+        raise HTTPNotFound() from None
+    response = Response(
+        content_type=blob.mime_type,
+        app_iter=FileIter(handle),
+        content_length=blob.size,
+        conditional_response=True,
+    )
+    if blob.mime_type.startswith("text/"):
+        response.charset = "utf-8"
+    response.etag = blob.sha256
+    response.last_modified = modified
+    response.accept_ranges = "bytes"
+    response.cache_control = "private, no-cache"
+    inline = blob.mime_type in request.registry.settings["charter.blobs.inline_types"]
+    response.content_disposition = content_disposition(
+        "inline" if inline else "attachment", blob.filename
+    )
+    if range_not_satisfiable(request, response):
+        handle.close()
+        raise HTTPRequestRangeNotSatisfiable(headers={"Content-Range": f"bytes */{blob.size}"})
+    return response
