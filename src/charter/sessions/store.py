@@ -206,7 +206,8 @@ redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
 redis.call('SREM', KEYS[3], ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[4])
-redis.call('EXPIRE', KEYS[3], ARGV[2])
+redis.call('EXPIRE', KEYS[3], ARGV[2], 'NX')
+redis.call('EXPIRE', KEYS[3], ARGV[2], 'GT')
 return 1
 """
 
@@ -246,8 +247,7 @@ class RedisSessionStore:
         pipeline = self.client.pipeline()
         # XX: a session ended meanwhile is not brought back.
         pipeline.set(self._record_key(record.key_hash), _encode(record), ex=ttl, xx=True)
-        # The account's set lives as long as its newest session.
-        pipeline.expire(self._user_key(record.user_id), ttl)
+        _outlive(pipeline, self._user_key(record.user_id), ttl)
         pipeline.execute()
 
     def create(self, record: SessionRecord) -> SessionRecord:
@@ -258,7 +258,7 @@ class RedisSessionStore:
         pipeline = self.client.pipeline()
         pipeline.set(self._record_key(record.key_hash), _encode(record), ex=ttl)
         pipeline.sadd(user_key, record.key_hash)
-        pipeline.expire(user_key, ttl)
+        _outlive(pipeline, user_key, ttl)
         pipeline.execute()
         return record
 
@@ -336,6 +336,13 @@ class RedisSessionStore:
         """Just before the commit: should Redis fail, the request fails with it (and changes
         nothing), rather than leave sessions alive that it claimed to end."""
         transaction.addBeforeCommitHook(action)
+
+
+def _outlive(pipeline: Any, user_key: str, ttl: int) -> None:
+    """Let the account's set live at least ``ttl`` more seconds: as long as its longest-lived
+    session, never shortened by one that ends sooner."""
+    pipeline.expire(user_key, ttl, nx=True)
+    pipeline.expire(user_key, ttl, gt=True)
 
 
 def _seconds_left(record: SessionRecord) -> int:

@@ -346,3 +346,15 @@ def test_writes_happen_only_with_a_commit(request, store_name, defer, outcome, e
     store = request.getfixturevalue(f"{store_name}_backend").store
 
     assert run_in_transaction(store, defer, outcome) == expected
+
+
+def test_an_accounts_set_outlives_its_sessions_that_end_sooner(redis_backend, ann):
+    store = redis_backend.store
+    lasting = store.create(new_record(ann))
+    # A session that ends in a second must not cut the account's set short.
+    store.create(new_record(ann, seen_ago=TIMEOUT - dt.timedelta(seconds=1)))
+
+    ttl = redis_backend.client.ttl(store._user_key(ann.id))
+
+    assert ttl > TIMEOUT.total_seconds() - 60
+    assert store.list_for_user(ann.id)[0].id == lasting.id
