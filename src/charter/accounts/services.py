@@ -14,10 +14,11 @@ from charter.accounts.models import ApiToken, Group, User
 from charter.accounts.passwords import hash_password, verify_password
 from charter.accounts.tokens import TOKEN_PREFIX, TOKEN_SCOPES, token_digest
 from charter.audit.service import SYSTEM, Actor, AuditLog
+from charter.content.fields import MomentOutOfRange, storable_utc
 from charter.db.meta import utcnow
 from charter.errors import Conflict, NotFound, ValidationFailed
-from charter.input.numbers import whole_number
-from charter.input.text import text_errors
+from charter.input.numbers import MAX_BIGINT, whole_number
+from charter.input.text import text_errors, text_problem
 from charter.security.models import GlobalRole
 from charter.security.principals import GROUP_PREFIX, USER_PREFIX, group_principal, user_principal
 from charter.sessions.services import DEACTIVATED, PASSWORD_CHANGED, SessionService
@@ -58,11 +59,14 @@ class AccountService:
 
     def find_by_login(self, login: str) -> User | None:
         """The account with ``login``, or None."""
+        if not _storable(login):
+            return None
         return self.dbsession.scalars(select(User).where(User.login == login)).one_or_none()
 
     def get_user(self, user_id: int) -> User:
         """The account with ``user_id``; NotFound otherwise."""
-        user = self.dbsession.get(User, user_id)
+        # No id lies outside BIGINT, and the drivers cannot even send one that does.
+        user = self.dbsession.get(User, user_id) if 1 <= user_id <= MAX_BIGINT else None
         if user is None:
             raise NotFound(f"no account with id {user_id}")
         return user
@@ -73,6 +77,8 @@ class AccountService:
         Their groups come in one more query, not one per account.
         """
         query = select(User).options(selectinload(User.groups)).order_by(User.login).limit(limit)
+        if text and not _storable(text):
+            return []
         if text:
             pattern = f"%{_escape_like(text.lower())}%"
             query = query.where(
@@ -153,7 +159,10 @@ class AccountService:
 
     def change_own_password(self, user: User, current: str, new: str, actor: Actor) -> None:
         """A person changing their own password must give the current one."""
-        if not verify_password(user.password_hash, current):
+        # A text no password can be is not checked (hashing it could fail, or take long).
+        if text_problem(current, max_chars=MAX_PASSWORD_LENGTH) is not None or not (
+            verify_password(user.password_hash, current)
+        ):
             raise ValidationFailed([("current_password", "this is not your current password")])
         self.set_password(user, new, actor)
 
@@ -171,7 +180,9 @@ class AccountService:
             and (user_id := whole_number(p.removeprefix(USER_PREFIX))) is not None
         }
         group_names = {
-            p.removeprefix(GROUP_PREFIX) for p in principals if p.startswith(GROUP_PREFIX)
+            p.removeprefix(GROUP_PREFIX)
+            for p in principals
+            if p.startswith(GROUP_PREFIX) and _storable(p)
         }
         users = (
             {u.id: u for u in self.dbsession.scalars(select(User).where(User.id.in_(user_ids)))}
@@ -218,7 +229,8 @@ class AccountService:
 
     def get_group(self, name: str) -> Group:
         """The group called ``name``; NotFound otherwise."""
-        group = self.dbsession.scalars(select(Group).where(Group.name == name)).one_or_none()
+        query = select(Group).where(Group.name == name)
+        group = self.dbsession.scalars(query).one_or_none() if _storable(name) else None
         if group is None:
             raise NotFound(f"no group named {name!r}")
         return group
@@ -226,6 +238,8 @@ class AccountService:
     def list_groups(self, text: str | None = None, limit: int | None = LIST_LIMIT) -> list[Group]:
         """Groups ordered by name, optionally those whose name or title contain ``text``."""
         query = select(Group).options(selectinload(Group.members)).order_by(Group.name).limit(limit)
+        if text and not _storable(text):
+            return []
         if text:
             pattern = f"%{_escape_like(text.lower())}%"
             query = query.where(
@@ -305,10 +319,16 @@ class AccountService:
         wanted = sorted({login.strip().lower() for login in logins})
         if not wanted:
             return []
-        found = list(self.dbsession.scalars(select(User).where(User.login.in_(wanted))))
+        # Only what could be a login is looked up: no account has another, and the
+        # database may not even take it (a lone surrogate).
+        possible = [login for login in wanted if LOGIN_PATTERN.fullmatch(login)]
+        found = list(self.dbsession.scalars(select(User).where(User.login.in_(possible))))
         missing = sorted(set(wanted) - {u.login for u in found})
         if missing:
-            raise ValidationFailed([("members", f"no account with login {', '.join(missing)}")])
+            shown = ", ".join(
+                login.encode("utf-8", "backslashreplace").decode() for login in missing
+            )
+            raise ValidationFailed([("members", f"no account with login {shown}")])
         return found
 
 
@@ -334,8 +354,8 @@ class TokenService:
             errors.append(("name", "give the token a name of 1 to 100 characters"))
         if scope not in TOKEN_SCOPES:
             errors.append(("scope", "choose read or read-write"))
-        if expires is not None and expires <= utcnow():
-            errors.append(("expires", "the expiry must be in the future"))
+        if expires is not None:
+            errors += _expiry_errors(expires)
         if errors:
             raise ValidationFailed(errors)
         text = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -372,7 +392,7 @@ class TokenService:
 
     def get(self, user: User, token_id: int) -> ApiToken:
         """One of ``user``'s tokens; NotFound for anyone else's."""
-        token = self.dbsession.get(ApiToken, token_id)
+        token = self.dbsession.get(ApiToken, token_id) if 1 <= token_id <= MAX_BIGINT else None
         if token is None or token.user_id != user.id:
             raise NotFound(f"no token {token_id}")
         return token
@@ -386,6 +406,22 @@ class TokenService:
                 "token.revoked", actor, user_principal(user.id), token_id=token.id, name=token.name
             )
         return token
+
+
+def _storable(text: str) -> bool:
+    """Whether the database can take ``text`` at all (no NUL, no lone surrogate): what it
+    cannot take, it holds nowhere."""
+    return text_problem(text, max_chars=len(text)) is None
+
+
+def _expiry_errors(expires: dt.datetime) -> list[tuple[str, str]]:
+    try:
+        utc = storable_utc(expires)
+    except MomentOutOfRange as problem:
+        return [("expires", str(problem))]
+    except ValueError:
+        return [("expires", "give the expiry with its UTC offset")]
+    return [] if utc > utcnow() else [("expires", "the expiry must be in the future")]
 
 
 def _escape_like(text: str) -> str:
