@@ -292,6 +292,7 @@ def principals() -> st.SearchStrategy[str]:
     principal=principals(),
     roles=st.lists(st.one_of(st.sampled_from(ROLES), texts()), max_size=3),
 )
+@example(entries={"group:\ud800": ["Reader"]}, inherit=None, principal="group:\ud800", roles=[])
 def test_sharing(call, entries, inherit, principal, roles):
     def share(s: Services) -> None:
         s.sharing.update(s.node("/docs"), entries, inherit)

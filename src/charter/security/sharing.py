@@ -12,6 +12,7 @@ from charter.accounts.models import Group, User
 from charter.audit.service import SYSTEM, Actor, AuditLog
 from charter.errors import ValidationFailed
 from charter.input.numbers import whole_number
+from charter.input.text import text_problem
 from charter.security.models import GlobalRole
 from charter.security.principals import (
     GROUP_PREFIX,
@@ -167,7 +168,12 @@ class SharingService:
                 and (user_id := whole_number(principal[len(USER_PREFIX) :])) is not None
             ):
                 user_ids[user_id] = pointer
-            elif principal.startswith(GROUP_PREFIX) and principal[len(GROUP_PREFIX) :]:
+            elif (
+                principal.startswith(GROUP_PREFIX)
+                and principal[len(GROUP_PREFIX) :]
+                # A name the database cannot even take is no group's.
+                and text_problem(principal, max_chars=len(GROUP_PREFIX) + 100) is None
+            ):
                 group_names[principal[len(GROUP_PREFIX) :]] = pointer
             else:
                 errors.append(
