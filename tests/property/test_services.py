@@ -167,6 +167,7 @@ def test_content_move_and_copy(call, path, destination, name, copy):
 
 
 @given(names=st.lists(st.one_of(st.sampled_from(("guide", "team", "notes.txt")), texts())))
+@example(names=["\ud800"])  # a name the database cannot take
 def test_content_reorder(call, names):
     call(lambda s: s.content.reorder(s.node("/docs"), names))
 

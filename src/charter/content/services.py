@@ -52,6 +52,7 @@ from charter.security.roles import Permission
 from charter.trash.models import TrashEntry
 from charter.trash.services import TrashService
 from charter.tree.models import LocalRole, Node
+from charter.tree.names import name_problem
 from charter.tree.services import TreeService
 
 Permits = Callable[[Node, Permission], bool]
@@ -372,17 +373,18 @@ class ContentService:
         self._require(folder, Permission.EDIT)
         if len(set(names)) != len(names):
             raise ValidationFailed([("order", "a child is named more than once")])
+        # Only what could be a name is looked up: the database may not take the rest.
+        possible = [name for name in names if name_problem(name) is None]
         children = {
             child.name: child
             for child in self.dbsession.scalars(
-                select(Node).where(Node.parent_id == folder.id, Node.name.in_(names))
+                select(Node).where(Node.parent_id == folder.id, Node.name.in_(possible))
             )
         }
         missing = [name for name in names if name not in children]
         if missing:
-            raise ValidationFailed(
-                [("order", f"{folder.path} holds no item named {', '.join(missing)}")]
-            )
+            shown = ", ".join(m.encode("utf-8", "backslashreplace").decode() for m in missing)
+            raise ValidationFailed([("order", f"{folder.path} holds no item named {shown}")])
         places = sorted((child.position, child.id) for child in children.values())
         for name, (position, _) in zip(names, places, strict=True):
             children[name].position = position
