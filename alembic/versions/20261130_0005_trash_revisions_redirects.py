@@ -82,6 +82,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_trash_entries"),
         sa.UniqueConstraint("node_id", name="uq_trash_entries_node_id"),
+        sqlite_autoincrement=True,
         **MYSQL_OPTIONS,
     )
     op.create_index("ix_trash_entries_deleted_at_id", "trash_entries", ["deleted_at", "id"])

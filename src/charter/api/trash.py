@@ -69,7 +69,8 @@ def entry_json(request: Request, entry: TrashEntry) -> dict[str, Any]:
         "item_count": entry.item_count,
         "file_bytes": entry.file_bytes,
         "legal_hold": entry.legal_hold,
-        "restore": request.route_url("api.trash.restore", entry_id=entry.id),
+        # Spelt out: route_url would percent-encode the "@".
+        "restore": f"{entry_url(request, entry.id)}/@restore",
     }
 
 

@@ -36,7 +36,9 @@ class TrashEntry(Base):
     __table_args__ = (
         Index("ix_trash_entries_deleted_at_id", "deleted_at", "id"),
         Index("ix_trash_entries_deleted_by_id", "deleted_by_id"),
-        MYSQL_TABLE_OPTIONS,
+        # Ids are never reused (SQLite would reuse a purged one), so a trash link or an
+        # audit entry names one entry for good.
+        {**MYSQL_TABLE_OPTIONS, "sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)

@@ -401,3 +401,10 @@ def test_deleting_needs_delete_on_the_folder_too(site, dbsession):
     folder_only.delete(site["guide"])
     with pytest.raises(Conflict):
         folder_only.delete(site["root"])
+
+
+def test_entry_ids_are_never_reused(site, editor, trash):
+    first = editor.delete(site["guide"]).id
+    trash.purge(first)
+
+    assert editor.delete(site["leaf"]).id > first
