@@ -92,7 +92,8 @@ def test_a_missing_path_is_a_404_within_the_path_budget(
     )
 
     assert response.content_type in {content_type, "application/problem+json"}
-    assert len(queries) <= PATH_BUDGET
+    # Plus the one look for a redirect from a path a node left (charter.history.redirects).
+    assert len(queries) <= PATH_BUDGET + 1
 
 
 @pytest.mark.parametrize(("prefix", "headers", "content_type"), INTERFACES)

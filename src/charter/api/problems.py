@@ -22,6 +22,7 @@ from charter.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from charter.history.redirects import moved_response
 from charter.security.denials import (
     READ_ONLY_DETAIL,
     Denial,
@@ -112,7 +113,11 @@ def forbidden_problem(exc: HTTPForbidden, request: Request) -> Response:
 
 @exception_view_config(HTTPNotFound, api_request=True)
 def not_found_problem(exc: HTTPNotFound, request: Request) -> Response:
-    """404; for the anonymous, content answers 401 whether or not it exists."""
+    """404, or a redirect from a path a node left; for the anonymous, content answers 401
+    whether or not it exists."""
+    moved = moved_response(request)
+    if moved is not None:
+        return moved
     if is_anonymous_content_request(request):
         return _unauthorized(request)
     return problem_response(request, 404, exc.title, exc.explanation)

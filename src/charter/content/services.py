@@ -42,6 +42,7 @@ from charter.errors import (
     TooLarge,
     ValidationFailed,
 )
+from charter.history.redirects import RedirectService
 from charter.history.revisions import (
     MAX_COMMENT_LENGTH,
     FileBlob,
@@ -105,6 +106,7 @@ class ContentService:
         self.tree = TreeService(dbsession)
         self.trash = TrashService(dbsession, self.types, actor, permits, notify, self.audit)
         self.revisions = RevisionService(dbsession, self.types)
+        self.redirects = RedirectService(dbsession)
 
     def create_root(self, title: str, by: User | None = None) -> Folder:
         """Create the root folder of an empty site."""
@@ -412,6 +414,7 @@ class ContentService:
                 raise ChangedMeanwhile(f"{node.path} was changed, moved or deleted meanwhile")
             raise self._stale(node, self.tree.current_version(node))
         entry = self.trash.trash(node)
+        self.redirects.vacated(node, entry.original_path)
         return entry
 
     def may_remove(self, node: Node) -> bool:
@@ -449,6 +452,7 @@ class ContentService:
 
     def _moved(self, node: Node, old_path: str) -> None:
         if node.path != old_path:
+            self.redirects.moved(node, old_path)
             self.audit.record(
                 "content.moved", self.actor, node.path, uid=node.uid, old_path=old_path
             )

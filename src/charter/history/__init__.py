@@ -7,6 +7,7 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.request import Request
 
+from charter.history.redirects import redirect_service
 from charter.history.revisions import RevisionService
 
 
@@ -40,3 +41,4 @@ def includeme(config: Configurator) -> None:
     """The history's request methods, and the ``subpath`` view predicate its URLs need."""
     config.add_view_predicate("subpath", SubpathPredicate)
     config.add_request_method(revision_service, "revisions", reify=True)
+    config.add_request_method(redirect_service, "redirects", reify=True)

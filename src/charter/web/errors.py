@@ -23,6 +23,7 @@ from charter.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from charter.history.redirects import moved_response
 from charter.security.denials import (
     READ_ONLY_DETAIL,
     Denial,
@@ -101,8 +102,11 @@ def forbidden_page(exc: HTTPForbidden, request: Request) -> Response:
 
 @exception_view_config(HTTPNotFound, api_request=False)
 def not_found_page(exc: HTTPNotFound, request: Request) -> Response:
-    """A missing page; for the anonymous, content pages go to the login page whether or not
-    they exist."""
+    """A missing page, or a redirect from a path a node left; for the anonymous, content
+    pages go to the login page whether or not they exist."""
+    moved = moved_response(request)
+    if moved is not None:
+        return moved
     if is_anonymous_content_request(request):
         return _to_login(request)
     return error_page(request, 404)

@@ -123,7 +123,8 @@ def test_move_by_path_keeps_every_descendant_reachable(anonymous_app, as_manager
     assert response.json["path"] == "/archive/docs"
     leaf = anonymous_app.get(f"{API}/archive/docs/deep/leaf", headers=as_manager)
     assert leaf.json["body"] == "*leaf*"
-    anonymous_app.get(f"{API}/docs", headers=as_manager, status=404)
+    old = anonymous_app.get(f"{API}/docs", headers=as_manager, status=301)
+    assert old.location == f"{SITE}{API}/archive/docs"
 
 
 def test_move_by_uid_with_a_new_name(anonymous_app, as_manager, site):

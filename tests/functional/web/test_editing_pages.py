@@ -300,7 +300,7 @@ def test_editor_renames_a_folder_and_its_items_follow(editor, docs, dbsession):
     assert paths_below(dbsession, "/docs/crew") == ["/docs/crew/archive", "/docs/crew/people"]
     assert node_at(dbsession, "/docs/team") is None
     editor.get("/docs/crew/people", status=200)
-    editor.get("/docs/team/people", status=404)
+    assert editor.get("/docs/team/people", status=301).location == SITE + "/docs/crew/people"
 
 
 @pytest.mark.parametrize(
@@ -367,7 +367,7 @@ def test_editor_moves_a_folder_by_browsing_to_the_destination(editor, docs, dbse
     assert paths_below(dbsession, "/docs") == ["/docs/guide"]
     for path in ("/target/team", "/target/team/archive", "/target/team/people"):
         editor.get(path, status=200)
-    editor.get("/docs/team/people", status=404)
+    assert editor.get("/docs/team/people", status=301).location == SITE + "/target/team/people"
     assert node_at(dbsession, "/target/team/people").uid == uids["/docs/team/people"]
 
 
