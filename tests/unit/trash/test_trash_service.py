@@ -284,6 +284,9 @@ def test_legal_hold_on_the_entry_or_a_node_blocks_purges(site, editor, trash, db
     )
     trash.set_entry_hold(archive_entry.id, False)
     assert trash.purge(archive_entry.id) == 1
+    # Lifting an entry's hold lifts those of the nodes inside it too.
+    trash.set_entry_hold(docs_entry.id, False)
+    assert trash.purge(docs_entry.id) == 4
 
 
 def test_only_administrators_set_holds(site, dbsession, editor):
