@@ -402,10 +402,22 @@ class TrashService:
     # -- legal holds ------------------------------------------------------------
 
     def set_entry_hold(self, entry_id: int, on: bool) -> TrashEntry:
-        """Put the entry under legal hold (no purge of it) or lift the hold; Administrators only."""
+        """Put the entry under legal hold (no purge of it) or lift it; Administrators only.
+
+        Lifting also lifts the holds of the nodes inside it, which no longer
+        have a page of their own to lift them from (one UPDATE).
+        """
         self._require_hold()
         entry = self._locked(entry_id)
-        if entry.legal_hold != on:
+        lifted = 0
+        if not on:
+            lifted = self.dbsession.execute(
+                update(Node)
+                .where(_in_subtree(entry.node_id, trash_root(entry.id)), Node.legal_hold.is_(True))
+                .values(legal_hold=False)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        if entry.legal_hold != on or lifted:
             entry.legal_hold = on
             self.dbsession.flush()
             self.audit.record(
@@ -415,6 +427,7 @@ class TrashService:
                 uid=entry.uid,
                 entry=entry.id,
                 on=on,
+                items_lifted=lifted,
             )
         return entry
 
