@@ -406,7 +406,7 @@ def world(charter_app: Router, property_connection: Connection) -> World:
     return World(property_connection, charter_app, callers, ids)
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def server_errors(world: World) -> Iterator[ServerErrors]:
     """The app's logged tracebacks, kept for the failure messages of 500s."""
     logger = logging.getLogger("charter")
@@ -416,7 +416,9 @@ def server_errors(world: World) -> Iterator[ServerErrors]:
 
 
 @pytest.fixture
-def counted(world: World, request: pytest.FixtureRequest) -> Iterator[World]:
+def counted(
+    world: World, server_errors: ServerErrors, request: pytest.FixtureRequest
+) -> Iterator[World]:
     """The world, counting the examples this test runs (summed up by the charter plugin)."""
     start = world.examples
     yield world

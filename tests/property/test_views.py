@@ -909,3 +909,17 @@ def test_a_path_of_any_characters_is_read_as_utf8(counted, path, segment):
         counted.check(response, api=path.startswith("/api/"))
 
     assert response.status_int != 400, "valid UTF-8 is no bad request"
+
+
+@given(key=hostile.storable_text(max_size=6).filter(lambda key: key not in NEW_DOCUMENT))
+@example(key="a/b")
+@example(key="~1")
+def test_an_unknown_key_is_named_by_its_json_pointer(counted, key):
+    endpoint = BY_VIEW["POST api.content:Node/ -> create_node"]
+    with counted.example():
+        response = send(counted, endpoint, "editor", fields={**NEW_DOCUMENT, key: 1})
+
+    escaped = key.replace("~", "~0").replace("/", "~1")
+    assert response.status_int == 400
+    if key:  # the empty key's pointer would be "/", which the field names cannot say
+        assert f"/{escaped}" in [e["pointer"] for e in response.json["errors"]], response.json

@@ -17,6 +17,7 @@ from pyramid.config import Configurator
 from pyramid.registry import Registry
 
 from charter.errors import Conflict, NotFound, ValidationFailed
+from charter.input.json import join_pointer
 from charter.tree.models import Node
 
 REGISTRY_KEY = "charter.content.types"
@@ -52,7 +53,7 @@ class ContentType:
                 [
                     (
                         # An error about the whole object (a model validator) has no field.
-                        pointer_prefix + "/".join(str(part) for part in error["loc"]),
+                        pointer_prefix + _pointer(error["loc"]),
                         error["msg"],
                     )
                     for error in exc.errors()
@@ -62,6 +63,15 @@ class ContentType:
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema of the fields a client sends to add or edit such a node."""
         return self.schema.model_json_schema()
+
+
+def _pointer(location: tuple[str | int, ...]) -> str:
+    """A pydantic error location as a JSON Pointer without its leading "/" (RFC 6901: a key
+    holding "/" or "~" is escaped)."""
+    pointer = ""
+    for part in location:
+        pointer = join_pointer(pointer, part)
+    return pointer
 
 
 class TypeRegistry:
