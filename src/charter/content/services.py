@@ -448,7 +448,11 @@ class ContentService:
             return node.__parent__
         parent_path = node.path.rsplit("/", 1)[0]
         resolution = self.tree.resolve([segment for segment in parent_path.split("/") if segment])
-        return None if resolution.remainder else resolution.context
+        if resolution.remainder:
+            return None
+        # As traversal would have left it: the trash's snapshot of who could delete it reads it.
+        node.__parent__ = resolution.context
+        return node.__parent__
 
     def _moved(self, node: Node, old_path: str) -> None:
         if node.path != old_path:

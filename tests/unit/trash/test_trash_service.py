@@ -411,3 +411,18 @@ def test_entry_ids_are_never_reused(site, editor, trash):
     trash.purge(first)
 
     assert editor.delete(site["leaf"]).id > first
+
+
+def test_a_node_loaded_without_its_lineage_gets_the_same_snapshot(site, dbsession, make_user):
+    ann = make_user("ann")
+    site["docs"].local_roles.append(LocalRole(principal=f"user:{ann.id}", role="Editor"))
+    dbsession.flush()
+    dbsession.expunge_all()
+    guide = dbsession.scalars(select(Node).where(Node.path == "/docs/guide")).one()
+
+    entry = ContentService(dbsession).delete(guide)
+
+    principals = dbsession.scalars(
+        select(TrashEntryPrincipal.principal).where(TrashEntryPrincipal.entry_id == entry.id)
+    )
+    assert set(principals) == {f"user:{ann.id}"}
