@@ -56,6 +56,9 @@ FORMAT_WIDGETS = {
 TEXT_WIDGETS = frozenset({"text", "textarea", "email", "url"})
 # Child folders the destination picker lists per page (see ``transfer_page``).
 PICKER_PAGE_SIZE = 100
+# The edit form's input commenting the revision a save records; named like the
+# API's key, which no schema field can be called.
+COMMENT_FIELD = "@comment"
 
 
 @dataclass(frozen=True)
@@ -304,6 +307,7 @@ def _edit_page(
     version: int,
     errors: Mapping[str, list[str]] | None = None,
     differences: list[Difference] | None = None,
+    comment: str = "",
 ) -> dict[str, Any]:
     errors = errors or {}
     fields = form_fields(types_of(request.registry).of(context))
@@ -311,8 +315,9 @@ def _edit_page(
         "fields": fields,
         "values": values,
         "version": version,
+        "comment": comment,
         "errors": errors,
-        "general_errors": general_errors(errors, [f.name for f in fields]),
+        "general_errors": general_errors(errors, [f.name for f in fields] + [COMMENT_FIELD]),
         "differences": differences,
         "view_url": view_url,
     }
@@ -346,11 +351,13 @@ def save_edit(context: Node, request: Request) -> dict[str, Any] | Response:
     fields = form_fields(types_of(request.registry).of(context))
     typed = typed_values(fields, request.POST)
     version = _posted_version(request)
+    comment = request.POST.get(COMMENT_FIELD, "")
     try:
-        request.content.update(context, posted_values(fields, request.POST), version)
+        request.content.update(context, posted_values(fields, request.POST), version, comment)
     except ValidationFailed as failure:
         _refuse(request, 400)
-        return _edit_page(request, context, typed, version, errors_by_field(failure.errors))
+        errors = errors_by_field(failure.errors)
+        return _edit_page(request, context, typed, version, errors, comment=comment)
     except PreconditionFailed:
         _refuse(request, 409)
         # What the database holds now (another request wrote it), not what this one loaded.
@@ -361,7 +368,9 @@ def save_edit(context: Node, request: Request) -> dict[str, Any] | Response:
             for field in fields
             if field.name == "title" or typed[field.name] != current[field.name]
         ]
-        return _edit_page(request, context, typed, context.version, differences=differences)
+        return _edit_page(
+            request, context, typed, context.version, differences=differences, comment=comment
+        )
     if context.version == version:
         request.session.flash("Nothing was changed.")
     else:
