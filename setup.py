@@ -98,6 +98,7 @@ setup(
             "charter-user = charter.scripts.user:main",
             "charter-blobs = charter.scripts.blobs:main",
             "charter-trash = charter.scripts.trash:main",
+            "charter-revisions = charter.scripts.revisions:main",
         ],
         "pytest11": ["charter = charter.testing.plugin"],
     },

@@ -311,6 +311,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest `limit` a client may ask for in a folder listing.",
     ),
     Setting(
+        "charter.revisions.keep",
+        integer(0, 1_000_000),
+        "0",
+        "Revisions charter-revisions prune keeps per node: the newest ones, and always the "
+        "first; 0 keeps every revision.",
+    ),
+    Setting(
         "charter.trash.retention_days",
         integer(0, 36500),
         "30",

@@ -1,5 +1,6 @@
 """``charter-blobs CONFIG_URI gc``, run in-process on an ini file and a database of its own."""
 
+import datetime
 import io
 import os
 import time
@@ -177,3 +178,23 @@ def test_a_missing_ini_file_is_one_line(tmp_path):
         blobs.main([str(tmp_path / "nowhere.ini"), "gc"])
 
     assert str(stopped.value) == f"No such configuration file: {tmp_path / 'nowhere.ini'}"
+
+
+def test_gc_keeps_the_blobs_old_versions_of_files_refer_to(ini, store, sql, blob_set, capsys):
+    root_id = sql("SELECT id FROM nodes WHERE path = '/'")[0][0]
+    sql(
+        "INSERT INTO revisions (node_id, number, created, comment, fields, blob_sha256) "
+        "VALUES (:id, 99, :created, '', '{}', :sha)",
+        id=root_id,
+        created=datetime.datetime(2026, 1, 1),
+        sha=blob_set["old"],
+    )
+
+    assert blobs.main([ini, "gc"]) == 0
+
+    output = capsys.readouterr().out
+    assert sorted(store.iter_all()) == sorted(
+        [blob_set["referenced"], blob_set["old"], blob_set["recent"]]
+    )
+    assert f"Removed blob {blob_set['older']}" in output
+    assert blob_set["old"] not in output

@@ -1,7 +1,8 @@
 """``charter-blobs CONFIG_URI gc [--dry-run] [--min-age-hours N]``: remove unreferenced blobs.
 
-A blob is garbage when no row of ``files`` points at it: its file was
-deleted, or its upload's transaction failed after the bytes were placed.
+A blob is garbage when no row of ``files`` or ``revisions`` points at it:
+its file was deleted (with its history), its old versions were pruned, or
+its upload's transaction failed after the bytes were placed.
 Only blobs untouched for ``--min-age-hours`` go, so a blob whose row is
 being committed right now is never taken. Errors print one line on stderr
 and exit with status 2.
@@ -26,13 +27,20 @@ ERROR_STATUS = 2
 DEFAULT_MIN_AGE_HOURS = 24
 MAX_MIN_AGE_HOURS = 24 * 3650
 REFERENCING_TABLE = "files"
+# Old versions of files: a database from before migration 0005 has no such table.
+REVISIONS_TABLE = "revisions"
 
 
 def referenced_blobs(connection: Connection) -> set[str] | None:
-    """The SHA-256 of every blob a row of ``files`` points at; None if there is no such table."""
-    if not inspect(connection).has_table(REFERENCING_TABLE):
+    """The SHA-256 of every blob a file or a file's revision points at; None if there is no
+    ``files`` table."""
+    tables = inspect(connection)
+    if not tables.has_table(REFERENCING_TABLE):
         return None
-    return set(connection.scalars(text("SELECT DISTINCT blob_sha256 FROM files")))
+    query = "SELECT blob_sha256 FROM files"
+    if tables.has_table(REVISIONS_TABLE):
+        query += " UNION SELECT blob_sha256 FROM revisions WHERE blob_sha256 IS NOT NULL"
+    return set(connection.scalars(text(query)))
 
 
 def report(garbage: Garbage, min_age_hours: int, dry_run: bool) -> str:
@@ -101,8 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     collect = commands.add_parser(
         "gc",
-        help="remove blobs that no file references",
-        description="Remove blobs that no row of the files table references.",
+        help="remove blobs that no file or old version of a file references",
+        description="Remove blobs that no row of the files or revisions tables references.",
     )
     collect.add_argument(
         "--dry-run", action="store_true", help="list what would be removed; remove nothing"
