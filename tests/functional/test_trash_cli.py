@@ -84,7 +84,10 @@ def test_purge_deletes_what_is_older_than_the_retention(ini, sql, capsys):
     lines = out.out.splitlines()
     assert lines[0] == "Purged “Projects” (/projects, 3 items)"
     assert lines[1].startswith("Purged 1 deleted item(s) deleted more than 30 days ago (3 item(s)")
-    assert lines[2].startswith("Kept “Policies” (/policies, 2 items): /policies, inside")
+    assert (
+        lines[2]
+        == "Kept “Policies” (/policies, 2 items): “Policies” (/policies) is under legal hold"
+    )
     assert lines[3] == "1 item(s) under legal hold stayed in the trash."
     assert node_count(sql) == before - 3
     ids = {row[0] for row in sql("SELECT id FROM trash_entries")}
