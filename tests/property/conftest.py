@@ -24,6 +24,7 @@ from pyramid.router import Router
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
+from charter import models as _every_model  # noqa: F401 - every table in Base.metadata
 from charter.accounts.models import Group, User
 from charter.accounts.passwords import hash_password
 from charter.accounts.services import TokenService
@@ -397,7 +398,25 @@ def world(charter_app: Router, property_connection: Connection) -> World:
         headers={**admin.token, "Slug": "notes.txt", "Content-Type": "text/plain"},
         status=201,
     )
+    # Versions 1 and 2 of /docs/team/people; /docs/old in the trash.
+    admin.app.patch(
+        "/api/v1/content/docs/team/people",
+        json.dumps({"title": "Who is who"}),
+        headers={**admin.token, "If-Match": '"1"', "Content-Type": "application/json"},
+        status=200,
+    )
+    admin.app.post(
+        "/api/v1/content/docs",
+        json.dumps({"@type": "Document", "name": "old", "title": "Old"}),
+        headers={**admin.token, "Content-Type": "application/json"},
+        status=201,
+    )
+    admin.app.delete(
+        "/api/v1/content/docs/old", headers={**admin.token, "If-Match": '"1"'}, status=204
+    )
     with Session(bind=property_connection) as reading:
+        trash = Base.metadata.tables["trash_entries"]
+        ids["entry"] = reading.scalar(select(trash.c.id))
         ids["session"] = reading.scalar(
             select(Base.metadata.tables["user_sessions"].c.id).where(
                 Base.metadata.tables["user_sessions"].c.user_id == users["admin"].id
