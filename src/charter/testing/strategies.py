@@ -59,12 +59,6 @@ def load_profile() -> str:
     return name
 
 
-def scaled(examples: int) -> int:
-    """``examples`` in the CI profile, scaled up as the loaded profile asks for more."""
-    factor = max(1, settings.default.max_examples // settings.get_profile(CI_PROFILE).max_examples)
-    return examples * factor
-
-
 # -- text ---------------------------------------------------------------------
 
 LONE_SURROGATES = ("\ud800", "\udbff", "\udc00", "\udfff")
