@@ -56,6 +56,9 @@ AREAS = 4
 BOXES_PER_AREA = 2
 DOCUMENTS_PER_FOLDER = 8
 CLIENT_TIMEOUT_S = 60
+# What a node renamed or moved away leaves at its old path (GET, other methods).
+REDIRECTS = frozenset({301, 308})
+MAX_REDIRECTS = 5
 # Characters of each line of the server's traceback shown (SQL parameters run long).
 LOG_LINE_WIDTH = 240
 PROBLEMS_SHOWN = 3
@@ -70,16 +73,18 @@ OPERATIONS: dict[str, int] = {
     "move folder": 5,
 }
 # What each operation may answer when it loses a race; anything else is unexpected.
+# (A node moved away answers its old path with a redirect, which the client
+# follows; one deleted, with 404.)
 EXPECTED: dict[str, frozenset[int]] = {
-    "read document": frozenset({200, 404}),
-    "read folder": frozenset({200, 404}),
+    "read document": frozenset({200, 301, 404}),
+    "read folder": frozenset({200, 301, 404}),
     "find by uid": frozenset({303, 404}),
-    "patch document": frozenset({200, 404, 412}),
-    "create document": frozenset({201, 404, 409}),
-    "delete document": frozenset({204, 404, 412}),
+    "patch document": frozenset({200, 308, 404, 412}),
+    "create document": frozenset({201, 308, 404, 409}),
+    "delete document": frozenset({204, 308, 404, 412}),
     # 400: the destination folder was moved away meanwhile.
-    "move document": frozenset({200, 400, 404, 409}),
-    "move folder": frozenset({200, 404, 409}),
+    "move document": frozenset({200, 308, 400, 404, 409}),
+    "move folder": frozenset({200, 308, 404, 409}),
 }
 # The audit entry each successful write must leave.
 AUDITED = {
@@ -241,6 +246,23 @@ class Client:
             self.connection.close()
 
     def call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        """Send a request, following the redirects a moved node leaves (301, 308) as
+        ``curl -L`` does; (status, headers, parsed JSON or None) of the last answer."""
+        for _ in range(MAX_REDIRECTS):
+            status, answer_headers, parsed = self.send(operation, method, path, body, headers)
+            if status not in REDIRECTS or "location" not in answer_headers:
+                break
+            path = answer_headers["location"].removeprefix(self.base_url)
+        return status, answer_headers, parsed
+
+    def send(
         self,
         operation: str,
         method: str,

@@ -42,9 +42,9 @@ def test_two_folders_moved_into_each_other_at_once_never_both_move(live, live_fo
         rounds.append((responses, [(entry.action, entry.details["uid"]) for entry in entries]))
 
     # The loser finds its destination gone (400 naming /destination), itself
-    # gone from its URL (404) or the move a cycle (409).
+    # moved away from its URL (308 to where it is now) or the move a cycle (409).
     every_response = [response for responses, _ in rounds for response in responses]
-    live.assert_statuses(every_response, {200, 400, 404, 409})
+    live.assert_statuses(every_response, {200, 308, 400, 409})
     outcomes = [sorted(response.status for response in responses) for responses, _ in rounds]
     assert all(outcome.count(200) <= 1 for outcome in outcomes), outcomes
     assert live.tree_problems(live_folder) == []
@@ -96,13 +96,19 @@ def test_concurrent_moves_of_one_folder_keep_its_subtree_with_it(live, live_fold
         [move(live, folder, editor, live_folder.path, name=f"box-{n}") for n in range(CLIENTS)]
     )
 
-    # Once one rename is committed the old URL names nothing: 404 for the later ones.
-    counts = live.assert_statuses(responses, {200, 404})
+    # Once one rename is committed the old URL redirects (308) to the folder's
+    # new one, where a client may send its move again.
+    counts = live.assert_statuses(responses, {200, 308})
     assert counts.get(200, 0) >= 1
+    names = [response.json["name"] for response in responses if response.status == 200]
+    for response in responses:
+        if response.status == 308:
+            location = response.headers["location"].removeprefix(live.url)
+            assert location in [f"{live_folder.api_path}/{name}/@move" for name in names]
     problems = live.tree_problems(live_folder)
     assert problems == [], f"statuses {counts}; " + "\n".join(problems)
     after = live.node_by_uid(folder.uid)
-    assert after.name in [response.json["name"] for response in responses if response.status == 200]
+    assert after.name in names
     assert [node.path.removeprefix(after.path) for node in live.subtree(after.path)] == [
         "",
         "/first",
