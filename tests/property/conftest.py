@@ -51,7 +51,6 @@ UNTRACKED_TABLES = {"rate_limit_counters"}
 LOGIN_ACTIONS = ("login.failed", "login.refused")
 # Where a refused HTML form shows why: the error page, or a message beside a field.
 HTML_REFUSALS = (".error-page", "[id$='-error']", ".form-error", "#login-error", ".alert-danger")
-CALLERS = ("anonymous", "reader", "editor", "admin")
 
 
 class Caller:
@@ -158,8 +157,8 @@ class World:
         body: bytes | None = None,
         content_type: str | None = None,
     ) -> webtest.TestResponse:
-        """Send one request as ``caller``: API requests with its token (or the CSRF header
-        of its session), forms with the CSRF token added to the body."""
+        """Send one request as ``caller``; API requests carry its token, or the CSRF header
+        of its session when it has no token (forms carry their own CSRF field)."""
         sent: dict[str, str] = {}
         if api:
             sent.update(caller.token)
@@ -189,14 +188,6 @@ class World:
     ) -> None:
         """See :func:`check_answer`."""
         check_answer(self, response, api=api, ignore_login_attempts=ignore_login_attempts)
-
-    def problem(self, response: webtest.TestResponse) -> dict[str, Any]:
-        """See :func:`check_problem`."""
-        return check_problem(response)
-
-    def assert_unchanged(self, context: Any) -> None:
-        """See :func:`assert_unchanged`."""
-        assert_unchanged(self, context)
 
 
 def database_state(
@@ -295,11 +286,6 @@ def check_error_page(response: webtest.TestResponse) -> None:
     assert response.content_type == "text/html", describe(response)
     page = response.html
     assert any(page.select_one(selector) for selector in HTML_REFUSALS), describe(response)
-
-
-def pointers(response: webtest.TestResponse) -> list[str]:
-    """The JSON Pointers an invalid-input problem names."""
-    return [error["pointer"] for error in json.loads(response.body).get("errors", [])]
 
 
 # -- the world ------------------------------------------------------------------
