@@ -1144,3 +1144,14 @@ def test_an_unknown_key_is_named_by_its_json_pointer(counted, key):
     assert response.status_int == 400
     if key:  # the empty key's pointer would be "/", which the field names cannot say
         assert f"/{escaped}" in [e["pointer"] for e in response.json["errors"]], response.json
+
+
+@given(index=hostile.number_texts())
+@example(index="\u0663")  # ARABIC-INDIC DIGIT THREE, which int() reads as 3
+@example(index="\uff11")  # FULLWIDTH DIGIT ONE
+@example(index="01")  # read as row 1, whose fields are entry-01-...
+def test_a_sharing_form_row_numbered_in_any_digits_is_read_or_ignored(counted, index):
+    endpoint = BY_VIEW["POST traversal:Node/sharing -> update_sharing"]
+    fields = {f"entry-{index}-principal": "group:board", f"entry-{index}-roles": "Reader"}
+    with counted.example():
+        send(counted, endpoint, "admin", fields=fields)

@@ -28,8 +28,9 @@ SYSTEM_NAMES = {
     AUTHENTICATED: "Everyone logged in",
     EVERYONE: "Everyone (also anonymous)",
 }
-ENTRY_PRINCIPAL = re.compile(r"^entry-(\d{1,4})-principal$")
-ERROR_POINTER = re.compile(r"^entries/(\d+)/")
+# ASCII digits: \d also matches "٣", which int() reads as 3, naming another row's fields.
+ENTRY_PRINCIPAL = re.compile(r"^entry-([0-9]{1,4})-principal$")
+ERROR_POINTER = re.compile(r"^entries/([0-9]+)/")
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,12 @@ def describe_principals(request: Request, principals: Iterable[str]) -> dict[str
 
 def posted_entries(post: MultiDict) -> list[tuple[str, list[str]]]:
     """The grants table as sent: ``(principal, roles)`` in table order, each principal once."""
-    indexes = sorted(int(match[1]) for key in post if (match := ENTRY_PRINCIPAL.match(key)))
+    # In row order; each row's fields are named by its number as sent ("01" is not "1").
+    rows = sorted(
+        (int(match[1]), match[1]) for key in post if (match := ENTRY_PRINCIPAL.match(key))
+    )
     entries: dict[str, list[str]] = {}
-    for index in indexes:
+    for _, index in rows:
         principal = post[f"entry-{index}-principal"].strip()
         if principal:
             roles = entries.setdefault(principal, [])
