@@ -20,6 +20,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from charter.db.meta import utcnow
+from charter.db.statements import delete_joined
 from charter.history.models import Redirect
 from charter.tree.models import Node, NodeViewer
 from charter.tree.names import MAX_DEPTH
@@ -116,15 +117,9 @@ class RedirectService:
         if not below_only:
             in_subtree = or_(Node.id == top.id, in_subtree)
         former_hash = sha256_hex(literal(old_path) + func.substr(Node.path, len(top.path) + 1))
-        if self.dbsession.get_bind().dialect.name in {"mysql", "mariadb"}:
-            # A multi-table DELETE: MariaDB runs a single-table DELETE ... IN
-            # (subquery) as a dependent subquery over every redirect.
-            statement = delete(Redirect).where(Redirect.old_path_hash == former_hash, in_subtree)
-        else:
-            statement = delete(Redirect).where(
-                Redirect.old_path_hash.in_(select(former_hash).where(in_subtree))
-            )
-        self.dbsession.execute(statement.execution_options(synchronize_session=False))
+        self.dbsession.execute(
+            delete_joined(self.dbsession, Redirect, Redirect.old_path_hash, former_hash, in_subtree)
+        )
 
     def find(
         self, names: Sequence[str], found: int, viewers: frozenset[str] | None

@@ -380,24 +380,9 @@ class TreeService:
         self.dbsession.flush()
         if not self.claim(node, node.version, user_id, in_place=True):
             raise ChangedMeanwhile(f"{old_path} was changed, moved or deleted meanwhile")
-        low, high = descendants_range(old_path)
-        moved_path = literal(new_path) + func.substr(Node.path, len(old_path) + 1)
-        self.dbsession.execute(
-            update(Node)
-            .where(Node.path > low, Node.path < high)
-            # The hash is assigned before the path: MySQL evaluates SET clauses
-            # left to right and lets later ones see earlier results.
-            .ordered_values(
-                (Node.path_hash, sha256_hex(moved_path)),
-                (Node.path, moved_path),
-                (Node.depth, Node.depth + depth_change),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if node.is_container and self._any_below(old_path):
-            # A child added below while the UPDATE ran, which its snapshot
-            # could not see (PostgreSQL): run the whole request again.
-            raise ChangedMeanwhile(f"{old_path} gained items while it was being moved")
+        low = descendants_range(old_path)[0]
+        if node.is_container:
+            self.move_descendants(old_path, new_path, depth_change)
         if new_parent.id != node.parent_id:
             node.position = 0 if slots.last_position is None else slots.last_position + 1
         node.parent_id = new_parent.id
@@ -416,6 +401,42 @@ class TreeService:
             if loaded_path is not None and loaded is not node and loaded_path.startswith(low):
                 self.dbsession.expire(loaded, ["path", "path_hash", "depth"])
         return node
+
+    def move_descendants(self, old_path: str, new_path: str, depth_change: int = 0) -> None:
+        """Give every node below ``old_path`` its path below ``new_path``: one UPDATE.
+
+        Only called for folders, and never with the top node in the same
+        statement: a document's move then scans no range of the path index,
+        whose neighbouring entries concurrent writers may hold (MariaDB
+        deadlocked on that). ChangedMeanwhile when a child was added below
+        while the UPDATE ran, which its snapshot could not see (PostgreSQL).
+        """
+        low, high = descendants_range(old_path)
+        moved_path = literal(new_path) + func.substr(Node.path, len(old_path) + 1)
+        self.dbsession.execute(
+            update(Node)
+            .where(Node.path > low, Node.path < high)
+            # The hash is assigned before the path: MySQL evaluates SET clauses
+            # left to right and lets later ones see earlier results.
+            .ordered_values(
+                (Node.path_hash, sha256_hex(moved_path)),
+                (Node.path, moved_path),
+                (Node.depth, Node.depth + depth_change),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if self.any_below(old_path):
+            raise ChangedMeanwhile(f"{old_path} gained items while they were being moved")
+
+    def any_below(self, path: str) -> bool:
+        """Whether any node's path lies below ``path``."""
+        low, high = descendants_range(path)
+        return (
+            self.dbsession.scalar(
+                select(literal(True)).where(Node.path > low, Node.path < high).limit(1)
+            )
+            is not None
+        )
 
     def subtree(self, top: Node) -> list[Node]:
         """``top`` and every node below it, parents before children, in sibling order.
@@ -475,15 +496,6 @@ class TreeService:
         if parent is None:
             raise Conflict("the root cannot be moved or renamed")
         return parent
-
-    def _any_below(self, path: str) -> bool:
-        low, high = descendants_range(path)
-        return (
-            self.dbsession.scalar(
-                select(literal(True)).where(Node.path > low, Node.path < high).limit(1)
-            )
-            is not None
-        )
 
     def _deepest_in(self, node: Node) -> int:
         """The depth of the deepest node in ``node``'s subtree."""

@@ -8,9 +8,10 @@ a caller holding one sees everything (charter.security.policy).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, case, delete, exists, insert, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from charter.db.statements import delete_joined
 from charter.tree.models import LocalRole, Node, NodeViewer
 from charter.tree.paths import ROOT_PATH, descendants_range
 
@@ -28,8 +29,8 @@ def refresh_subtree(dbsession: Session, top: Node) -> None:
     # Grants must be in the database before they are read back in SQL.
     dbsession.flush()
     low, high = descendants_range(top.path)
-    subtree = select(Node.id).where(or_(Node.id == top.id, and_(Node.path > low, Node.path < high)))
-    dbsession.execute(delete(NodeViewer).where(NodeViewer.node_id.in_(subtree)))
+    in_subtree = or_(Node.id == top.id, and_(Node.path > low, Node.path < high))
+    dbsession.execute(delete_joined(dbsession, NodeViewer, NodeViewer.node_id, Node.id, in_subtree))
 
     granted_on = aliased(Node, name="granted_on")
     viewed = aliased(Node, name="viewed")
