@@ -120,3 +120,42 @@ def test_concurrent_moves_of_one_folder_keep_its_subtree_with_it(live, live_fold
     assert [(entry.action, entry.details["uid"]) for entry in entries] == [
         ("content.moved", folder.uid)
     ] * counts[200]
+
+
+def test_moves_and_deletes_of_different_items_in_one_folder_all_succeed(live, live_folder, editor):
+    responses, audited = [], []
+    for round_number in range(3):
+        source = live.add_folder(live_folder.path, f"source-{round_number}")
+        target = live.add_folder(live_folder.path, f"target-{round_number}")
+        boxes = [live.add_folder(source.path, f"box-{n}") for n in range(CLIENTS // 2)]
+        for box in boxes:
+            live.add_documents(box.path, ["first", "second"])
+        documents = live.add_documents(target.path, [f"doc-{n}" for n in range(CLIENTS // 2)])
+        mark = live.audit_mark()
+
+        # Nobody races for the same node: each client moves or deletes one of
+        # its own, all in the same two folders, so every one must succeed.
+        responses += live.race(
+            [move(live, box, editor, target.path) for box in boxes]
+            + [
+                live.prepare("DELETE", document.api_path, user=editor, headers={"If-Match": '"1"'})
+                for document in documents
+            ]
+        )
+
+        entries = live.audit_entries(after=mark)
+        audited.append(
+            (
+                sorted((entry.action, entry.details["uid"]) for entry in entries),
+                sorted(
+                    [("content.moved", box.uid) for box in boxes]
+                    + [("content.trashed", document.uid) for document in documents]
+                ),
+            )
+        )
+
+    counts = live.assert_statuses(responses, {200, 204})
+    assert counts == {200: 3 * (CLIENTS // 2), 204: 3 * (CLIENTS // 2)}
+    assert live.tree_problems(live_folder) == []
+    for found, wanted in audited:
+        assert found == wanted

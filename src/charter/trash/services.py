@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, exists, func, literal, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, with_polymorphic
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,7 +23,7 @@ from charter.content.models import File
 from charter.content.registry import TypeRegistry
 from charter.content.types import core_types
 from charter.db.meta import utcnow
-from charter.errors import ChangedMeanwhile, Conflict, Forbidden, NotFound, ValidationFailed
+from charter.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from charter.security.policy import local_roles
 from charter.security.roles import Permission, permissions_of
 from charter.trash.listing import TrashQuery, encode_cursor
@@ -31,7 +31,7 @@ from charter.trash.models import TrashEntry, TrashEntryPrincipal
 from charter.trash.paths import is_live, trash_root
 from charter.tree.models import Node
 from charter.tree.names import MAX_DEPTH, check_name
-from charter.tree.paths import child_path, descendants_range, hash_path, sha256_hex
+from charter.tree.paths import child_path, descendants_range, hash_path
 from charter.tree.services import TreeService
 from charter.tree.viewers import refresh_subtree
 
@@ -184,10 +184,6 @@ class TrashService:
         self.dbsession.flush()  # the entry's id names the subtree's new paths
         new_path = trash_root(entry.id)
         self._rebase(node, new_path)
-        if node.is_container and self._any_below(old_path):
-            # A child added below while the UPDATE ran, which its snapshot
-            # could not see (PostgreSQL): run the whole request again.
-            raise ChangedMeanwhile(f"{old_path} gained items while it was being deleted")
         entry.item_count, entry.file_bytes = self.dbsession.execute(
             select(func.count(Node.id), func.coalesce(func.sum(FILES.c.size), 0))
             .select_from(Node)
@@ -503,40 +499,25 @@ class TrashService:
         return folder
 
     def _rebase(self, top: Node, new_path: str, depth_change: int = 0) -> None:
-        """Rewrite the path, hash and depth of ``top`` and every node below it: one UPDATE."""
+        """Rewrite the path, hash and depth of ``top`` and every node below it.
+
+        Two statements for a folder (its own row, then its descendants'),
+        one for anything else, whatever the subtree's size; ChangedMeanwhile
+        when something was added below while they ran.
+        """
         old_path = top.path
-        moved = literal(new_path) + func.substr(Node.path, len(old_path) + 1)
         self.dbsession.execute(
             update(Node)
-            .where(_in_subtree(top.id, old_path))
-            # The hash is assigned before the path: MySQL evaluates SET clauses
-            # left to right and lets later ones see earlier results.
-            .ordered_values(
-                (Node.path_hash, sha256_hex(moved)),
-                (Node.path, moved),
-                (Node.depth, Node.depth + depth_change),
-            )
+            .where(Node.id == top.id)
+            .values(path=new_path, path_hash=hash_path(new_path), depth=Node.depth + depth_change)
             .execution_options(synchronize_session=False)
         )
-        low = descendants_range(old_path)[0]
-        # Already written above: tell the session; descendants it holds are reloaded.
-        # (Read from __dict__: touching an expired attribute would load it.)
-        for loaded in list(self.dbsession.identity_map.values()):
-            loaded_path = loaded.__dict__.get("path") if isinstance(loaded, Node) else None
-            if loaded_path is not None and loaded is not top and loaded_path.startswith(low):
-                self.dbsession.expire(loaded, ["path", "path_hash", "depth"])
+        if top.is_container:
+            self.tree.move_descendants(old_path, new_path, depth_change)
+        # Already written above: tell the session.
         set_committed_value(top, "path", new_path)
         set_committed_value(top, "path_hash", hash_path(new_path))
         set_committed_value(top, "depth", top.depth + depth_change)
-
-    def _any_below(self, path: str) -> bool:
-        low, high = descendants_range(path)
-        return (
-            self.dbsession.scalar(
-                select(literal(True)).where(Node.path > low, Node.path < high).limit(1)
-            )
-            is not None
-        )
 
     def _hold_of(self, entry: TrashEntry) -> str | None:
         whole = f"“{entry.title}” ({entry.original_path}) is under legal hold"

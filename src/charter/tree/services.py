@@ -380,7 +380,6 @@ class TreeService:
         self.dbsession.flush()
         if not self.claim(node, node.version, user_id, in_place=True):
             raise ChangedMeanwhile(f"{old_path} was changed, moved or deleted meanwhile")
-        low = descendants_range(old_path)[0]
         if node.is_container:
             self.move_descendants(old_path, new_path, depth_change)
         if new_parent.id != node.parent_id:
@@ -394,12 +393,6 @@ class TreeService:
         self._flush_or_conflict(new_parent, name)
         # Who may view the subtree depends on its new ancestors' grants.
         refresh_subtree(self.dbsession, node)
-        # Descendants already in the session were changed behind its back.
-        # (Read from __dict__: touching an expired attribute would load it.)
-        for loaded in list(self.dbsession.identity_map.values()):
-            loaded_path = loaded.__dict__.get("path") if isinstance(loaded, Node) else None
-            if loaded_path is not None and loaded is not node and loaded_path.startswith(low):
-                self.dbsession.expire(loaded, ["path", "path_hash", "depth"])
         return node
 
     def move_descendants(self, old_path: str, new_path: str, depth_change: int = 0) -> None:
@@ -427,6 +420,12 @@ class TreeService:
         )
         if self.any_below(old_path):
             raise ChangedMeanwhile(f"{old_path} gained items while they were being moved")
+        # Descendants already in the session were changed behind its back.
+        # (Read from __dict__: touching an expired attribute would load it.)
+        for loaded in list(self.dbsession.identity_map.values()):
+            loaded_path = loaded.__dict__.get("path") if isinstance(loaded, Node) else None
+            if loaded_path is not None and loaded_path.startswith(low):
+                self.dbsession.expire(loaded, ["path", "path_hash", "depth"])
 
     def any_below(self, path: str) -> bool:
         """Whether any node's path lies below ``path``."""
