@@ -43,7 +43,7 @@ _COMMON = {
     ],
     "print_blob": True,
 }
-settings.register_profile(CI_PROFILE, max_examples=12, derandomize=True, database=None, **_COMMON)
+settings.register_profile(CI_PROFILE, max_examples=10, derandomize=True, database=None, **_COMMON)
 settings.register_profile(LONG_PROFILE, max_examples=300, **_COMMON)
 
 
