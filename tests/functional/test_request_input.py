@@ -475,3 +475,18 @@ def test_a_forged_forwarded_for_does_not_give_another_address(anonymous_app, dbs
         select(AuditEntry.address).where(AuditEntry.action == "login.failed")
     ).all()
     assert set(addresses) == {"192.0.2.7"}
+
+
+def test_a_list_longer_than_any_statement_binds_is_a_400(anonymous_app, as_editor, dbsession):
+    # 70,000 names once went into one IN (...) and PostgreSQL refused the statement.
+    before = state(dbsession)
+
+    response = anonymous_app.post_json(
+        f"{API}/docs/@order",
+        {"order": [f"n{number}" for number in range(70_000)]},
+        headers=as_editor,
+        status=400,
+    )
+
+    assert "more than 10,000 entries" in str(assert_problem(response, 400, "/order"))
+    assert state(dbsession) == before

@@ -78,15 +78,15 @@ def add_routes(config: Configurator) -> None:
     config.add_view_deriver(caller_view, under="secured_view", over="csrf_view")
     config.add_route("api.users", "/api/v1/users")
     # At most 18 digits: every such id fits the databases' 64-bit integers.
-    config.add_route("api.user", "/api/v1/users/{user_id:\\d{1,18}}")
-    config.add_route("api.user.sessions", "/api/v1/users/{user_id:\\d{1,18}}/sessions")
+    config.add_route("api.user", "/api/v1/users/{user_id:[0-9]{1,18}}")
+    config.add_route("api.user.sessions", "/api/v1/users/{user_id:[0-9]{1,18}}/sessions")
     config.add_route("api.groups", "/api/v1/groups")
     config.add_route("api.group", "/api/v1/groups/{name}")
     config.add_route("api.me", "/api/v1/me")
     config.add_route("api.me.tokens", "/api/v1/me/tokens")
-    config.add_route("api.me.token", "/api/v1/me/tokens/{token_id:\\d{1,18}}")
+    config.add_route("api.me.token", "/api/v1/me/tokens/{token_id:[0-9]{1,18}}")
     config.add_route("api.me.sessions", "/api/v1/me/sessions")
-    config.add_route("api.me.session", "/api/v1/me/sessions/{session_id:\\d{1,18}}")
+    config.add_route("api.me.session", "/api/v1/me/sessions/{session_id:[0-9]{1,18}}")
 
 
 def caller_view(view: Callable, info: Any) -> Callable:

@@ -44,9 +44,9 @@ def add_routes(config: Configurator) -> None:
     """Declare the trash routes."""
     config.add_route("api.trash", "/api/v1/trash")
     # At most 18 digits: every such id fits the databases' 64-bit integers.
-    config.add_route("api.trash.entry", "/api/v1/trash/{entry_id:\\d{1,18}}")
-    config.add_route("api.trash.restore", "/api/v1/trash/{entry_id:\\d{1,18}}/@restore")
-    config.add_route("api.trash.hold", "/api/v1/trash/{entry_id:\\d{1,18}}/@legal-hold")
+    config.add_route("api.trash.entry", "/api/v1/trash/{entry_id:[0-9]{1,18}}")
+    config.add_route("api.trash.restore", "/api/v1/trash/{entry_id:[0-9]{1,18}}/@restore")
+    config.add_route("api.trash.hold", "/api/v1/trash/{entry_id:[0-9]{1,18}}/@legal-hold")
 
 
 def entry_url(request: Request, entry_id: int) -> str:

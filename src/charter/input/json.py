@@ -13,6 +13,9 @@ from charter.errors import MalformedRequest, TooLarge, UnsupportedMediaType, Val
 
 # Deeper than any body Charter reads; a deeper one is an attack on the parsers.
 MAX_DEPTH = 32
+# Entries of one array or object: more than any list a client sends (names to
+# order, grants, members), and below what one statement may bind (PostgreSQL: 65,535).
+MAX_ITEMS = 10_000
 UTF8_NAMES = frozenset({"utf-8", "utf8"})
 
 
@@ -50,8 +53,9 @@ def json_object(request: Request) -> dict[str, Any]:
 
     415 for another Content-Type or a charset other than UTF-8; 413 over the
     size limit; 400 for bytes that are not UTF-8, syntax errors, repeated
-    keys, non-finite numbers, nesting deeper than ``MAX_DEPTH``, and strings
-    holding NUL or lone surrogates (named by their JSON Pointer).
+    keys, non-finite numbers, nesting deeper than ``MAX_DEPTH``, arrays or
+    objects of more than ``MAX_ITEMS`` entries, and strings holding NUL or
+    lone surrogates (named by their JSON Pointer).
     """
     if not is_json_type(request.content_type):
         raise UnsupportedMediaType(
@@ -106,7 +110,7 @@ def _finite_float(text: str) -> float:
 
 def string_problems(body: Any) -> list[tuple[str, str]]:
     """``(pointer, problem)`` for each key or string in ``body`` that no database can store,
-    and for nesting deeper than ``MAX_DEPTH``.
+    for nesting deeper than ``MAX_DEPTH`` and for arrays or objects over ``MAX_ITEMS``.
 
     Walks without recursion, so a deep body costs no stack.
     """
@@ -116,6 +120,9 @@ def string_problems(body: Any) -> list[tuple[str, str]]:
         pointer, value, depth = pending.pop()
         if depth > MAX_DEPTH:
             problems.append((pointer, f"nested deeper than {MAX_DEPTH} levels"))
+            continue
+        if isinstance(value, dict | list) and len(value) > MAX_ITEMS:
+            problems.append((pointer, f"has more than {MAX_ITEMS:,} entries"))
             continue
         if isinstance(value, dict):
             for key, item in value.items():

@@ -38,7 +38,7 @@ def includeme(config: Configurator) -> None:
     config.add_route("account.tokens", "/account/tokens")
     config.add_route("admin.users", "/admin/users")
     # At most 18 digits: a longer id cannot be a 64-bit key, and is simply not found.
-    config.add_route("admin.user", "/admin/users/{user_id:\\d{1,18}}")
+    config.add_route("admin.user", "/admin/users/{user_id:[0-9]{1,18}}")
     config.add_route("admin.groups", "/admin/groups")
     config.add_route("admin.group", "/admin/groups/{name}")
     trash.add_routes(config)

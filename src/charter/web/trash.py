@@ -38,10 +38,10 @@ def add_routes(config: Configurator) -> None:
     config.add_route("trash", "/trash")
     config.add_route("trash.empty", "/trash/empty")
     # At most 18 digits: a longer id cannot be a 64-bit key, and is simply not found.
-    config.add_route("trash.entry", "/trash/{entry_id:\\d{1,18}}")
-    config.add_route("trash.restore", "/trash/{entry_id:\\d{1,18}}/restore")
-    config.add_route("trash.purge", "/trash/{entry_id:\\d{1,18}}/purge")
-    config.add_route("trash.hold", "/trash/{entry_id:\\d{1,18}}/legal-hold")
+    config.add_route("trash.entry", "/trash/{entry_id:[0-9]{1,18}}")
+    config.add_route("trash.restore", "/trash/{entry_id:[0-9]{1,18}}/restore")
+    config.add_route("trash.purge", "/trash/{entry_id:[0-9]{1,18}}/purge")
+    config.add_route("trash.hold", "/trash/{entry_id:[0-9]{1,18}}/legal-hold")
 
 
 def _entry_id(request: Request) -> int:

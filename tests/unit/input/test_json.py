@@ -4,7 +4,7 @@ import pytest
 from pyramid.request import Request
 
 from charter.errors import MalformedRequest, TooLarge, UnsupportedMediaType, ValidationFailed
-from charter.input.json import MAX_DEPTH, json_object, string_problems
+from charter.input.json import MAX_DEPTH, MAX_ITEMS, json_object, string_problems
 
 
 class Registry:
@@ -70,3 +70,9 @@ def test_nesting_deeper_than_the_limit_is_refused():
 
     with pytest.raises(ValidationFailed, match="nested deeper"):
         json_object(request(str(body).replace("'", '"').encode()))
+
+
+def test_arrays_and_objects_of_too_many_entries_are_refused():
+    body = {"order": ["x"] * (MAX_ITEMS + 1), "entries": {str(n): [] for n in range(MAX_ITEMS)}}
+
+    assert string_problems(body) == [("order", f"has more than {MAX_ITEMS:,} entries")]

@@ -26,6 +26,7 @@ SECURITY_DOC = Path(__file__).resolve().parents[3] / "docs" / "security.md"
         f"/ {accounts.MAX_TITLE_LENGTH} characters, one line",
         f"over {format_size(tween.MAX_QUERY_STRING_BYTES)}, over {tween.MAX_QUERY_PARAMETERS}",
         f"nesting deeper than {json.MAX_DEPTH}",
+        f"more than {json.MAX_ITEMS:,} entries",
     ],
 )
 def test_the_input_limits_table_matches_the_code(phrase):
