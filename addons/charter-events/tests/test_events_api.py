@@ -186,12 +186,20 @@ def test_the_type_is_listed_with_its_json_schema(testapp):
     assert {"start", "end", "all_day", "time_zone", "location"} <= set(body["schema"]["properties"])
 
 
-def test_deleting_an_event_removes_its_row(anonymous_app, bearer, editor, dbsession):
+def test_deleting_an_event_moves_it_to_the_trash_and_purging_removes_its_row(
+    anonymous_app, bearer, editor, dbsession
+):
     headers = bearer(editor)
     anonymous_app.post_json(f"{API}/events", MEETING, headers=headers)
 
-    anonymous_app.delete(f"{API}/events/board-meeting", headers={**headers, "If-Match": '"1"'})
+    deleted = anonymous_app.delete(
+        f"{API}/events/board-meeting", headers={**headers, "If-Match": '"1"'}, status=204
+    )
 
+    anonymous_app.get(f"{API}/events/board-meeting", headers=headers, status=404)
+    assert event_count(dbsession) == 1  # kept, restorable, in the trash
+    entry = deleted.headers["Link"].split(";")[0].strip("<>")
+    anonymous_app.delete(entry, headers=headers, status=204)
     assert event_count(dbsession) == 0
 
 

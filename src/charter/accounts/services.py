@@ -415,13 +415,16 @@ def _storable(text: str) -> bool:
 
 
 def _expiry_errors(expires: dt.datetime) -> list[tuple[str, str]]:
+    if expires.utcoffset() is None:
+        return [("expires", "give the expiry with its UTC offset")]
+    # A day long past (0001-01-01) is first of all not in the future.
+    if expires <= utcnow():
+        return [("expires", "the expiry must be in the future")]
     try:
-        utc = storable_utc(expires)
+        storable_utc(expires)
     except MomentOutOfRange as problem:
         return [("expires", str(problem))]
-    except ValueError:
-        return [("expires", "give the expiry with its UTC offset")]
-    return [] if utc > utcnow() else [("expires", "the expiry must be in the future")]
+    return []
 
 
 def _escape_like(text: str) -> str:
