@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -16,7 +17,8 @@ from webob.static import FileIter
 from charter.api.editing import expected_version
 from charter.api.representation import representation
 from charter.api.views import node_response
-from charter.blobs import BlobNotFound
+from charter.blobs import BlobNotFound, format_size
+from charter.blobs.store import Readable
 from charter.content.models import File
 from charter.errors import TooLarge, ValidationFailed
 from charter.history.revisions import FileBlob
@@ -49,6 +51,28 @@ class UploadPredicate:
         return (request.content_type not in JSON_TYPES) == self.value
 
 
+def uploaded(
+    request: Request, name_parameter: str
+) -> tuple[Readable, str | None, Mapping[str, str]]:
+    """The bytes of an upload, the client's file name, and the other fields sent with it.
+
+    A multipart form sends the file in its field ``file`` and the fields
+    beside it; a raw body names the file with ``Slug`` (or the query
+    parameter ``name_parameter``) and sends the fields as query parameters.
+    Over the upload limit is a 413 before a byte is read.
+    """
+    limit = request.registry.settings["charter.blobs.max_upload_size"]
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge(f"the upload is larger than the limit of {format_size(limit)}", limit)
+    if request.content_type == "multipart/form-data":
+        upload = request.POST.get("file")
+        if upload is None or not hasattr(upload, "file"):
+            raise ValidationFailed([("file", "send the file in a form field named 'file'")])
+        return upload.file, upload.filename, request.POST
+    filename = header_text(request, "Slug") or request.GET.get(name_parameter) or None
+    return request.body_file, filename, request.GET
+
+
 @view_config(
     route_name="api.content",
     context=Node,
@@ -64,22 +88,9 @@ def upload_file(context: Node, request: Request) -> dict[str, Any]:
     A raw body names the file with the ``Slug`` header or the ``name``
     query parameter. ``201`` with the file's JSON and ``Location``.
     """
-    limit = request.registry.settings["charter.blobs.max_upload_size"]
-    if request.content_length is not None and request.content_length > limit:
-        # Refused before a byte is read.
-        raise TooLarge(f"the upload is larger than the limit of {limit} bytes", limit)
-    if request.content_type == "multipart/form-data":
-        upload = request.POST.get("file")
-        if upload is None or not hasattr(upload, "file"):
-            raise ValidationFailed([("file", "send the file in a form field named 'file'")])
-        stream, filename = upload.file, upload.filename
-        name = request.POST.get("name") or None
-        title = request.POST.get("title") or None
-    else:
-        stream = request.body_file
-        filename = header_text(request, "Slug") or request.GET.get("name") or ""
-        name, title = request.GET.get("name") or None, request.GET.get("title") or None
-    node = request.content.upload(context, stream, filename, name=name, title=title)
+    stream, filename, fields = uploaded(request, "name")
+    name, title = fields.get("name") or None, fields.get("title") or None
+    node = request.content.upload(context, stream, filename or "", name=name, title=title)
     created = representation(request, node)
     request.response.status_int = 201
     request.response.location = created["@id"]
@@ -147,20 +158,8 @@ def replace_file(context: File, request: Request) -> dict[str, Any]:
     history. ``413`` over the upload limit, before a byte is read.
     """
     version = expected_version(request)
-    limit = request.registry.settings["charter.blobs.max_upload_size"]
-    if request.content_length is not None and request.content_length > limit:
-        raise TooLarge(f"the upload is larger than the limit of {limit} bytes", limit)
-    if request.content_type == "multipart/form-data":
-        upload = request.POST.get("file")
-        if upload is None or not hasattr(upload, "file"):
-            raise ValidationFailed([("file", "send the file in a form field named 'file'")])
-        stream, filename = upload.file, upload.filename
-        comment = request.POST.get("comment", "")
-    else:
-        stream = request.body_file
-        filename = header_text(request, "Slug") or request.GET.get("filename") or None
-        comment = request.GET.get("comment", "")
-    node = request.content.replace(context, stream, filename, version, comment)
+    stream, filename, fields = uploaded(request, "filename")
+    node = request.content.replace(context, stream, filename, version, fields.get("comment", ""))
     return node_response(request, node, representation(request, node))
 
 

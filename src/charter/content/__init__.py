@@ -15,7 +15,7 @@ from charter.content.fields import (
 from charter.content.registry import REGISTRY_KEY, TypeRegistry, add_content_type, types_of
 from charter.content.services import ContentService, Uploads
 from charter.content.types import CORE_TYPES
-from charter.tree.models import Node
+from charter.security import caller_permits
 
 # For add-on schemas (docs/addons.md, "Dates and times in a schema").
 __all__ = [
@@ -32,14 +32,11 @@ __all__ = [
 def content_service(request: Request) -> ContentService:
     """The editing service acting for this request's caller, with its permissions."""
 
-    def permits(node: Node, permission: str) -> bool:
-        return bool(request.has_permission(permission, node))
-
     return ContentService(
         request.dbsession,
         types=types_of(request.registry),
         actor=request.actor,
-        permits=permits,
+        permits=caller_permits(request),
         notify=request.registry.notify,
         audit=request.audit,
         uploads=Uploads(

@@ -6,9 +6,9 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 
 from charter.content.registry import types_of
+from charter.security import caller_permits
 from charter.security.roles import Permission, permissions_of
 from charter.trash.services import TrashAccess, TrashService
-from charter.tree.models import Node
 
 __all__ = ["TrashAccess", "TrashService", "includeme", "trash_access", "trash_service"]
 
@@ -31,14 +31,11 @@ def trash_access(request: Request) -> TrashAccess:
 def trash_service(request: Request) -> TrashService:
     """The trash as this request's caller sees it, with their permissions."""
 
-    def permits(node: Node, permission: str) -> bool:
-        return bool(request.has_permission(permission, node))
-
     return TrashService(
         request.dbsession,
         types=types_of(request.registry),
         actor=request.actor,
-        permits=permits,
+        permits=caller_permits(request),
         notify=request.registry.notify,
         audit=request.audit,
         access=trash_access(request),
