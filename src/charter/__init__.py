@@ -18,6 +18,8 @@ from charter.settings import parse_settings
 # Order matters: the database first (the others register request methods
 # that use it), then the domains, then the interfaces that call them.
 DOMAINS = (
+    # First: request ids, trusted proxies, logs and metrics wrap everything else.
+    "charter.ops",
     "charter.db",
     "charter.input",
     "charter.blobs",

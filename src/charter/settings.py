@@ -127,6 +127,12 @@ def _addon_names(text: str) -> tuple[str, ...]:
     return names
 
 
+def _networks(text: str) -> tuple[Any, ...]:
+    from charter.ops.requestid import parse_networks
+
+    return parse_networks(text)
+
+
 boolean = Parser("true or false", _boolean)
 mime_types = Parser(
     "MIME types separated by spaces, such as image/png application/pdf", _mime_types
@@ -140,6 +146,9 @@ database_url = Parser(
     "a SQLAlchemy database URL such as sqlite:///var/charter.sqlite", _database_url
 )
 addon_names = Parser("add-on names separated by spaces or new lines, each once", _addon_names)
+networks = Parser(
+    "IP addresses or networks separated by spaces, such as 127.0.0.1 ::1 10.0.0.0/8", _networks
+)
 
 
 @dataclass(frozen=True)
@@ -272,6 +281,13 @@ SETTINGS: tuple[Setting, ...] = (
         boolean,
         "false",
         "Show the traceback on the error page of an unexpected failure; never in production.",
+    ),
+    Setting(
+        "charter.proxy.trusted",
+        networks,
+        "",
+        "Addresses of the reverse proxies whose X-Forwarded-For, X-Forwarded-Proto and "
+        "X-Request-ID Charter believes; empty trusts none.",
     ),
     Setting(
         "charter.blobs.path",
