@@ -277,6 +277,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Name shown in the header of every page.",
     ),
     Setting(
+        "charter.public_site",
+        boolean,
+        "false",
+        "Let visitors who are not logged in see published items: a public web site with an "
+        "intranet behind it.",
+    ),
+    Setting(
         "charter.debug",
         boolean,
         "false",
