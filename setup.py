@@ -57,6 +57,8 @@ requires = [
     "ua-parser>=1.0,<2",
     # The progress bar of charter-trash purge on a terminal.
     "tqdm>=4.66",
+    # Names generated from titles transliterate letters outside ASCII (Über -> uber).
+    "anyascii>=0.3",
 ]
 
 test_requires = [

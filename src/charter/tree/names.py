@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from anyascii import anyascii
+
 from charter.errors import ValidationFailed
 
 MAX_NAME_LENGTH = 100
@@ -60,7 +62,12 @@ def suggest_name(title: str) -> str:
 
     "Annual Report 2026" -> "annual-report-2026"; "Q3 Figures.xlsx" ->
     "q3-figures.xlsx" (dots stay, so a file keeps its extension).
+
+    Letters outside ASCII are transliterated (anyascii, one spelling for every
+    language) rather than dropped, since names are ASCII so that addresses stay
+    readable wherever they are pasted: "Über Ünïcödé" -> "uber-unicode",
+    "Straße" -> "strasse", "日本語" -> "ribenyu", "Добрый день" -> "dobryy-den".
     """
-    slug = re.sub(r"[^a-z0-9.]+", "-", title.lower())
+    slug = re.sub(r"[^a-z0-9.]+", "-", anyascii(title).lower())
     slug = re.sub(r"-*\.-*", ".", slug).strip("-.")[:MAX_NAME_LENGTH].strip("-.")
     return slug or "item"

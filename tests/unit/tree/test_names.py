@@ -3,7 +3,13 @@
 import pytest
 
 from charter.errors import ValidationFailed
-from charter.tree.names import MAX_NAME_LENGTH, RESERVED_ROOT_NAMES, check_name, name_problem
+from charter.tree.names import (
+    MAX_NAME_LENGTH,
+    RESERVED_ROOT_NAMES,
+    check_name,
+    name_problem,
+    suggest_name,
+)
 
 ONLY_SAFE_CHARACTERS = "a name may hold only letters, digits, '.', '_', '~' and '-', not "
 
@@ -63,3 +69,21 @@ def test_reserved_root_names_are_fine_below_the_root(name):
 
 def test_the_routes_served_before_traversal_are_reserved_at_the_root():
     assert {"api", "static", "healthz", "readyz"} <= RESERVED_ROOT_NAMES
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Über Ünïcödé", "uber-unicode"),
+        ("Straße und Öl", "strasse-und-ol"),
+        ("naïve café.pdf", "naive-cafe.pdf"),
+        ("日本語", "ribenyu"),
+        ("Добрый день", "dobryy-den"),
+        ("Ελληνικά", "ellinika"),
+        ("😀", "grinning"),
+        ("\u200b", "item"),
+    ],
+)
+def test_generated_names_transliterate_letters_outside_ascii(title, name):
+    assert suggest_name(title) == name
+    assert name_problem(suggest_name(title)) is None
