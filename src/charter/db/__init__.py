@@ -7,7 +7,7 @@ from sqlalchemy.orm import sessionmaker
 
 from charter.db.engine import WRITES_OPTION, make_engine
 from charter.db.meta import Base, utcnow
-from charter.db.session import WRITES_ENGINE_KEY, request_dbsession
+from charter.db.session import WRITES_ENGINE_KEY, RequestSession, request_dbsession
 
 __all__ = ["Base", "includeme", "utcnow"]
 
@@ -27,5 +27,5 @@ def includeme(config: Configurator) -> None:
     engine = make_engine(settings)
     config.registry["charter.db.engine"] = engine
     config.registry[WRITES_ENGINE_KEY] = engine.execution_options(**{WRITES_OPTION: True})
-    config.registry["charter.db.session_factory"] = sessionmaker(bind=engine)
+    config.registry["charter.db.session_factory"] = sessionmaker(bind=engine, class_=RequestSession)
     config.add_request_method(request_dbsession, "dbsession", reify=True)

@@ -8,11 +8,12 @@ charter.sessions.store) into the one query.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, String, cast, literal, or_, select, update
+from sqlalchemy import Row, Select, String, bindparam, cast, literal, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -97,25 +98,40 @@ def identity_from_rows(
     )
 
 
+@functools.cache
+def _user_statement() -> Select:
+    # Built once: composing the joins costs more than running the query.
+    return identity_query().where(User.id == bindparam("user_id"))
+
+
+@functools.cache
+def _token_statement() -> Select:
+    return (
+        identity_query(ApiToken.id, ApiToken.scope, ApiToken.last_used)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == bindparam("token_hash"),
+            ApiToken.revoked.is_(None),
+            or_(ApiToken.expires.is_(None), ApiToken.expires > bindparam("now")),
+        )
+    )
+
+
 def identity_for_user(dbsession: Session, user_id: int) -> Identity | None:
     """The identity of an active account, or None (one query)."""
-    rows = dbsession.execute(identity_query().where(User.id == user_id)).all()
+    # A Core statement on the session's connection: no ORM entity is loaded.
+    rows = dbsession.connection().execute(_user_statement(), {"user_id": user_id}).all()
     return identity_from_rows(rows)
 
 
 def identity_for_token(dbsession: Session, token: str) -> Identity | None:
     """The identity behind a valid, unexpired, unrevoked API token, or None (one query)."""
     now = utcnow()
-    query = (
-        identity_query(ApiToken.id, ApiToken.scope, ApiToken.last_used)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == token_digest(token),
-            ApiToken.revoked.is_(None),
-            or_(ApiToken.expires.is_(None), ApiToken.expires > now),
-        )
+    rows = (
+        dbsession.connection()
+        .execute(_token_statement(), {"token_hash": token_digest(token), "now": now})
+        .all()
     )
-    rows = dbsession.execute(query).all()
     if not rows:
         return None
     token_id, scope, last_used = rows[0][5:8]
