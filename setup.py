@@ -57,6 +57,9 @@ requires = [
     "ua-parser>=1.0,<2",
     # The progress bar of charter-trash purge on a terminal.
     "tqdm>=4.66",
+    # Structured logs (JSON lines in production) and Prometheus metrics (charter.ops).
+    "structlog>=24.1",
+    "prometheus-client>=0.20",
     # Names generated from titles transliterate letters outside ASCII (Über -> uber).
     "anyascii>=0.3",
 ]

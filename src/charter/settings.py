@@ -127,6 +127,10 @@ def _addon_names(text: str) -> tuple[str, ...]:
     return names
 
 
+def _optional_text(text: str) -> str | None:
+    return text.strip() or None
+
+
 def _networks(text: str) -> tuple[Any, ...]:
     from charter.ops.requestid import parse_networks
 
@@ -146,6 +150,7 @@ database_url = Parser(
     "a SQLAlchemy database URL such as sqlite:///var/charter.sqlite", _database_url
 )
 addon_names = Parser("add-on names separated by spaces or new lines, each once", _addon_names)
+optional_text = Parser("a text, or nothing", _optional_text)
 networks = Parser(
     "IP addresses or networks separated by spaces, such as 127.0.0.1 ::1 10.0.0.0/8", _networks
 )
@@ -295,6 +300,26 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Addresses of the reverse proxies whose X-Forwarded-For, X-Forwarded-Proto and "
         "X-Request-ID Charter believes; empty trusts none.",
+    ),
+    Setting(
+        "charter.metrics.enabled",
+        boolean,
+        "false",
+        "Serve Prometheus metrics at /metrics.",
+    ),
+    Setting(
+        "charter.metrics.allow",
+        networks,
+        "",
+        "Client addresses that may read /metrics without the token; empty allows none.",
+    ),
+    Setting(
+        "charter.metrics.token",
+        optional_text,
+        "",
+        "Bearer token that lets any address read /metrics; empty allows the listed addresses only.",
+        env="CHARTER_METRICS_TOKEN",
+        sensitive=True,
     ),
     Setting(
         "charter.blobs.path",

@@ -1,28 +1,118 @@
-"""The outermost tween: resolves the proxy headers and the request id, answers with the id."""
+"""The outermost tween: proxy headers and the request id, the access log, the request metrics.
+
+It runs once per attempt of a request (pyramid_retry runs the tweens again
+after a deadlock): an attempt that ends in a retryable error counts as a
+retry and logs nothing; the attempt that answers logs the one access line.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
+from typing import Any
 
+import structlog
+from pyramid.interfaces import ISecurityPolicy
 from pyramid.registry import Registry
 from pyramid.request import Request
-from pyramid.response import Response
+from pyramid.response import FileIter, Response
+from pyramid_retry import is_error_retryable
+from webob.static import FileIter as WebobFileIter
 
+from charter.ops.logging import get_logger
 from charter.ops.requestid import ENVIRON_REQUEST_ID, ProxyTrust
+
+ACCESS_LOGGER = "charter.access"
+# Responses that stream a stored file: their bytes count as blob bytes out.
+FILE_ITERS = (FileIter, WebobFileIter)
+_NO_VALUE = object()
+
+
+def known_user_id(request: Request, registry: Registry) -> int | None:
+    """The caller's account id if the request already looked it up; never a query of its own
+    (the transaction has ended when the access line is written)."""
+    policy = registry.queryUtility(ISecurityPolicy)
+    cache = getattr(policy, "_identity_cache", None)
+    if cache is None:
+        return None
+    identity = cache.get(request, _NO_VALUE)
+    return getattr(identity, "user_id", None) if identity is not _NO_VALUE else None
 
 
 def ops_tween_factory(
     handler: Callable[[Request], Response], registry: Registry
 ) -> Callable[[Request], Response]:
-    """A tween giving every request its client address, scheme and id, and every response
-    its ``X-Request-ID``."""
+    """A tween giving every request its client address, scheme and id, every response its
+    ``X-Request-ID``, and writing the access log line and the request metrics."""
     trust: ProxyTrust = registry["charter.ops.proxy_trust"]
+    access = get_logger(ACCESS_LOGGER)
+    access_stdlib = logging.getLogger(ACCESS_LOGGER)
+    metrics_on = registry.settings["charter.metrics.enabled"]
+    if metrics_on:
+        from charter.ops import metrics
+
+    bind = structlog.contextvars.bind_contextvars
+    clear = structlog.contextvars.clear_contextvars
 
     def ops_tween(request: Request) -> Response:
         environ = request.environ
         trust.apply(environ)
-        response = handler(request)
-        response.headers["X-Request-ID"] = environ[ENVIRON_REQUEST_ID]
+        request_id = environ[ENVIRON_REQUEST_ID]
+        clear()
+        bind(request_id=request_id)
+        started = time.perf_counter()
+        if metrics_on:
+            metrics.IN_FLIGHT.inc()
+        try:
+            response = handler(request)
+        except BaseException as exc:
+            if isinstance(exc, Exception) and is_error_retryable(request, exc):
+                if metrics_on:
+                    metrics.RETRIES.inc()
+            else:
+                _finish(request, None, started, 500)
+            clear()
+            raise
+        finally:
+            if metrics_on:
+                metrics.IN_FLIGHT.dec()
+        response.headers["X-Request-ID"] = request_id
+        _finish(request, response, started, response.status_int)
+        clear()
         return response
 
+    def _finish(request: Request, response: Response | None, started: float, status: int) -> None:
+        duration = time.perf_counter() - started
+        size = None if response is None else response.content_length
+        if metrics_on:
+            route = metrics.route_label(request)
+            code = str(status)
+            metrics.REQUESTS.labels(request.method, route, code).inc()
+            metrics.LATENCY.labels(route, code).observe(duration)
+            if response is not None and isinstance(response.app_iter, FILE_ITERS) and size:
+                metrics.BLOB_BYTES.labels("out").inc(_range_length(request, size))
+        if access_stdlib.isEnabledFor(logging.INFO):
+            access.info(
+                "request",
+                method=request.method,
+                path=request.path,
+                status=status,
+                duration_ms=round(duration * 1000, 2),
+                size=size,
+                user_id=known_user_id(request, registry),
+            )
+
     return ops_tween
+
+
+def _range_length(request: Request, size: int) -> int:
+    # A Range request is cut to its range when the response is sent, after this tween.
+    try:
+        requested: Any = request.range
+        content_range = requested.content_range(size) if requested is not None else None
+    except Exception:
+        return size
+    if content_range is None:
+        return size
+    return content_range.stop - content_range.start

@@ -24,6 +24,11 @@ def probe(request):
     )
 
 
+def boom(request):
+    """A view failing unexpectedly, with a secret in its message."""
+    raise RuntimeError("unexpected failure password=hunter2-in-a-message")
+
+
 @pytest.fixture(scope="module")
 def build_app(charter_settings, charter_engine) -> Callable[..., webtest.TestApp]:
     """Build the whole app with extra settings (and the probe view at ``/_probe``)."""
@@ -33,6 +38,8 @@ def build_app(charter_settings, charter_engine) -> Callable[..., webtest.TestApp
         config = make_configurator({**charter_settings, **extra}, environ={})
         config.add_route("ops_probe", "/_probe")
         config.add_view(probe, route_name="ops_probe")
+        config.add_route("ops_boom", "/_boom")
+        config.add_view(boom, route_name="ops_boom")
         config.commit()
         configs.append(config)
         return config.make_wsgi_app()

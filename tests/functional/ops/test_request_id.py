@@ -20,7 +20,7 @@ def test_every_response_carries_a_generated_request_id(client_of, proxied_app):
 
 
 def test_error_responses_carry_the_request_id_too(client_of, proxied_app):
-    response = client_of(proxied_app).get("/no/such/page", status=404)
+    response = client_of(proxied_app).get("/_boom", status=500)
 
     assert GENERATED.fullmatch(response.headers["X-Request-ID"])
 
