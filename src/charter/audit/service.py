@@ -1,31 +1,91 @@
-"""Writing to the audit log."""
+"""Writing to the audit log: one row per write, in the writer's own transaction.
+
+Services call :meth:`AuditLog.record` once for each change they make. The
+log a request builds (``request.audit``) knows the request it serves, so
+every entry also gets the caller's address, user agent, request id and API
+token without the service passing them along.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from charter.audit.models import AuditEntry
+from charter.audit.models import (
+    MAX_ACTION_LENGTH,
+    MAX_ADDRESS_LENGTH,
+    MAX_LOGIN_LENGTH,
+    MAX_REQUEST_ID_LENGTH,
+    MAX_TARGET_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_USER_AGENT_LENGTH,
+    AuditEntry,
+)
+
+__all__ = [
+    "MAX_ADDRESS_LENGTH",
+    "MAX_LOGIN_LENGTH",
+    "MAX_TARGET_LENGTH",
+    "SYSTEM",
+    "Actor",
+    "AuditLog",
+    "NodeSnapshot",
+    "Origin",
+]
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, and from which address; ``user_id`` is None for the anonymous or the system."""
+    """Who acts, and from which address; ``user_id`` is None for the anonymous or the system.
+
+    ``token_id`` names the API token a request authenticated with.
+    """
 
     user_id: int | None = None
     login: str | None = None
     address: str | None = None
+    token_id: int | None = None
 
 
 SYSTEM = Actor(login="system")
 
 
-# The sizes of the columns (charter.audit.models).
-MAX_TARGET_LENGTH = 255
-MAX_LOGIN_LENGTH = 100
-MAX_ADDRESS_LENGTH = 64
+@dataclass(frozen=True)
+class Origin:
+    """Where the writes of one request come from: what the request tells about its caller.
+
+    ``user_id`` and ``token_id`` are the request's authenticated account and
+    token; an entry by that account gets the token.
+    """
+
+    address: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+    user_id: int | None = None
+    token_id: int | None = None
+
+
+NO_ORIGIN = Origin()
+
+
+class NodeLike(Protocol):
+    """What an entry copies of the node it is about."""
+
+    uid: str
+    path: str
+    title: str
+
+
+@dataclass(frozen=True)
+class NodeSnapshot:
+    """A node as it was, for entries written when the node itself is gone (a purge)."""
+
+    uid: str
+    path: str
+    title: str
 
 
 def _clip(text: str | None, length: int) -> str | None:
@@ -33,26 +93,53 @@ def _clip(text: str | None, length: int) -> str | None:
 
 
 class AuditLog:
-    """Appends entries to the audit log in the caller's transaction."""
+    """Appends entries to the audit log in the caller's transaction.
 
-    def __init__(self, dbsession: Session) -> None:
+    ``origin`` (called at each entry) says which request the writes come
+    from; a log made without one (the CLI, tests) records none.
+    """
+
+    def __init__(self, dbsession: Session, origin: Callable[[], Origin] | None = None) -> None:
         self.dbsession = dbsession
+        self.origin = origin
 
-    def record(self, action: str, actor: Actor, target: str = "", **details: Any) -> AuditEntry:
+    def record(
+        self,
+        action: str,
+        actor: Actor,
+        target: str = "",
+        *,
+        node: NodeLike | None = None,
+        **details: Any,
+    ) -> AuditEntry:
         """Add one entry; ``details`` must be JSON-serialisable.
 
-        A target longer than its column (a deep path) is shortened with an
-        ellipsis and kept whole in ``details["target"]``.
+        ``node`` is what the entry is about: its uid, path and title are
+        copied (the path is also the target unless one is given). A target
+        longer than its column (a deep path) is shortened with an ellipsis
+        and kept whole in ``details["target"]``.
         """
+        if node is not None and not target:
+            target = node.path
         if len(target) > MAX_TARGET_LENGTH:
             details = {**details, "target": target}
             target = target[: MAX_TARGET_LENGTH - 1] + "…"
+        origin = self.origin() if self.origin is not None else NO_ORIGIN
+        token_id = actor.token_id
+        if token_id is None and actor.user_id is not None and actor.user_id == origin.user_id:
+            token_id = origin.token_id
         entry = AuditEntry(
             actor_id=actor.user_id,
             actor_login=_clip(actor.login, MAX_LOGIN_LENGTH),
-            address=_clip(actor.address, MAX_ADDRESS_LENGTH),
-            action=action,
+            token_id=token_id,
+            address=_clip(actor.address or origin.address, MAX_ADDRESS_LENGTH),
+            user_agent=_clip(origin.user_agent, MAX_USER_AGENT_LENGTH),
+            request_id=_clip(origin.request_id, MAX_REQUEST_ID_LENGTH),
+            action=action[:MAX_ACTION_LENGTH],
             target=target,
+            node_uid=None if node is None else node.uid,
+            node_path=None if node is None else node.path,
+            node_title=None if node is None else _clip(node.title, MAX_TITLE_LENGTH),
             details=details,
         )
         self.dbsession.add(entry)
