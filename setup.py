@@ -60,6 +60,8 @@ requires = [
     # Structured logs (JSON lines in production) and Prometheus metrics (charter.ops).
     "structlog>=24.1",
     "prometheus-client>=0.20",
+    # Standard Webhooks signatures of webhook deliveries (charter.changes.webhooks).
+    "standardwebhooks>=1.1",
     # Names generated from titles transliterate letters outside ASCII (Über -> uber).
     "anyascii>=0.3",
 ]

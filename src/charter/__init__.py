@@ -32,6 +32,8 @@ DOMAINS = (
     "charter.content",
     "charter.trash",
     "charter.history",
+    # After the domains whose events make its entries; before the interfaces.
+    "charter.changes",
     "charter.api",
     "charter.web",
     "charter.health",

@@ -5,6 +5,7 @@ Alembic's ``env.py`` and the schema-drift test import this module.
 
 from charter.accounts import models as accounts
 from charter.audit import models as audit
+from charter.changes import models as changes
 from charter.content import models as content
 from charter.history import models as history
 from charter.security import models as security
@@ -12,4 +13,14 @@ from charter.sessions import models as sessions
 from charter.trash import models as trash
 from charter.tree import models as tree
 
-__all__ = ["accounts", "audit", "content", "history", "security", "sessions", "trash", "tree"]
+__all__ = [
+    "accounts",
+    "audit",
+    "changes",
+    "content",
+    "history",
+    "security",
+    "sessions",
+    "trash",
+    "tree",
+]

@@ -373,6 +373,50 @@ SETTINGS: tuple[Setting, ...] = (
         "for good; 0 keeps it until someone purges it.",
     ),
     Setting(
+        "charter.api.idempotency_hours",
+        integer(1, 8760),
+        "24",
+        "Hours the response to an API write sent with an Idempotency-Key is kept for replay.",
+    ),
+    Setting(
+        "charter.changes.retention_days",
+        integer(1, 36500),
+        "90",
+        "Days entries (tombstones too) stay in the change feed; an older cursor gets 410.",
+    ),
+    Setting(
+        "charter.changes.max_waiting",
+        integer(0, 1000),
+        "4",
+        "Change-feed requests per process that may long-poll (`wait`) at once; others answer "
+        "at once. Each holds a server thread while it waits.",
+    ),
+    Setting(
+        "charter.webhooks.allow_private",
+        boolean,
+        "false",
+        "Allow webhook endpoints on loopback, link-local and private addresses (tests, "
+        "closed networks); off, such URLs are refused (SSRF).",
+    ),
+    Setting(
+        "charter.webhooks.timeout",
+        integer(1, 120),
+        "15",
+        "Seconds charter-worker waits for an endpoint to answer a delivery.",
+    ),
+    Setting(
+        "charter.webhooks.disable_after_days",
+        integer(1, 365),
+        "5",
+        "Days of failing deliveries after which an endpoint is disabled.",
+    ),
+    Setting(
+        "charter.webhooks.poll_interval_ms",
+        integer(50, 60000),
+        "500",
+        "Milliseconds charter-worker sleeps when the outbox has nothing due.",
+    ),
+    Setting(
         "charter.addons",
         addon_names,
         "",

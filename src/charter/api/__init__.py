@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from charter.api import people, trash, types, views
+from charter.api import changes, people, trash, types, views, webhooks
 from charter.api.editing import ContainerPredicate
 from charter.api.files import UploadPredicate
 from charter.api.problems import ApiRequestPredicate
@@ -21,4 +21,6 @@ def includeme(config: Configurator) -> None:
     trash.add_routes(config)
     types.add_routes(config)
     views.add_routes(config)
+    changes.add_routes(config)
+    webhooks.add_routes(config)
     config.scan("charter.api")

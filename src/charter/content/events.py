@@ -82,3 +82,13 @@ class ObjectPurged(ObjectRemoved):
     subtree (itself included) are gone for good; an ObjectRemoved, for subscribers of that."""
 
     count: int = 1
+    # The session of the transaction that purged it (the nodes are gone, so no node can
+    # say): subscribers that write alongside the change (the change feed) use it.
+    session: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ObjectShared:
+    """Who holds which role on ``node`` changed (and so, perhaps, who may view its subtree)."""
+
+    node: Node

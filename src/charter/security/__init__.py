@@ -40,7 +40,7 @@ def caller_permits(request: Request) -> Callable[[Any, str], bool]:
 
 def sharing_service(request: Request) -> SharingService:
     """Local and site-wide roles."""
-    return SharingService(request.dbsession, audit=request.audit)
+    return SharingService(request.dbsession, audit=request.audit, notify=request.registry.notify)
 
 
 def login_limiter(request: Request) -> RateLimiter:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
@@ -47,9 +47,15 @@ class Sharing:
 class SharingService:
     """Reads and changes who holds which role where."""
 
-    def __init__(self, dbsession: Session, audit: AuditLog | None = None) -> None:
+    def __init__(
+        self,
+        dbsession: Session,
+        audit: AuditLog | None = None,
+        notify: Callable[[object], None] | None = None,
+    ) -> None:
         self.dbsession = dbsession
         self.audit = audit or AuditLog(dbsession)
+        self.notify = notify or (lambda event: None)
 
     def sharing(self, node: Node) -> Sharing:
         """The grants on ``node`` and those it inherits, from the lineage traversal loaded."""
@@ -110,6 +116,10 @@ class SharingService:
                 before={"inherit": before.inherit, "local": before.local},
                 after={"inherit": after.inherit, "local": after.local},
             )
+            # Imported here: charter.content imports the security package.
+            from charter.content.events import ObjectShared
+
+            self.notify(ObjectShared(node))
         return after
 
     def global_roles(self) -> dict[str, list[str]]:

@@ -550,7 +550,7 @@ class TrashService:
         self._forget(entry, delete_row=False)
         count = self.tree.delete_subtree(top)
         self.audit.record("content.purged", self.actor, path, uid=uid, entry=entry_id, count=count)
-        self.notify(ObjectPurged(uid, path, type_name, count))
+        self.notify(ObjectPurged(uid, path, type_name, count, session=self.dbsession))
         return count
 
     def _forget(self, entry: TrashEntry, delete_row: bool = True) -> None:
