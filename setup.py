@@ -64,6 +64,8 @@ requires = [
     "standardwebhooks>=1.1",
     # Names generated from titles transliterate letters outside ASCII (Über -> uber).
     "anyascii>=0.3",
+    # Swagger UI 5 (OpenAPI 3.1) for the API reference at /api/v1/docs, served from the site.
+    "swagger-ui-bundle-v2>=5.17",
 ]
 
 test_requires = [
@@ -76,6 +78,9 @@ test_requires = [
     # Property tests and the hostile-input strategies in charter.testing.strategies.
     "hypothesis>=6.100",
     "ruff>=0.6",
+    # The OpenAPI document linted in a test, and fuzzed against a live server (tests/contract).
+    "openapi-spec-validator>=0.7",
+    "schemathesis>=4.0,<5",
 ]
 
 setup(
@@ -89,7 +94,7 @@ setup(
     # Namespace discovery so the template and static folders ship as package data.
     packages=find_namespace_packages("src"),
     include_package_data=True,
-    package_data={"charter": ["web/templates/*.jinja2", "web/static/*"]},
+    package_data={"charter": ["web/templates/*.jinja2", "web/static/*", "api/openapi/static/*"]},
     zip_safe=False,
     install_requires=requires,
     extras_require={

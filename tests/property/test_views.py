@@ -903,6 +903,9 @@ ENDPOINTS = [
     # -- health
     Endpoint("ANY healthz:*/ -> healthz", "GET", "/healthz"),
     Endpoint("ANY readyz:*/ -> readyz", "GET", "/readyz"),
+    # -- the API's OpenAPI document and its reference page
+    Endpoint("GET,HEAD api.openapi:*/ -> openapi_json", "GET", "/api/v1/openapi.json"),
+    Endpoint("GET,HEAD api.docs:*/ -> api_docs", "GET", "/api/v1/docs"),
 ]
 BY_VIEW = {endpoint.view: endpoint for endpoint in ENDPOINTS}
 WITH_SEGMENT = [e for e in ENDPOINTS if e.segment is not None]

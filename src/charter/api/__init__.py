@@ -21,6 +21,7 @@ def includeme(config: Configurator) -> None:
     trash.add_routes(config)
     types.add_routes(config)
     views.add_routes(config)
+    config.include("charter.api.openapi")
     changes.add_routes(config)
     webhooks.add_routes(config)
     config.scan("charter.api")

@@ -15,6 +15,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from charter.api.openapi.declare import CURSOR, LIMIT, Reply, created, ok, operation
 from charter.api.representation import representation
 from charter.api.trash import entry_url
 from charter.api.views import node_json, node_response, page_request
@@ -99,6 +100,14 @@ def _type_of_new_node(request: Request, type_name: Any) -> ContentType:
     raise ValidationFailed([("@type", problem)])
 
 
+@operation(
+    "Add a child to a folder",
+    tags=("content",),
+    body="new-node",
+    responses={201: created("Node", headers=("ETag",))},
+    errors=(405, 409),
+    operation_id="createNode",
+)
 @view_config(
     route_name="api.content",
     context=Node,
@@ -127,6 +136,16 @@ def create_node(context: Node, request: Request) -> dict[str, Any]:
     return node_response(request, node, created)
 
 
+@operation(
+    "Change a node's fields",
+    tags=("content",),
+    body="node-changes",
+    params=(LIMIT, CURSOR),
+    if_match=True,
+    responses={200: ok("Node", headers=("ETag",))},
+    errors=(409,),
+    operation_id="updateNode",
+)
 @view_config(
     route_name="api.content",
     context=Node,
@@ -148,6 +167,14 @@ def update_node(context: Node, request: Request) -> dict[str, Any]:
     return node_response(request, node, node_json(request, node, page))
 
 
+@operation(
+    "Move a node and its subtree to the trash",
+    tags=("content",),
+    if_match=True,
+    responses={204: Reply("In the trash; Link names its entry.", None, "", headers=("Link",))},
+    errors=(409,),
+    operation_id="deleteNode",
+)
 @view_config(
     route_name="api.content", context=Node, request_method="DELETE", permission=Permission.DELETE
 )
@@ -160,6 +187,20 @@ def delete_node(context: Node, request: Request) -> Response:
         f'<{entry_url(request, entry.id)}>; rel="related"; title="trash entry"'
     )
     return response
+
+
+# The body of @move and @copy (the views check it key by key).
+MOVE_OR_COPY = {
+    "type": "object",
+    "properties": {
+        "destination": {
+            "type": "string",
+            "description": "The folder's path (such as /projects) or uid.",
+        },
+        "name": {"type": ["string", "null"], "description": "A new name."},
+    },
+    "required": ["destination"],
+}
 
 
 def _destination(request: Request, body: dict[str, Any]) -> Node:
@@ -191,6 +232,14 @@ def _new_name(body: dict[str, Any]) -> str | None:
     return name
 
 
+@operation(
+    "Move or rename a node",
+    tags=("content",),
+    body=MOVE_OR_COPY,
+    responses={200: ok("Node", headers=("ETag",))},
+    errors=(409,),
+    operation_id="moveNode",
+)
 @view_config(
     route_name="api.content",
     context=Node,
@@ -206,6 +255,14 @@ def move_node(context: Node, request: Request) -> dict[str, Any]:
     return node_response(request, context, representation(request, context, _no_items(context)))
 
 
+@operation(
+    "Copy a node and its subtree",
+    tags=("content",),
+    body=MOVE_OR_COPY,
+    responses={201: created("Node", headers=("ETag",))},
+    errors=(409,),
+    operation_id="copyNode",
+)
 @view_config(
     route_name="api.content",
     context=Node,
@@ -224,6 +281,19 @@ def copy_node(context: Node, request: Request) -> dict[str, Any]:
     return node_response(request, copy, created)
 
 
+@operation(
+    "Put a folder's children in a new order",
+    tags=("content",),
+    body={
+        "type": "object",
+        "properties": {"order": {"type": "array", "items": {"type": "string"}}},
+        "required": ["order"],
+    },
+    params=(LIMIT, CURSOR),
+    responses={200: ok("Node")},
+    errors=(409,),
+    operation_id="orderChildren",
+)
 @view_config(
     route_name="api.content",
     context=Node,

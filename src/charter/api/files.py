@@ -15,6 +15,7 @@ from pyramid.view import view_config
 from webob.static import FileIter
 
 from charter.api.editing import expected_version
+from charter.api.openapi.declare import IF_NONE_MATCH, Param, Reply, created, ok, operation
 from charter.api.representation import representation
 from charter.api.views import node_response
 from charter.blobs import BlobNotFound, format_size
@@ -51,6 +52,31 @@ class UploadPredicate:
         return (request.content_type not in JSON_TYPES) == self.value
 
 
+BINARY = {"type": "string", "format": "binary"}
+BYTES = Reply(
+    "The bytes, with their type.",
+    BINARY,
+    "*/*",
+    headers=("ETag", "Content-Disposition", "Cache-Control"),
+)
+# A multipart form (the file in "file", fields beside it) or the raw bytes.
+UPLOAD_BODY = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "file": BINARY,
+                "name": {"type": "string"},
+                "title": {"type": "string"},
+                "comment": {"type": "string"},
+            },
+            "required": ["file"],
+        }
+    },
+    "application/octet-stream": {"schema": BINARY},
+}
+
+
 def uploaded(
     request: Request, name_parameter: str
 ) -> tuple[Readable, str | None, Mapping[str, str]]:
@@ -73,6 +99,19 @@ def uploaded(
     return request.body_file, filename, request.GET
 
 
+@operation(
+    "Upload a file into a folder",
+    tags=("content",),
+    body=lambda: UPLOAD_BODY,
+    params=(
+        Param("name", "The new file's name (a raw body); made from its file name otherwise."),
+        Param("title", "The new file's title (a raw body)."),
+        Param("Slug", "The file's name (a raw body), percent-encoded UTF-8.", location="header"),
+    ),
+    responses={201: created("Node", headers=("ETag",))},
+    errors=(405, 409),
+    operation_id="createNode",
+)
 @view_config(
     route_name="api.content",
     context=Node,
@@ -98,6 +137,22 @@ def upload_file(context: Node, request: Request) -> dict[str, Any]:
     return created
 
 
+@operation(
+    "Download a file's bytes",
+    tags=("content",),
+    params=(
+        Param("Range", "A byte range, such as bytes=0-99: 206.", location="header"),
+        IF_NONE_MATCH,
+    ),
+    responses={
+        200: BYTES,
+        206: Reply("The range asked for.", BINARY, "*/*", headers=("ETag", "Content-Range")),
+        304: Reply("The client's copy is current.", None, "", headers=("ETag",)),
+    },
+    errors=(416,),
+    security="optional",
+    operation_id="downloadFile",
+)
 @view_config(
     route_name="api.content",
     context=File,
@@ -142,6 +197,20 @@ def content_disposition(disposition: str, filename: str) -> str:
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+@operation(
+    "Put new bytes into a file",
+    tags=("content",),
+    body=lambda: UPLOAD_BODY,
+    if_match=True,
+    params=(
+        Param("filename", "The file's new name (a raw body)."),
+        Param("comment", "A comment on the revision (a raw body)."),
+        Param("Slug", "The new name (a raw body), percent-encoded UTF-8.", location="header"),
+    ),
+    responses={200: ok("Node", headers=("ETag",))},
+    errors=(409,),
+    operation_id="replaceFile",
+)
 @view_config(
     route_name="api.content",
     context=File,

@@ -20,7 +20,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from charter.api.editing import COMMENT_KEY, expected_version, revision_comment
-from charter.api.files import send_blob
+from charter.api.files import BINARY, BYTES, send_blob
+from charter.api.openapi.declare import CURSOR, LIMIT, Param, Reply, ok, operation
 from charter.api.representation import api_url
 from charter.api.views import CACHE_CONTROL, node_json, node_response, page_request
 from charter.content.models import File
@@ -34,6 +35,7 @@ from charter.input.numbers import whole_number
 from charter.security.roles import Permission
 from charter.tree.models import Node
 
+NUMBER = ("number", "The revision's number.")
 HISTORY = "@history"
 DIFF = "@diff"
 DOWNLOAD = "@download"
@@ -87,6 +89,21 @@ def _read(subpath: str, context: type[Node] = Node) -> dict[str, Any]:
     }
 
 
+@operation(
+    "A page of a node's revisions, newest first",
+    tags=("history",),
+    params=(
+        LIMIT,
+        Param(
+            "after",
+            "The number of the revision the page follows, from `next`.",
+            {"type": "integer", "minimum": 1, "maximum": MAX_NUMBER},
+        ),
+    ),
+    responses={200: ok("HistoryPage", headers=("Cache-Control",))},
+    security="optional",
+    operation_id="listRevisions",
+)
 @view_config(renderer="json", **_read(""))
 def history(context: Node, request: Request) -> dict[str, Any]:
     """A page of the node's revisions, newest first; ``next`` is the URL of the next page."""
@@ -104,6 +121,14 @@ def history(context: Node, request: Request) -> dict[str, Any]:
     }
 
 
+@operation(
+    "One revision with its fields",
+    tags=("history",),
+    subpath_params=(NUMBER,),
+    responses={200: ok("Revision", headers=("Cache-Control",))},
+    security="optional",
+    operation_id="getRevision",
+)
 @view_config(renderer="json", **_read("*"))
 def revision(context: Node, request: Request) -> dict[str, Any]:
     """One revision with its fields (as the node's type had them then)."""
@@ -112,6 +137,14 @@ def revision(context: Node, request: Request) -> dict[str, Any]:
     return revision_json(request, context, found)
 
 
+@operation(
+    "Compare two revisions field by field",
+    tags=("history",),
+    subpath_params=(NUMBER, ("other", "The number of the revision to compare it with.")),
+    responses={200: ok("Diff", headers=("Cache-Control",))},
+    security="optional",
+    operation_id="diffRevisions",
+)
 @view_config(renderer="json", **_read("*/@diff/*"))
 def diff(context: Node, request: Request) -> dict[str, Any]:
     """Every field of two revisions: a unified diff of long text, old and new of the rest."""
@@ -136,6 +169,20 @@ def _field_json(field: FieldChange, old: int, new: int) -> dict[str, Any]:
     return body
 
 
+@operation(
+    "The bytes a file had in a revision",
+    tags=("history",),
+    subpath_params=(NUMBER,),
+    params=(Param("Range", "A byte range, such as bytes=0-99: 206.", location="header"),),
+    responses={
+        200: BYTES,
+        206: Reply("The range asked for.", BINARY, "*/*", headers=("ETag", "Content-Range")),
+        304: Reply("The client's copy is current.", None, "", headers=("ETag",)),
+    },
+    errors=(416,),
+    security="optional",
+    operation_id="downloadRevision",
+)
 @view_config(**_read("*/@download", File))
 @view_config(
     context=File,
@@ -154,6 +201,22 @@ def download(context: File, request: Request) -> Response:
     return send_blob(request, blob, found.created, context.path)
 
 
+@operation(
+    "Make a revision's content current again",
+    tags=("history",),
+    subpath_params=(NUMBER,),
+    body={
+        "type": "object",
+        "properties": {"@comment": {"type": ["string", "null"], "maxLength": 500}},
+        "additionalProperties": False,
+    },
+    body_required=False,
+    if_match=True,
+    params=(LIMIT, CURSOR),
+    responses={200: ok("Node", headers=("ETag",))},
+    errors=(409,),
+    operation_id="restoreRevision",
+)
 @view_config(
     route_name="api.content",
     context=Node,

@@ -13,6 +13,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from charter.accounts.models import User
+from charter.api.openapi.declare import NO_CONTENT, Param, made, ok, operation
 from charter.api.people_representation import (
     FLAG,
     TEXT,
@@ -177,6 +178,14 @@ def change_account(request: Request, user: User, changes: dict[str, Any], by_adm
 # -- users --------------------------------------------------------------------
 
 
+@operation(
+    "The accounts",
+    tags=("people",),
+    params=(Param("q", "Keep those whose names contain this text."),),
+    responses={200: ok("UserList")},
+    errors=(403,),
+    operation_id="listUsers",
+)
 @view_config(route_name="api.users", request_method="GET", **ADMIN)
 def list_users(request: Request) -> dict[str, Any]:
     """Accounts by login; ``?q=`` keeps those whose login, name or email contain it."""
@@ -190,6 +199,16 @@ def list_users(request: Request) -> dict[str, Any]:
     }
 
 
+@operation(
+    "Create an account",
+    tags=("people",),
+    body=NEW_USER,
+    responses={
+        201: made("User", links={"GetUser": ("getUser", {"user_id": "$response.body#/id"})})
+    },
+    errors=(409,),
+    operation_id="createUser",
+)
 @view_config(route_name="api.users", request_method="POST", **ADMIN)
 def create_user(request: Request) -> dict[str, Any]:
     """Create an account from ``{"login", "email", "full_name", "password"}``."""
@@ -217,6 +236,13 @@ def _account_in_url(request: Request) -> tuple[User, bool]:
     return request.accounts.get_user(user_id), bool(by_admin)
 
 
+@operation(
+    "One account",
+    tags=("people",),
+    responses={200: ok("User")},
+    errors=(403, 404),
+    operation_id="getUser",
+)
 @view_config(route_name="api.user", request_method="GET", **CALLER)
 def show_user(request: Request) -> dict[str, Any]:
     """One account: for site administrators, or for the person themselves."""
@@ -224,6 +250,14 @@ def show_user(request: Request) -> dict[str, Any]:
     return user_json(request, user, _global_roles_of(request, user))
 
 
+@operation(
+    "Change an account",
+    tags=("people",),
+    body=ACCOUNT_CHANGES_BY_ADMIN,
+    responses={200: ok("User")},
+    errors=(404, 409),
+    operation_id="updateUser",
+)
 @view_config(route_name="api.user", request_method="PATCH", **CALLER)
 def update_user(request: Request) -> dict[str, Any]:
     """Change an account; a person may change their own email, name and password."""
@@ -236,6 +270,13 @@ def update_user(request: Request) -> dict[str, Any]:
     return user_json(request, user, _global_roles_of(request, user))
 
 
+@operation(
+    "Deactivate an account",
+    tags=("people",),
+    responses={204: NO_CONTENT},
+    errors=(404,),
+    operation_id="deactivateUser",
+)
 @view_config(route_name="api.user", request_method="DELETE", permission=Permission.MANAGE)
 def deactivate_user(request: Request) -> Response:
     """Deactivate an account: it can no longer log in or use its tokens; nothing is deleted."""
@@ -244,6 +285,13 @@ def deactivate_user(request: Request) -> Response:
     return HTTPNoContent()
 
 
+@operation(
+    "End every session of an account",
+    tags=("people",),
+    responses={204: NO_CONTENT},
+    errors=(404,),
+    operation_id="endUserSessions",
+)
 @view_config(route_name="api.user.sessions", request_method="DELETE", permission=Permission.MANAGE)
 def end_user_sessions(request: Request) -> Response:
     """End every session of an account at once; its API tokens go on working."""
@@ -255,6 +303,14 @@ def end_user_sessions(request: Request) -> Response:
 # -- groups -------------------------------------------------------------------
 
 
+@operation(
+    "The groups",
+    tags=("people",),
+    params=(Param("q", "Keep those whose names contain this text."),),
+    responses={200: ok("GroupList")},
+    errors=(403,),
+    operation_id="listGroups",
+)
 @view_config(route_name="api.groups", request_method="GET", **ADMIN)
 def list_groups(request: Request) -> dict[str, Any]:
     """Groups by name; ``?q=`` keeps those whose name or title contain it."""
@@ -262,6 +318,16 @@ def list_groups(request: Request) -> dict[str, Any]:
     return {"items": [group_json(request, group) for group in groups]}
 
 
+@operation(
+    "Create a group",
+    tags=("people",),
+    body=NEW_GROUP,
+    responses={
+        201: made("Group", links={"GetGroup": ("getGroup", {"name": "$response.body#/name"})})
+    },
+    errors=(409,),
+    operation_id="createGroup",
+)
 @view_config(route_name="api.groups", request_method="POST", **ADMIN)
 def create_group(request: Request) -> dict[str, Any]:
     """Create a group from ``{"name", "title", "members": [logins]}``."""
@@ -275,12 +341,27 @@ def create_group(request: Request) -> dict[str, Any]:
     return created(request, group_json(request, group))
 
 
+@operation(
+    "One group",
+    tags=("people",),
+    responses={200: ok("Group")},
+    errors=(403, 404),
+    operation_id="getGroup",
+)
 @view_config(route_name="api.group", request_method="GET", **ADMIN)
 def show_group(request: Request) -> dict[str, Any]:
     """One group and its members."""
     return group_json(request, request.accounts.get_group(request.matchdict["name"]))
 
 
+@operation(
+    "Change a group",
+    tags=("people",),
+    body=GROUP_CHANGES,
+    responses={200: ok("Group")},
+    errors=(404,),
+    operation_id="updateGroup",
+)
 @view_config(route_name="api.group", request_method="PATCH", **ADMIN)
 def update_group(request: Request) -> dict[str, Any]:
     """Change a group's title, or make ``members`` exactly its members."""
@@ -292,6 +373,13 @@ def update_group(request: Request) -> dict[str, Any]:
     return group_json(request, group)
 
 
+@operation(
+    "Delete a group",
+    tags=("people",),
+    responses={204: NO_CONTENT},
+    errors=(404,),
+    operation_id="deleteGroup",
+)
 @view_config(route_name="api.group", request_method="DELETE", permission=Permission.MANAGE)
 def delete_group(request: Request) -> Response:
     """Delete a group and every role granted to it."""
@@ -319,12 +407,26 @@ def _me_json(request: Request, user: User) -> dict[str, Any]:
     return body
 
 
+@operation(
+    "The caller's account",
+    tags=("me",),
+    responses={200: ok("Me")},
+    operation_id="getMe",
+)
 @view_config(route_name="api.me", request_method="GET", **CALLER)
 def show_me(request: Request) -> dict[str, Any]:
     """The caller's account, groups, site-wide roles, and token (when they sent one)."""
     return _me_json(request, _caller(request))
 
 
+@operation(
+    "Change the caller's account",
+    tags=("me",),
+    body=OWN_ACCOUNT_CHANGES,
+    responses={200: ok("Me")},
+    errors=(409,),
+    operation_id="updateMe",
+)
 @view_config(route_name="api.me", request_method="PATCH", **CALLER)
 def update_me(request: Request) -> dict[str, Any]:
     """Change the caller's own email, name or password (with the current password)."""
@@ -333,12 +435,31 @@ def update_me(request: Request) -> dict[str, Any]:
     return _me_json(request, user)
 
 
+@operation(
+    "The caller's API tokens",
+    tags=("me",),
+    responses={200: ok("TokenList")},
+    operation_id="listTokens",
+)
 @view_config(route_name="api.me.tokens", request_method="GET", **CALLER)
 def list_tokens(request: Request) -> dict[str, Any]:
     """The caller's API tokens, newest first, revoked ones included."""
     return {"items": [token_json(request, t) for t in request.tokens.list(_caller(request))]}
 
 
+@operation(
+    "Create an API token",
+    tags=("me",),
+    body=NEW_TOKEN,
+    responses={
+        201: made(
+            "NewToken",
+            headers=("Cache-Control",),
+            links={"GetToken": ("getToken", {"token_id": "$response.body#/id"})},
+        )
+    },
+    operation_id="createToken",
+)
 @view_config(route_name="api.me.tokens", request_method="POST", **CALLER)
 def create_token(request: Request) -> dict[str, Any]:
     """Create a token; its text is in this response only (``token``) and never again."""
@@ -356,6 +477,13 @@ def create_token(request: Request) -> dict[str, Any]:
     return created(request, {**token_json(request, token), "token": text})
 
 
+@operation(
+    "One of the caller's tokens",
+    tags=("me",),
+    responses={200: ok("Token")},
+    errors=(404,),
+    operation_id="getToken",
+)
 @view_config(route_name="api.me.token", request_method="GET", **CALLER)
 def show_token(request: Request) -> dict[str, Any]:
     """One of the caller's tokens."""
@@ -363,6 +491,13 @@ def show_token(request: Request) -> dict[str, Any]:
     return token_json(request, request.tokens.get(_caller(request), token_id))
 
 
+@operation(
+    "Revoke a token",
+    tags=("me",),
+    responses={204: NO_CONTENT},
+    errors=(404,),
+    operation_id="revokeToken",
+)
 @view_config(route_name="api.me.token", request_method="DELETE", caller=True)
 def revoke_token(request: Request) -> Response:
     """Revoke one of the caller's tokens; it stops working at once."""
@@ -371,6 +506,12 @@ def revoke_token(request: Request) -> Response:
     return HTTPNoContent()
 
 
+@operation(
+    "The caller's sessions",
+    tags=("me",),
+    responses={200: ok("SessionList")},
+    operation_id="listSessions",
+)
 @view_config(route_name="api.me.sessions", request_method="GET", **CALLER)
 def list_sessions(request: Request) -> dict[str, Any]:
     """The caller's sessions, most recently seen first; ``current`` marks this request's."""
@@ -379,6 +520,12 @@ def list_sessions(request: Request) -> dict[str, Any]:
     return {"items": [session_json(request, s, current) for s in request.user_sessions.list(user)]}
 
 
+@operation(
+    "End the caller's other sessions",
+    tags=("me",),
+    responses={204: NO_CONTENT},
+    operation_id="endOtherSessions",
+)
 @view_config(route_name="api.me.sessions", request_method="DELETE", caller=True)
 def end_other_sessions(request: Request) -> Response:
     """End every session of the caller but this request's own (which gets a new key)."""
@@ -386,6 +533,13 @@ def end_other_sessions(request: Request) -> Response:
     return HTTPNoContent()
 
 
+@operation(
+    "One of the caller's sessions",
+    tags=("me",),
+    responses={200: ok("Session")},
+    errors=(404,),
+    operation_id="getSession",
+)
 @view_config(route_name="api.me.session", request_method="GET", **CALLER)
 def show_session(request: Request) -> dict[str, Any]:
     """One of the caller's sessions."""
@@ -394,6 +548,13 @@ def show_session(request: Request) -> dict[str, Any]:
     return session_json(request, session, request.user_sessions.current_id(user))
 
 
+@operation(
+    "End one of the caller's sessions",
+    tags=("me",),
+    responses={204: NO_CONTENT},
+    errors=(404,),
+    operation_id="endSession",
+)
 @view_config(route_name="api.me.session", request_method="DELETE", caller=True)
 def end_session(request: Request) -> Response:
     """End one of the caller's sessions at once (this request's own logs it out)."""

@@ -35,6 +35,9 @@ class Shape(Protocol):
     def problems(self, value: Any, pointer: str) -> list[tuple[str, str]]:
         """``(pointer, message)`` for each way ``value`` misses the shape."""
 
+    def json_schema(self) -> dict[str, Any]:
+        """The shape in JSON Schema, for the OpenAPI document."""
+
 
 @dataclass(frozen=True)
 class Scalar:
@@ -42,6 +45,11 @@ class Scalar:
 
     description: str
     accepts: Callable[[Any], bool]
+    schema: Mapping[str, Any] = field(default_factory=dict)
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of what ``accepts`` lets through (the OpenAPI document's)."""
+        return dict(self.schema)
 
     def problems(self, value: Any, pointer: str) -> list[tuple[str, str]]:
         """One problem when ``value`` is not accepted."""
@@ -53,6 +61,10 @@ class ListOf:
     """A JSON array whose items all have one shape."""
 
     item: Shape
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the array."""
+        return {"type": "array", "items": self.item.json_schema()}
 
     def problems(self, value: Any, pointer: str) -> list[tuple[str, str]]:
         """The problems of the array, or of each item at its own index."""
@@ -71,6 +83,15 @@ class ObjectOf:
     fields: Mapping[str, Shape]
     required: frozenset[str] = field(default_factory=frozenset)
 
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the object: its keys, those required, no others."""
+        return {
+            "type": "object",
+            "properties": {key: shape.json_schema() for key, shape in self.fields.items()},
+            "required": sorted(self.required),
+            "additionalProperties": False,
+        }
+
     def problems(self, value: Any, pointer: str) -> list[tuple[str, str]]:
         """Unknown, missing and ill-typed keys."""
         if not isinstance(value, dict):
@@ -88,9 +109,13 @@ class ObjectOf:
         return found
 
 
-TEXT = Scalar("a string", lambda value: isinstance(value, str))
-TEXT_OR_NULL = Scalar("a string or null", lambda value: value is None or isinstance(value, str))
-FLAG = Scalar("true or false", lambda value: isinstance(value, bool))
+TEXT = Scalar("a string", lambda value: isinstance(value, str), {"type": "string"})
+TEXT_OR_NULL = Scalar(
+    "a string or null",
+    lambda value: value is None or isinstance(value, str),
+    {"type": ["string", "null"]},
+)
+FLAG = Scalar("true or false", lambda value: isinstance(value, bool), {"type": "boolean"})
 TEXTS = ListOf(TEXT)
 
 

@@ -9,6 +9,7 @@ from pyramid.httpexceptions import HTTPMethodNotAllowed
 from pyramid.request import Request
 from pyramid.view import view_config
 
+from charter.api.openapi.declare import ok, operation
 from charter.api.people_representation import (
     FLAG,
     TEXT,
@@ -31,12 +32,26 @@ SHARING_ENTRY = ObjectOf(
 SHARING_CHANGE = ObjectOf({"inherit": FLAG, "entries": ListOf(SHARING_ENTRY)})
 
 
+@operation(
+    "Who holds which role on a node",
+    tags=("sharing",),
+    responses={200: ok("Sharing")},
+    errors=(403,),
+    operation_id="getSharing",
+)
 @view_config(request_method="GET", permission=Permission.SHARE, renderer="json", **SHARING_VIEW)
 def show_sharing(context: Node, request: Request) -> dict[str, Any]:
     """Who holds which role here: local grants, inherited ones and where they come from."""
     return sharing_json(request, context, request.sharing.sharing(context))
 
 
+@operation(
+    "Change who holds which role on a node",
+    tags=("sharing",),
+    body=SHARING_CHANGE,
+    responses={200: ok("Sharing")},
+    operation_id="changeSharing",
+)
 @view_config(request_method="POST", permission=Permission.SHARE, renderer="json", **SHARING_VIEW)
 def change_sharing(context: Node, request: Request) -> dict[str, Any]:
     """Set the listed principals' roles here (an empty list removes theirs); others keep theirs.

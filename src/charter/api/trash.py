@@ -14,6 +14,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 
+from charter.api.openapi.declare import CURSOR, LIMIT, NO_CONTENT, Param, ok, operation
 from charter.api.problems import problem_response
 from charter.api.representation import api_url, representation
 from charter.api.views import node_response
@@ -38,6 +39,15 @@ NODE_HOLD_VIEW = {"route_name": "api.content", "context": Node, "name": "@legal-
 # Any logged-in caller (a read token only reads): the trash service decides what they see.
 CALLER = {"caller": True, "renderer": "json"}
 RESTORE_KEYS = ("target", "name")
+# The optional body of a restore (checked key by key by _restore_body).
+RESTORE_BODY = {
+    "type": "object",
+    "properties": {
+        "target": {"type": ["string", "null"], "description": "A folder's path."},
+        "name": {"type": ["string", "null"], "description": "A new name."},
+    },
+    "additionalProperties": False,
+}
 
 
 def add_routes(config: Configurator) -> None:
@@ -90,6 +100,21 @@ def _entry_id(request: Request) -> int:
     return int(request.matchdict["entry_id"])
 
 
+@operation(
+    "The trash entries the caller may see",
+    tags=("trash",),
+    params=(
+        LIMIT,
+        CURSOR,
+        Param("type", "Entries of this type.", {"type": "string", "maxLength": 64}),
+        Param("deleted_by", "Entries deleted by this login.", {"type": "string", "maxLength": 100}),
+        Param("since", "Deleted from then: a date, or a moment with its offset."),
+        Param("until", "Deleted until then: a date, or a moment with its offset."),
+        Param("path", "Deleted from this path or below it.", {"type": "string", "pattern": "^/"}),
+    ),
+    responses={200: ok("TrashList")},
+    operation_id="listTrash",
+)
 @view_config(route_name="api.trash", request_method="GET", **CALLER)
 def list_trash(request: Request) -> dict[str, Any]:
     """The entries the caller may see, newest first, filtered and paged (keyset)."""
@@ -101,6 +126,12 @@ def list_trash(request: Request) -> dict[str, Any]:
     return {"items": [entry_json(request, entry) for entry in page.items], "next": next_url}
 
 
+@operation(
+    "Empty the trash (all but what is held)",
+    tags=("trash",),
+    responses={200: ok("EmptiedTrash")},
+    operation_id="emptyTrash",
+)
 @view_config(route_name="api.trash", request_method="DELETE", **CALLER)
 def empty_trash(request: Request) -> dict[str, Any]:
     """Purge every entry the caller may see except those under legal hold (listed)."""
@@ -112,12 +143,26 @@ def empty_trash(request: Request) -> dict[str, Any]:
     }
 
 
+@operation(
+    "One trash entry",
+    tags=("trash",),
+    responses={200: ok("TrashEntryDetails")},
+    errors=(404,),
+    operation_id="getTrashEntry",
+)
 @view_config(route_name="api.trash.entry", request_method="GET", **CALLER)
 def show_entry(request: Request) -> dict[str, Any]:
     """One entry; ``404`` for one the caller may not see, exactly like a missing one."""
     return entry_details(request, request.trash.get(_entry_id(request)))
 
 
+@operation(
+    "Purge a trash entry for good",
+    tags=("trash",),
+    responses={204: NO_CONTENT},
+    errors=(404, 409),
+    operation_id="purgeTrashEntry",
+)
 @view_config(route_name="api.trash.entry", request_method="DELETE", caller=True)
 def purge_entry(request: Request) -> Response:
     """Delete the entry's items for good: ``204``; ``409`` under legal hold."""
@@ -143,6 +188,15 @@ def _restore_body(request: Request) -> dict[str, Any]:
     return body
 
 
+@operation(
+    "Restore a trash entry",
+    tags=("trash",),
+    body=RESTORE_BODY,
+    responses={200: ok("Node", headers=("ETag", "Content-Location"))},
+    errors=(404, 409),
+    operation_id="restoreTrashEntry",
+    body_required=False,
+)
 @view_config(route_name="api.trash.restore", request_method="POST", **CALLER)
 def restore_entry(request: Request) -> dict[str, Any]:
     """Bring the entry back: ``200`` with the node's JSON, ``Content-Location`` its URL.
@@ -158,6 +212,13 @@ def restore_entry(request: Request) -> dict[str, Any]:
     return node_response(request, node, restored)
 
 
+@operation(
+    "Put a trash entry under legal hold, or lift it",
+    tags=("trash",),
+    responses={200: ok("TrashEntryDetails")},
+    errors=(404,),
+    operation_id={"PUT": "holdTrashEntry", "DELETE": "releaseTrashEntry"},
+)
 @view_config(route_name="api.trash.hold", request_method="PUT", **CALLER)
 @view_config(route_name="api.trash.hold", request_method="DELETE", **CALLER)
 def entry_hold(request: Request) -> dict[str, Any]:
@@ -166,6 +227,13 @@ def entry_hold(request: Request) -> dict[str, Any]:
     return entry_details(request, entry)
 
 
+@operation(
+    "Whether a node is under legal hold",
+    tags=("trash",),
+    responses={200: ok("LegalHold")},
+    errors=(403,),
+    operation_id="getLegalHold",
+)
 @view_config(
     request_method=("GET", "HEAD"), permission=Permission.MANAGE, renderer="json", **NODE_HOLD_VIEW
 )
@@ -174,6 +242,12 @@ def show_node_hold(context: Node, request: Request) -> dict[str, Any]:
     return {"@id": api_url(request, context.path), "legal_hold": context.legal_hold}
 
 
+@operation(
+    "Put a node under legal hold, or lift it",
+    tags=("trash",),
+    responses={200: ok("LegalHold")},
+    operation_id={"PUT": "holdNode", "DELETE": "releaseNode"},
+)
 @view_config(
     request_method=("PUT", "DELETE"),
     permission=Permission.MANAGE,

@@ -9,6 +9,7 @@ from pyramid.httpexceptions import HTTPMethodNotAllowed
 from pyramid.request import Request
 from pyramid.view import view_config
 
+from charter.api.openapi.declare import ok, operation
 from charter.content.registry import ContentType, types_of
 
 TYPES_METHODS = ("GET", "HEAD")
@@ -42,12 +43,14 @@ def type_json(request: Request, content_type: ContentType) -> dict[str, Any]:
     }
 
 
+@operation("The content types", tags=("types",), responses={200: ok("ContentTypeList")})
 @view_config(route_name="api.types", **TYPES_READ)
 def list_types(request: Request) -> dict[str, Any]:
     """Every registered type, by name."""
     return {"items": [type_json(request, t) for t in types_of(request.registry)]}
 
 
+@operation("One content type", tags=("types",), responses={200: ok("ContentType")}, errors=(404,))
 @view_config(route_name="api.type", **TYPES_READ)
 def show_type(request: Request) -> dict[str, Any]:
     """One type; ``404`` for a name no type has."""
