@@ -34,6 +34,7 @@ from charter.web.editing import (
     view_url,
 )
 from charter.web.forms import refuse_form
+from charter.web.listing import MAX_SORTED_CHILDREN, cursor_pager, page_number, sorted_page
 
 CONTENTS_TEMPLATE = "charter:web/templates/contents.jinja2"
 SELECTION_ACTIONS = {"delete": "delete-items", "move": "move-items", "copy": "copy-items"}
@@ -77,28 +78,37 @@ def _contents_page(
 ) -> dict[str, Any]:
     sort = Sort.from_param(request.params.get("sort", ""))
     page = PageRequest.from_params(request.GET, request.registry.settings)
-    next_url = None
-    truncated = False
+    viewers = request.viewer_principals
+    next_url = first_url = previous_url = None
+    page_urls: list[tuple[int | None, str | None]] = []
+    capped = False
     if sort.column is None:
-        children_page = request.tree.children_page(
-            context, page.limit, page.after, viewers=request.viewer_principals
-        )
+        children_page = request.tree.children_page(context, page.limit, page.after, viewers=viewers)
         children = children_page.items
+        pager = cursor_pager(request.dbsession, context, page.after, len(children), viewers)
+        limit = {"limit": str(page.limit)} if page.limit_given else {}
         if children_page.next_cursor is not None:
             next_url = view_url(
                 request, context, "contents", page.next_query(children_page.next_cursor)
             )
+        if page.after:
+            first_url = view_url(request, context, "contents", limit)
     else:
-        limit = request.registry.settings["charter.api.max_page_size"]
-        children = request.tree.sorted_children(
-            context,
-            sort.column or "title",
-            sort.descending,
-            limit + 1,
-            viewers=request.viewer_principals,
+        number = page_number(request.params.get("page"))
+        children, pager, capped = sorted_page(
+            request.dbsession, context, sort.column, sort.descending, number, page.limit, viewers
         )
-        truncated = len(children) > limit
-        children = children[:limit]
+
+        def numbered(n: int) -> str:
+            query = {"sort": request.params["sort"], "page": str(n)}
+            if page.limit_given:
+                query["limit"] = str(page.limit)
+            return view_url(request, context, "contents", query)
+
+        page_urls = [(n, numbered(n) if n else None) for n in pager.numbers()]
+        if pager.number and pager.page_count and pager.number < pager.page_count:
+            next_url = numbered(pager.number + 1)
+        previous_url = numbered(pager.number - 1) if pager.number and pager.number > 1 else None
     may_delete = bool(request.has_permission(Permission.DELETE, context))
     may_add = bool(request.has_permission(Permission.ADD, context))
     type_titles = {
@@ -108,9 +118,14 @@ def _contents_page(
         "children": children,
         "type_titles": type_titles,
         "sort": sort,
+        "pager": pager,
         "next_url": next_url,
+        "first_url": first_url,
+        "previous_url": previous_url,
+        "page_urls": page_urls,
         "after": page.after,
-        "truncated": truncated,
+        "capped": capped,
+        "max_sorted": MAX_SORTED_CHILDREN,
         "may_reorder": sort.column is None
         and bool(request.has_permission(Permission.EDIT, context)),
         "may_delete": may_delete,
@@ -159,14 +174,37 @@ def _posted_positions(request: Request) -> tuple[dict[str, str], list[str], dict
     return typed, order, {}
 
 
+def _moved_one_step(request: Request) -> tuple[str, int] | None:
+    """The item whose "Move up" (-1) or "Move down" (+1) button was pressed, if one was."""
+    for key, step in (("move-up", -1), ("move-down", 1)):
+        if request.POST.get(key):
+            return request.POST[key], step
+    return None
+
+
+def _one_step(page_order: list[str], name: str, step: int) -> list[str]:
+    """The page's names with ``name`` swapped with its neighbour ``step`` away (unchanged at
+    either end of the page)."""
+    if name not in page_order:
+        raise ValidationFailed([("form", "that item is not on this page (any more)")])
+    index = page_order.index(name)
+    other = index + step
+    if 0 <= other < len(page_order):
+        page_order[index], page_order[other] = page_order[other], page_order[index]
+    return page_order
+
+
 @view_config(request_method="POST", **CONTENTS_VIEW)
 def contents_action(context: Node, request: Request) -> dict[str, Any] | Response:
     """Save a new order, or take the selected items to the delete, move or copy page."""
     _require_folder(context)
     action = request.POST.get("action", "")
     back = {"after": request.POST["after"]} if request.POST.get("after") else None
-    if action == "reorder":
+    moved = _moved_one_step(request)
+    if action == "reorder" or moved:
         typed, order, errors = _posted_positions(request)
+        if moved and not errors:
+            order = _one_step(list(typed), *moved)
         if not errors:
             try:
                 request.tree.check_visible_children(context, order, request.viewer_principals)
