@@ -903,6 +903,7 @@ ENDPOINTS = [
     # -- health
     Endpoint("ANY healthz:*/ -> healthz", "GET", "/healthz"),
     Endpoint("ANY readyz:*/ -> readyz", "GET", "/readyz"),
+    Endpoint("ANY api.version:*/ -> version_view", "GET", "/api/v1/version"),
     # -- the API's OpenAPI document and its reference page
     Endpoint("GET,HEAD api.openapi:*/ -> openapi_json", "GET", "/api/v1/openapi.json"),
     Endpoint("GET,HEAD api.docs:*/ -> api_docs", "GET", "/api/v1/docs"),
