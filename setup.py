@@ -111,6 +111,7 @@ setup(
             "charter-blobs = charter.scripts.blobs:main",
             "charter-trash = charter.scripts.trash:main",
             "charter-revisions = charter.scripts.revisions:main",
+            "charter-worker = charter.scripts.worker:main",
         ],
         "pytest11": ["charter = charter.testing.plugin"],
     },

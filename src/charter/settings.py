@@ -131,6 +131,17 @@ def _optional_text(text: str) -> str | None:
     return text.strip() or None
 
 
+def _image_sources(text: str) -> tuple[str, ...]:
+    sources = tuple(text.split())
+    for source in sources:
+        if source != "https:" and not IMAGE_ORIGIN.fullmatch(source):
+            raise ValueError(source)
+    return sources
+
+
+IMAGE_ORIGIN = re.compile(r"https://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")
+
+
 def _networks(text: str) -> tuple[Any, ...]:
     from charter.ops.requestid import parse_networks
 
@@ -138,6 +149,10 @@ def _networks(text: str) -> tuple[Any, ...]:
 
 
 boolean = Parser("true or false", _boolean)
+image_sources = Parser(
+    "https:// origins separated by spaces (https://images.example.com), or https: for any",
+    lambda text: _image_sources(text),
+)
 mime_types = Parser(
     "MIME types separated by spaces, such as image/png application/pdf", _mime_types
 )
@@ -280,6 +295,13 @@ SETTINGS: tuple[Setting, ...] = (
         nonempty_text,
         "Charter",
         "Name shown in the header of every page.",
+    ),
+    Setting(
+        "charter.web.image_sources",
+        image_sources,
+        "",
+        "Other sites whose images pages may show (a document's ![](https://...)); empty allows "
+        "this site's own images only.",
     ),
     Setting(
         "charter.public_site",

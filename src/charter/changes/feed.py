@@ -169,7 +169,7 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
     logins = {}
     if actor_ids:
         rows = session.execute(select(User.id, User.login).where(User.id.in_(actor_ids)))
-        logins = {user_id: login for user_id, login in rows}
+        logins = dict(rows.tuples())
 
     # From here to the commit, no other transaction can add to the feed.
     last_seq = session.execute(
@@ -313,7 +313,9 @@ def read_page(
             ChangeAudience.seq == Change.seq - 1, ChangeAudience.principal.in_(principals)
         )
         statement = statement.where(
-            exists().where(ChangeAudience.seq == Change.seq, ChangeAudience.principal.in_(principals)),
+            exists().where(
+                ChangeAudience.seq == Change.seq, ChangeAudience.principal.in_(principals)
+            ),
             or_(Change.kind != HIDDEN, ~still_sees),
         )
     if query.path is not None and query.path != ROOT_PATH:

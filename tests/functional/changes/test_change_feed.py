@@ -15,9 +15,7 @@ def etag(app, path, headers):
 
 def delete(app, path, headers):
     """Delete ``path``; the id of its trash entry."""
-    response = app.delete(
-        f"{API}{path}", headers={**headers, "If-Match": etag(app, path, headers)}
-    )
+    response = app.delete(f"{API}{path}", headers={**headers, "If-Match": etag(app, path, headers)})
     return response.headers["Link"].split(">")[0].rsplit("/", 1)[1]
 
 
@@ -41,7 +39,9 @@ def test_a_create_edit_rename_move_delete_and_restore_each_appear_once_in_order(
     anonymous_app.patch_json(
         f"{API}/docs/memo", {"title": "Memo 2"}, headers={**as_editor, "If-Match": '"1"'}
     )
-    anonymous_app.post_json(f"{API}/docs/memo/@move", {"destination": "/docs", "name": "memo-2"}, headers=as_editor)
+    anonymous_app.post_json(
+        f"{API}/docs/memo/@move", {"destination": "/docs", "name": "memo-2"}, headers=as_editor
+    )
     anonymous_app.post_json(
         f"{API}/docs/memo-2/@move", {"destination": "/archive"}, headers=as_editor
     )
@@ -60,13 +60,15 @@ def test_a_create_edit_rename_move_delete_and_restore_each_appear_once_in_order(
         ("restored", "/archive/memo-2", "/archive/memo-2"),
     ]
     seqs = [c["seq"] for c in page["changes"]]
-    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert seqs == sorted(seqs)
+    assert len(set(seqs)) == len(seqs)
     assert {c["uid"] for c in page["changes"]} == {page["changes"][0]["uid"]}
     assert page["changes"][1]["details"] == {"fields": ["title"]}
     assert page["changes"][1]["actor"] == "ed"
     assert [c["tombstone"] for c in page["changes"]] == [False] * 4 + [True, False]
     assert page["changes"][4]["@id"] is None
-    assert page["cursor"] == str(seqs[-1]) and page["more"] is False
+    assert page["cursor"] == str(seqs[-1])
+    assert page["more"] is False
     # Resuming from the cursor: nothing new.
     assert feed(anonymous_app, as_editor, since=page["cursor"])["changes"] == []
 
@@ -102,7 +104,8 @@ def test_a_partner_sees_no_change_it_may_not_view_and_a_tombstone_when_it_moves_
 ):
     start = feed(anonymous_app, as_partner, since="latest")["cursor"]
     anonymous_app.post_json(
-        f"{API}/private", {"@type": "Document", "name": "secret", "title": "Secret"},
+        f"{API}/private",
+        {"@type": "Document", "name": "secret", "title": "Secret"},
         headers=as_editor,
     )
     anonymous_app.patch_json(
@@ -150,9 +153,7 @@ def test_sharing_changes_are_in_the_feed(anonymous_app, as_editor, site):
         {"entries": [{"principal": "group:board", "roles": ["Editor"]}]},
         headers=as_editor,
     )
-    assert [c["kind"] for c in feed(anonymous_app, as_editor, since=start)["changes"]] == [
-        "shared"
-    ]
+    assert [c["kind"] for c in feed(anonymous_app, as_editor, since=start)["changes"]] == ["shared"]
 
 
 def test_purging_leaves_a_tombstone_for_those_who_saw_it(
@@ -233,4 +234,5 @@ def test_waiting_returns_at_once_when_there_are_changes(anonymous_app, as_editor
 def test_waiting_with_nothing_new_ends_after_the_wait(anonymous_app, as_editor, site):
     latest = feed(anonymous_app, as_editor, since="latest")["cursor"]
     page = feed(anonymous_app, as_editor, since=latest, wait="1")
-    assert page["changes"] == [] and page["cursor"] == latest
+    assert page["changes"] == []
+    assert page["cursor"] == latest
