@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from charter.api import changes, people, trash, types, views, webhooks
+from charter.api import audit, changes, people, trash, types, views, webhooks
 from charter.api.editing import ContainerPredicate
 from charter.api.files import UploadPredicate
 from charter.api.problems import ApiRequestPredicate
@@ -19,6 +19,7 @@ def includeme(config: Configurator) -> None:
     config.add_route("api.content", "/api/v1/content*traverse", factory=TreeRoot)
     people.add_routes(config)
     trash.add_routes(config)
+    audit.add_routes(config)
     types.add_routes(config)
     views.add_routes(config)
     config.include("charter.api.openapi")

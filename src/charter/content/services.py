@@ -153,7 +153,7 @@ class ContentService:
         node.apply_fields(values)
         self._stamp_created(node, actor.user_id)
         self.tree.add(parent, node, name, title=values.get("title", ""))
-        self.audit.record("content.added", actor, node.path, uid=node.uid, type=type_name)
+        self.audit.record("content.added", actor, node=node, uid=node.uid, type=type_name)
         self.notify(ObjectAdded(node, parent))
         self._first_revision(node, actor, comment)
         return node
@@ -192,7 +192,7 @@ class ContentService:
         self._stamp_created(node, self.actor.user_id)
         self.tree.add(parent, node, name, title=filename, keep_extension=True)
         self.audit.record(
-            "content.added", self.actor, node.path, uid=node.uid, type="File", size=blob.size
+            "content.added", self.actor, node=node, uid=node.uid, type="File", size=blob.size
         )
         self.notify(ObjectAdded(node, parent))
         self._first_revision(node, self.actor, comment)
@@ -291,7 +291,7 @@ class ContentService:
             self.audit.record(
                 action,
                 self.actor,
-                node.path,
+                node=node,
                 uid=node.uid,
                 fields=sorted(changes),
                 revision=revision.number,
@@ -356,7 +356,7 @@ class ContentService:
         self.audit.record(
             "content.copied",
             self.actor,
-            top.path,
+            node=top,
             uid=top.uid,
             source=node.path,
             count=len(copies),
@@ -391,7 +391,7 @@ class ContentService:
         for name, (position, _) in zip(names, places, strict=True):
             children[name].position = position
         self.dbsession.flush()
-        self.audit.record("content.reordered", self.actor, folder.path, order=names)
+        self.audit.record("content.reordered", self.actor, node=folder, order=names)
         return [children[name] for name in names]
 
     def delete(self, node: Node, expected_version: int | None = None) -> TrashEntry:
@@ -458,7 +458,7 @@ class ContentService:
         if node.path != old_path:
             self.redirects.moved(node, old_path)
             self.audit.record(
-                "content.moved", self.actor, node.path, uid=node.uid, old_path=old_path
+                "content.moved", self.actor, node=node, uid=node.uid, old_path=old_path
             )
             self.notify(ObjectMoved(node, old_path))
 

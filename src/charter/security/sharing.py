@@ -111,7 +111,7 @@ class SharingService:
             self.audit.record(
                 "sharing.changed",
                 actor,
-                node.path,
+                node=node,
                 uid=node.uid,
                 before={"inherit": before.inherit, "local": before.local},
                 after={"inherit": after.inherit, "local": after.local},

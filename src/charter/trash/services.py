@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, with_polymorphic
 from sqlalchemy.orm.attributes import set_committed_value
 
-from charter.audit.service import SYSTEM, Actor, AuditLog
+from charter.audit.service import SYSTEM, Actor, AuditLog, NodeSnapshot
 from charter.content.events import ObjectPurged, ObjectRestored, ObjectTrashed
 from charter.content.models import File
 from charter.content.registry import TypeRegistry
@@ -200,7 +200,7 @@ class TrashService:
         self.audit.record(
             "content.trashed",
             self.actor,
-            old_path,
+            node=NodeSnapshot(entry.uid, old_path, entry.title),
             uid=entry.uid,
             entry=entry.id,
             count=entry.item_count,
@@ -334,7 +334,7 @@ class TrashService:
         self.audit.record(
             "content.restored",
             self.actor,
-            new_path,
+            node=top,
             uid=top.uid,
             entry=entry_id,
             original_path=entry.original_path,
@@ -419,7 +419,7 @@ class TrashService:
             self.audit.record(
                 "trash.legal_hold",
                 self.actor,
-                entry.original_path,
+                node=NodeSnapshot(entry.uid, entry.original_path, entry.title),
                 uid=entry.uid,
                 entry=entry.id,
                 on=on,
@@ -436,7 +436,7 @@ class TrashService:
             self.tree.lock(node)
             node.legal_hold = on
             self.dbsession.flush()
-            self.audit.record("content.legal_hold", self.actor, node.path, uid=node.uid, on=on)
+            self.audit.record("content.legal_hold", self.actor, node=node, uid=node.uid, on=on)
         return node
 
     # -- helpers ----------------------------------------------------------------
@@ -546,10 +546,13 @@ class TrashService:
     def _purge(self, entry: TrashEntry) -> int:
         top = self._top(entry)
         entry_id, uid, path, type_name = entry.id, entry.uid, entry.original_path, entry.type
+        snapshot = NodeSnapshot(uid, path, entry.title)
         # The entry goes with its top node (ON DELETE CASCADE).
         self._forget(entry, delete_row=False)
         count = self.tree.delete_subtree(top)
-        self.audit.record("content.purged", self.actor, path, uid=uid, entry=entry_id, count=count)
+        self.audit.record(
+            "content.purged", self.actor, node=snapshot, uid=uid, entry=entry_id, count=count
+        )
         self.notify(ObjectPurged(uid, path, type_name, count, session=self.dbsession))
         return count
 

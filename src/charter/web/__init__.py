@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from charter.web import trash
+from charter.web import audit, trash
 from charter.web.helpers import breadcrumbs, is_site_administrator, node_url
 
 STATIC_MAX_AGE = 3600
@@ -42,6 +42,7 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin.groups", "/admin/groups")
     config.add_route("admin.group", "/admin/groups/{name}")
     trash.add_routes(config)
+    audit.add_routes(config)
     config.add_accept_view_order("text/html")
     config.add_accept_view_order("application/json", weighs_less_than="text/html")
     config.scan("charter.web")

@@ -1,0 +1,149 @@
+"""The audit log page (Administration → Audit log) and its CSV and NDJSON exports.
+
+Administrators read every entry; a Manager of a folder reads the entries
+about what lies in it and that they may view (charter.audit.reading). The
+exports stream a filtered selection from a connection of their own, a batch
+at a time, so a million rows take no more memory than one batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from charter.audit import export_connection
+from charter.audit.actions import ACTIONS, action_label
+from charter.audit.reading import (
+    CSV_COLUMNS,
+    AuditQuery,
+    entry_record,
+    page,
+    statement,
+    stream,
+)
+from charter.errors import ValidationFailed
+from charter.web.forms import errors_by_field
+
+TEMPLATE = "charter:web/templates/audit.jinja2"
+# Any logged-in person: what they may read is decided by request.audit_access.
+CALLER = {"caller": True}
+FORMATS = {
+    "csv": ("text/csv", "audit-log.csv"),
+    "ndjson": ("application/x-ndjson", "audit-log.ndjson"),
+}
+
+
+def add_routes(config: Configurator) -> None:
+    """Declare the audit log page and its export."""
+    config.add_route("admin.audit", "/admin/audit")
+    config.add_route("admin.audit.export", "/admin/audit/export")
+
+
+@view_config(route_name="admin.audit", request_method="GET", renderer=TEMPLATE, **CALLER)
+def audit_page(request: Request) -> dict[str, Any]:
+    """The entries the caller may read, newest first, filtered and paged (keyset)."""
+    settings = request.registry.settings
+    errors: dict[str, list[str]] = {}
+    try:
+        query = AuditQuery.from_params(request.GET, settings)
+    except ValidationFailed as failure:
+        # The filters are shown again with the reason; the list is unfiltered meanwhile.
+        errors = errors_by_field(failure.errors)
+        request.response.status_int = 400
+        query = AuditQuery.from_params({}, settings)
+    result = page(request.dbsession, query, request.audit_access)
+    filters = query.filters()
+    next_url = None
+    if result.next_cursor is not None:
+        next_url = request.route_url("admin.audit", _query=query.next_query(result.next_cursor))
+    return {
+        "entries": result.items,
+        "next_url": next_url,
+        "first_url": request.route_url("admin.audit", _query=filters) if query.after else None,
+        "filters": {
+            name: request.GET.get(name, "")
+            for name in ("actor", "action", "path", "since", "until")
+        },
+        "exports": {
+            name: request.route_url("admin.audit.export", _query={**filters, "format": name})
+            for name in FORMATS
+        },
+        "actions": sorted(ACTIONS.items(), key=lambda item: item[1]),
+        "label": action_label,
+        "everything": request.audit_access.everything,
+        "errors": errors,
+    }
+
+
+@view_config(route_name="admin.audit.export", request_method="GET", **CALLER)
+def export(request: Request) -> Response:
+    """The filtered selection as CSV or NDJSON (``format``), streamed newest first."""
+    return export_response(request, request.GET.get("format", "csv"))
+
+
+def export_response(
+    request: Request, format_name: str, query: AuditQuery | None = None
+) -> Response:
+    """A streamed export of ``query`` (the request's filters unless given) as the caller may
+    read it; ValidationFailed for a format or filter that is not right."""
+    if format_name not in FORMATS:
+        raise ValidationFailed([("format", "csv or ndjson")])
+    if query is None:
+        query = AuditQuery.from_params(request.GET, request.registry.settings)
+    access = request.audit_access
+    # Refused now, before the response starts, if the caller may read nothing.
+    statement(query, access)
+    content_type, filename = FORMATS[format_name]
+    writer = _csv_lines if format_name == "csv" else _ndjson_lines
+
+    def body() -> Iterator[bytes]:
+        with export_connection(request) as connection:
+            yield from writer(stream(connection, query, access))
+
+    response = Response(content_type=content_type, charset="utf-8", app_iter=body())
+    response.content_disposition = f'attachment; filename="{filename}"'
+    response.cache_control = "no-store"
+    return response
+
+
+def _csv_lines(entries: Iterator[Any]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> bytes:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text.encode("utf-8")
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    for entry in entries:
+        record = entry_record(entry)
+        node = record.pop("node") or {}
+        record.update(
+            node_uid=node.get("uid"), node_path=node.get("path"), node_title=node.get("title")
+        )
+        record["details"] = json.dumps(record["details"], ensure_ascii=False, sort_keys=True)
+        writer.writerow(["" if record[c] is None else _csv_safe(record[c]) for c in CSV_COLUMNS])
+        yield flush()
+
+
+def _csv_safe(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (a title such as ``=HYPERLINK(...)``)."""
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + value
+    return value
+
+
+def _ndjson_lines(entries: Iterator[Any]) -> Iterator[bytes]:
+    for entry in entries:
+        yield (json.dumps(entry_record(entry), ensure_ascii=False, sort_keys=True) + "\n").encode()
