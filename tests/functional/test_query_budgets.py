@@ -147,3 +147,18 @@ def test_the_page_size_does_not_change_the_cost(
     assert len(many.json["items"]) == int(limit)
     assert len(many_queries) == len(few_queries)
     assert len(many_queries) <= FOLDER_BUDGET
+
+
+def test_revalidating_a_document_costs_no_more_than_finding_it(
+    testapp, query_recorder, documents_at_depth_1_and_20
+):
+    _, deep_path = documents_at_depth_1_and_20
+    etag = testapp.get(API + deep_path, headers=JSON).headers["ETag"]
+
+    response, queries = queries_of(
+        testapp, query_recorder, API + deep_path, {**JSON, "If-None-Match": etag}, status=304
+    )
+
+    assert response.body == b""
+    assert response.headers["ETag"] == etag
+    assert len(queries) <= PATH_BUDGET

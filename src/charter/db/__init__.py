@@ -27,5 +27,11 @@ def includeme(config: Configurator) -> None:
     engine = make_engine(settings)
     config.registry["charter.db.engine"] = engine
     config.registry[WRITES_ENGINE_KEY] = engine.execution_options(**{WRITES_OPTION: True})
-    config.registry["charter.db.session_factory"] = sessionmaker(bind=engine, class_=RequestSession)
+    config.registry["charter.db.session_factory"] = sessionmaker(
+        # The request's session is closed right after its commit: expiring
+        # every object it loaded first would be work thrown away.
+        bind=engine,
+        class_=RequestSession,
+        expire_on_commit=False,
+    )
     config.add_request_method(request_dbsession, "dbsession", reify=True)
