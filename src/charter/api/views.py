@@ -17,6 +17,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from charter.api.openapi.declare import CURSOR, IF_NONE_MATCH, LIMIT, Reply, ok, operation
 from charter.api.representation import api_url, representation
 from charter.content.models import Document, File, Folder
 from charter.errors import NotFound
@@ -83,6 +84,17 @@ def node_json(request: Request, node: Node, page: PageRequest | None) -> dict[st
     return representation(request, node, children, page)
 
 
+@operation(
+    "Read a node",
+    tags=("content",),
+    params=(LIMIT, CURSOR, IF_NONE_MATCH),
+    responses={
+        200: ok("Node", headers=("ETag", "Cache-Control")),
+        304: Reply("The client's copy is current.", None, "", headers=("ETag",)),
+    },
+    security="optional",
+    operation_id="getNode",
+)
 @view_config(route_name="api.content", context=Node, **JSON_READ)
 # Registered for each type that has an HTML page as well, so that Pyramid
 # weighs both views of one type against the client's Accept header (q-values).
@@ -130,6 +142,13 @@ def content_method_not_allowed(context: Node, request: Request) -> NoReturn:
     raise HTTPMethodNotAllowed(headers={"Allow": ", ".join(node_methods(context))})
 
 
+@operation(
+    "Find a node by its uid",
+    tags=("content",),
+    responses={303: Reply("Where the node is: its API URL.", None, "", headers=("Location",))},
+    errors=(404,),
+    operation_id="findNodeByUid",
+)
 @view_config(route_name="api.node", request_method=READ_METHODS)
 def node_by_uid(request: Request) -> Response:
     """``303 See Other`` to the API URL of the node with this uid.
