@@ -31,6 +31,8 @@ INSTALL_INPUTS := setup.py constraints.txt $(wildcard addons/*/setup.py)
 
 # Browser tests drive Debian's Chromium through Playwright.
 CHROMIUM := /usr/bin/chromium
+# The deployment tests put Debian's nginx in front of gunicorn (tests/deploy).
+NGINX := /usr/sbin/nginx
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint format bench clean distclean
@@ -58,6 +60,10 @@ $(CHROMIUM):
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
+$(NGINX):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light
+
 # An empty password would make charter-init generate one; keep the default instead.
 run: export CHARTER_ADMIN_PASSWORD := $(or $(CHARTER_ADMIN_PASSWORD),charter-admin)
 run: export PYTHONWARNINGS ?= $(QUIET_PKG_RESOURCES)
@@ -81,7 +87,7 @@ run: $(RUN_STAMP) ## install, initialise var/charter.sqlite if needed and serve 
 	echo
 	exec $(VENV)/bin/pserve development.ini
 
-test: $(TEST_STAMP) $(CHROMIUM) ## install the test extras, lint, run the suite (CHARTER_TEST_DB picks the database)
+test: $(TEST_STAMP) $(CHROMIUM) $(NGINX) ## install the test extras, lint, run the suite (CHARTER_TEST_DB picks the database)
 	$(VENV)/bin/ruff check $(CODE)
 	$(VENV)/bin/ruff format --check $(CODE)
 	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)

@@ -77,6 +77,8 @@ test_requires = [
     "playwright>=1.45",
     # Property tests and the hostile-input strategies in charter.testing.strategies.
     "hypothesis>=6.100",
+    # The deployment tests serve Charter with gunicorn behind nginx (tests/deploy).
+    "gunicorn>=22",
     "ruff>=0.6",
     # The OpenAPI document linted in a test, and fuzzed against a live server (tests/contract).
     "openapi-spec-validator>=0.7",

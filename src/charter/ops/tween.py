@@ -8,6 +8,7 @@ retry and logs nothing; the attempt that answers logs the one access line.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -101,6 +102,8 @@ def ops_tween_factory(
                 duration_ms=round(duration * 1000, 2),
                 size=size,
                 user_id=known_user_id(request, registry),
+                client=request.remote_addr,
+                pid=os.getpid(),
             )
 
     return ops_tween
