@@ -110,7 +110,7 @@ def test_clicking_through_to_a_document_shows_its_rendered_markdown(site, staff_
     assert path_of(page) == "/guides/install"
     body = page.locator(".document-body")
     expect(page.locator("h1")).to_have_text("Install notes")
-    expect(body.locator("h2")).to_have_text("Requirements")
+    expect(body.locator("h3")).to_have_text("Requirements")
     expect(body.locator("ul > li")).to_have_text(["Python 3.11", "A database server"])
     expect(body.locator("li strong")).to_have_text("3.11")
     expect(body.get_by_role("link", name="overview")).to_have_attribute("href", "/guides")

@@ -140,7 +140,7 @@ def test_document_has_its_markdown_and_sanitised_html(testapp, handbook_site):
     assert body["@type"] == "Document"
     assert body["parent"] == API + "/guides"
     assert body["body"].startswith("# Welcome\n")
-    assert "<h1>Welcome</h1>" in body["body_html"]
+    assert "<h2>Welcome</h2>" in body["body_html"]
     assert "<strong>this</strong>" in body["body_html"]
     assert "<script" not in body["body_html"]
 

@@ -589,6 +589,7 @@ ENDPOINTS = [
     ),
     # -- logging in and the account pages
     Endpoint("GET login:*/ -> login_form", "GET", "/login", query=("came_from",)),
+    Endpoint("GET,HEAD favicon:*/ -> favicon", "GET", "/favicon.ico"),
     Endpoint(
         "POST login:*/ -> login_submit",
         "POST",

@@ -8,14 +8,26 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-# CommonMark plus tables and strikethrough; raw HTML in the source is
-# escaped by the renderer, and nh3 removes whatever unsafe markup remains
+# CommonMark plus tables and strikethrough. Raw HTML in the source is not
+# interpreted: the renderer escapes it, so it reads as the text typed
+# (docs/editing.md). nh3 removes whatever unsafe markup remains
 # (javascript: links, event handlers).
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
     ["table", "strikethrough"]
 )
 # What a token adds to the HTML besides its text and attributes, at most.
 TOKEN_MARKUP = 64
+# A document's page shows its title as the one <h1>: the body's headings start one
+# level below ("# Heading" is an <h2>; "######" stays an <h6>).
+HEADING_SHIFT = 1
+# A table column's alignment (":--", ":-:", "--:") as a class: the Content-Security-Policy
+# refuses style attributes, which markdown-it would write.
+ALIGNMENT_CLASSES = {
+    "text-align:left": "text-start",
+    "text-align:center": "text-center",
+    "text-align:right": "text-end",
+}
+CELL_CLASSES = frozenset(ALIGNMENT_CLASSES.values())
 
 
 class HtmlTooLarge(ValueError):
@@ -33,8 +45,25 @@ def render_markdown(source: str, max_html: int | None = None) -> str:
     tokens = _markdown.parse(source)
     if max_html is not None and _html_size_bound(tokens) > max_html:
         raise HtmlTooLarge(f"the HTML would be larger than {max_html} characters")
+    _adjust(tokens)
     html = _markdown.renderer.render(tokens, _markdown.options, {})
-    return nh3.clean(html, link_rel="noopener noreferrer")
+    return nh3.clean(
+        html,
+        link_rel="noopener noreferrer",
+        allowed_classes={"th": set(CELL_CLASSES), "td": set(CELL_CLASSES)},
+    )
+
+
+def _adjust(tokens: list[Token]) -> None:
+    """Headings one level down; table cells' alignment as a class instead of a style."""
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            level = min(int(token.tag[1]) + HEADING_SHIFT, 6)
+            token.tag = f"h{level}"
+        elif token.type in ("th_open", "td_open"):
+            style = token.attrs.pop("style", None)
+            if style in ALIGNMENT_CLASSES:
+                token.attrs["class"] = ALIGNMENT_CLASSES[str(style)]
 
 
 def _html_size_bound(tokens: Iterable[Token]) -> int:

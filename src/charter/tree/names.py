@@ -20,6 +20,7 @@ RESERVED_ROOT_NAMES = frozenset(
         "admin",
         "api",
         "dav",
+        "favicon.ico",
         "healthz",
         "login",
         "logout",

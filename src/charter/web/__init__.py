@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyramid.config import Configurator
 
 from charter.web import audit, trash
-from charter.web.helpers import breadcrumbs, is_site_administrator, node_url
+from charter.web.helpers import breadcrumbs, is_site_administrator, node_url, with_article
 
 STATIC_MAX_AGE = 3600
 
@@ -22,6 +22,7 @@ def includeme(config: Configurator) -> None:
             breadcrumbs=breadcrumbs,
             node_url=node_url,
             is_site_administrator=is_site_administrator,
+            with_article=with_article,
         )
 
     # Runs once the renderer above exists (pyramid_jinja2 creates it in an action).
@@ -32,6 +33,8 @@ def includeme(config: Configurator) -> None:
     )
     config.add_static_view("static/charter", "charter:web/static", cache_max_age=STATIC_MAX_AGE)
     config.add_tween("charter.web.headers.security_headers_tween_factory")
+    # Browsers ask for /favicon.ico of pages that name no icon (a PDF, an API answer).
+    config.add_route("favicon", "/favicon.ico")
     config.add_route("login", "/login")
     config.add_route("logout", "/logout")
     config.add_route("account", "/account")

@@ -32,7 +32,7 @@ from charter.input.numbers import whole_number
 from charter.security.roles import Permission
 from charter.tree.models import Node
 from charter.web.forms import errors_by_field, refuse_form
-from charter.web.helpers import nearest_visible, node_url
+from charter.web.helpers import nearest_visible, node_url, with_article
 
 ADD_TEMPLATE = "charter:web/templates/add.jinja2"
 EDIT_TEMPLATE = "charter:web/templates/edit.jinja2"
@@ -223,7 +223,7 @@ def _addable_type(request: Request, context: Node) -> ContentType | None:
     types = types_of(request.registry)
     content_type = types.get(name)
     if content_type.upload or not content_type.addable or not types.fits(context, content_type):
-        raise Conflict(f"a {content_type.title} cannot be added in “{context.title}”")
+        raise Conflict(f"{with_article(content_type)} cannot be added in “{context.title}”")
     return content_type
 
 
@@ -453,12 +453,25 @@ def _placement_problem(
     types = types_of(request.registry)
     for source in sources:
         if not types.fits(destination, types.of(source)):
-            return f"A {types.of(source).title} cannot be placed in “{destination.title}”."
+            what = _capitalised(with_article(types.of(source)))
+            return f"{what} cannot be placed in “{destination.title}”."
         if kind == "move" and (
             destination.path == source.path or destination.path.startswith(source.path + "/")
         ):
             return f"“{source.title}” cannot be moved into itself."
     return None
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _default_destination(kind: str, sources: list[Node], at: Node | None) -> str:
+    """The destination filled in: the folder being browsed, except when moving items out of
+    it (moving there would fail "Already in ..."): then nothing, until another is opened."""
+    if at is None or (kind == "move" and all(s.parent_id == at.id for s in sources)):
+        return ""
+    return at.path
 
 
 def transfer_page(
@@ -510,7 +523,9 @@ def transfer_page(
         "problem": None if at is None else _placement_problem(request, kind, sources, at),
         "action_url": action_url,
         "hidden": hidden,
-        "destination": (at.path if at else "") if destination is None else destination,
+        "destination": _default_destination(kind, sources, at)
+        if destination is None
+        else destination,
         "new_name": new_name,
         "errors": errors,
         "general_errors": general_errors(errors, ["destination", "name"]),

@@ -22,6 +22,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+def content_security_policy(image_sources: tuple[str, ...] = ()) -> str:
+    """The policy, with the other sites images may come from (charter.web.image_sources)."""
+    if not image_sources:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data:", "img-src 'self' data: " + " ".join(image_sources)
+    )
+
+
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -29,6 +40,7 @@ def security_headers_tween_factory(
     handler: Callable[[Request], Response], registry: Registry
 ) -> Callable[[Request], Response]:
     """A tween adding the security headers to whatever the app answers."""
+    policy = content_security_policy(registry.settings.get("charter.web.image_sources", ()))
 
     def security_headers_tween(request: Request) -> Response:
         response = handler(request)
@@ -36,7 +48,7 @@ def security_headers_tween_factory(
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         if response.content_type == "text/html":
-            headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            headers.setdefault("Content-Security-Policy", policy)
             headers.setdefault("X-Frame-Options", "DENY")
         if request.scheme == "https":
             headers.setdefault("Strict-Transport-Security", HSTS)

@@ -8,10 +8,23 @@ from pyramid.request import Request
 from charter.security.roles import Permission, permissions_of
 from charter.tree.models import Node
 
+VOWELS = frozenset("aeiou")
+
 
 def node_url(request: Request, node: Node) -> str:
     """The HTML page of ``node``."""
     return request.application_url + node.path
+
+
+def with_article(content_type: object) -> str:
+    """A type's title with its indefinite article, "a Document", "an Event": the type's own
+    ``article`` when it declares one (a title such as "Hour" or "User guide" needs it), else
+    "an" before a vowel."""
+    title = str(getattr(content_type, "title", content_type))
+    article = getattr(content_type, "article", None) or (
+        "an" if title[:1].lower() in VOWELS else "a"
+    )
+    return f"{article} {title}"
 
 
 def is_site_administrator(request: Request) -> bool:

@@ -127,7 +127,7 @@ def test_post_creates_a_document_answering_201_location_etag_and_its_json(
     assert response.headers["Location"] == f"{SITE}{API}/docs/minutes"
     assert response.headers["ETag"] == '"1"'
     assert response.json == expected_json(node)
-    assert response.json["body_html"] == "<h1>Monday</h1>\n"
+    assert response.json["body_html"] == "<h2>Monday</h2>\n"
     assert (node.title, node.description, node.version) == ("Minutes", "", 1)
     assert node.created_by_id == node.owner_id == editor.id
 

@@ -57,7 +57,7 @@ def test_add_document_renders_its_body(content, site_root, dbsession):
     assert stored.path == "/handbook"
     assert stored.description == "First week."
     assert stored.body == "# Welcome\n\n<script>x</script>"
-    assert stored.body_html == "<h1>Welcome</h1>\n<p>&lt;script&gt;x&lt;/script&gt;</p>\n"
+    assert stored.body_html == "<h2>Welcome</h2>\n<p>&lt;script&gt;x&lt;/script&gt;</p>\n"
     assert stored.is_container is False
 
 

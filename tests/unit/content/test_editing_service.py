@@ -99,7 +99,7 @@ def test_update_changes_only_what_is_sent_and_moves_the_version(tree_of, editor,
     editor.update(guide, {"body": "## New"}, expected_version=1)
 
     assert (guide.title, guide.body, guide.version) == ("Guide", "## New", 2)
-    assert guide.body_html == "<h2>New</h2>\n"
+    assert guide.body_html == "<h3>New</h3>\n"
     assert [type(event) for event in events[-2:]] == [ObjectModified, RevisionCreated]
     assert events[-2].changes == {"body": "## New"}
 

@@ -42,10 +42,10 @@ def assert_safe(html):
                 assert scheme not in {"javascript", "vbscript", "data"}, (tag, value)
 
 
-def test_headings():
-    html = render_markdown("# Title\n\n## Section\n\n### Part")
+def test_headings_start_below_the_pages_own_h1():
+    html = render_markdown("# Title\n\n## Section\n\n### Part\n\n###### Least")
 
-    assert html == "<h1>Title</h1>\n<h2>Section</h2>\n<h3>Part</h3>\n"
+    assert html == "<h2>Title</h2>\n<h3>Section</h3>\n<h4>Part</h4>\n<h6>Least</h6>\n"
 
 
 def test_lists():
@@ -116,5 +116,5 @@ def test_a_document_keeps_its_source_and_the_rendered_html():
     document.set_body("# Notes\n\n- a")
 
     assert document.body == "# Notes\n\n- a"
-    assert document.body_html == "<h1>Notes</h1>\n<ul>\n<li>a</li>\n</ul>\n"
+    assert document.body_html == "<h2>Notes</h2>\n<ul>\n<li>a</li>\n</ul>\n"
     assert document.content_fields() == {"body": document.body, "body_html": document.body_html}
