@@ -169,7 +169,7 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
     logins = {}
     if actor_ids:
         rows = session.execute(select(User.id, User.login).where(User.id.in_(actor_ids)))
-        logins = dict(rows.tuples())
+        logins = dict(rows.all())
 
     # From here to the commit, no other transaction can add to the feed.
     last_seq = session.execute(

@@ -61,9 +61,11 @@ class Outcome:
 class IdempotencyStore:
     """Claims, completes and releases keys, each on a short transaction of its own."""
 
-    def __init__(self, connect: Callable[[], Any], hours: int) -> None:
+    def __init__(self, connect: Callable[[], Any], hours: int, in_request: bool = False) -> None:
         self.connect = connect
         self.hours = hours
+        # Claims written in the request's own transaction go with its rollback.
+        self.in_request = in_request
 
     def claim(self, scope: str, key: str, fingerprint: str) -> Outcome:
         """Claim ``key`` for ``scope``, or say who has it."""
@@ -126,6 +128,8 @@ class IdempotencyStore:
 
     def release(self, row_id: int) -> None:
         """Give up a claim whose request changed nothing (it failed, or its commit did)."""
+        if self.in_request:
+            return
         with self.connect() as connection:
             connection.execute(
                 delete(IdempotencyKey).where(
@@ -174,12 +178,24 @@ def caller_scope(request: Request) -> str | None:
     return f"user:{identity.user_id}"
 
 
-def connector(request: Request) -> Callable[[], Any]:
-    """Short transactions of their own, or the test's connection (inside its transaction)."""
+def connector(request: Request) -> tuple[Callable[[], Any], bool]:
+    """Where claims are written, and whether that is the request's own transaction.
+
+    Short transactions of their own on MariaDB and PostgreSQL, so a concurrent
+    request sees the claim at once. On SQLite the request already holds the
+    database's one write lock (its transaction began when the caller was
+    identified), so a second connection could only wait for it: the claim is
+    written in the request's transaction, and a concurrent request with the
+    same key waits for the write lock and then finds the stored response.
+    In tests, the test's connection (inside its transaction).
+    """
     test_connection = request.environ.get(TEST_CONNECTION_ENVIRON_KEY)
     if test_connection is not None:
-        return lambda: _Joined(test_connection)
-    return request.registry[WRITES_ENGINE_KEY].begin
+        return (lambda: _Joined(test_connection)), False
+    engine = request.registry[WRITES_ENGINE_KEY]
+    if engine.dialect.name == "sqlite":
+        return (lambda: _Joined(request.dbsession.connection())), True
+    return engine.begin, False
 
 
 class _Joined:
@@ -222,7 +238,8 @@ def idempotency_tween_factory(handler: Callable[[Request], Response], registry: 
         scope = caller_scope(request)
         if scope is None:
             return handler(request)  # refused as unauthenticated by the view
-        store = IdempotencyStore(connector(request), hours)
+        connect, in_request = connector(request)
+        store = IdempotencyStore(connect, hours, in_request)
         outcome = store.claim(scope, key, fingerprint(request))
         if outcome.state == "replay":
             return replay(outcome.stored)
