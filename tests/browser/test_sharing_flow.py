@@ -27,7 +27,8 @@ def people(site_root, content, make_user, dbsession):
 
 
 def log_out(page: Page) -> None:
-    """Press the header's log-out button."""
+    """Open the header's account menu and press its log-out button."""
+    page.locator("#user-menu summary").click()
     page.locator("#logout").click()
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
 

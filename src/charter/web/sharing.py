@@ -51,6 +51,7 @@ class GrantRow:
     who: PrincipalLabel
     roles: set[str]
     errors: list[str] = field(default_factory=list)
+    unsaved: bool = False  # added to the table, not saved yet
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,10 @@ def _inherited_rows(
     ]
 
 
-def _search(request: Request, text: str, taken: set[str]) -> list[PrincipalLabel]:
+def _search(request: Request, text: str, taken: set[str]) -> tuple[list[PrincipalLabel], int]:
+    """Who matches ``text`` and is not in the table yet; and how many matched in all."""
     if not text:
-        return []
+        return [], 0
     found = [
         PrincipalLabel(
             f"{GROUP_PREFIX}{group.name}", "group", group.title or group.name, group.name
@@ -142,7 +144,7 @@ def _search(request: Request, text: str, taken: set[str]) -> list[PrincipalLabel
         )
         for user in request.accounts.list_users(text, limit=SEARCH_LIMIT)
     ]
-    return [label for label in found if label.principal not in taken]
+    return [label for label in found if label.principal not in taken], len(found)
 
 
 def _page(
@@ -151,6 +153,7 @@ def _page(
     entries: Iterable[tuple[str, Iterable[str]]],
     inherit: bool,
     errors: Iterable[tuple[str, str]] = (),
+    added: str | None = None,
 ) -> dict[str, Any]:
     entries = list(entries)
     current = request.sharing.sharing(context)
@@ -158,7 +161,7 @@ def _page(
         request,
         [p for p, _ in entries] + [g.principal for g in current.inherited] + list(SYSTEM_NAMES),
     )
-    rows = [GrantRow(labels[p], set(roles)) for p, roles in entries]
+    rows = [GrantRow(labels[p], set(roles), unsaved=p not in current.local) for p, roles in entries]
     general = []
     for pointer, message in errors:
         match = ERROR_POINTER.match(pointer)
@@ -168,13 +171,17 @@ def _page(
             general.append(message)
     taken = {row.who.principal for row in rows}
     query = request.params.get("q", "").strip()
+    results, matched = _search(request, query, taken)
     return {
         "rows": rows,
         "inherit": inherit,
         "inherited": _inherited_rows(context, current, labels),
         "errors": general,
         "query": query,
-        "results": _search(request, query, taken),
+        "results": results,
+        "matched": matched,
+        "added": labels.get(added) if added else None,
+        "unsaved": any(row.unsaved for row in rows),
         "everyone": [labels[p] for p in SYSTEM_NAMES if p not in taken],
         "local_roles": [role.value for role in LOCAL_ROLES],
         "role_permissions": [(role.value, sorted(ROLE_PERMISSIONS[role])) for role in LOCAL_ROLES],
@@ -207,7 +214,7 @@ def update_sharing(context: Node, request: Request) -> dict[str, Any] | Response
         if added not in dict(entries):
             # Someone added is most often meant to read; the box can be unticked.
             entries.append((added, [Role.READER.value]))
-        return _page(request, context, entries, inherit)
+        return _page(request, context, entries, inherit, added=added)
     try:
         request.sharing.update(context, dict(entries), inherit=inherit, actor=request.actor)
     except ValidationFailed as failure:

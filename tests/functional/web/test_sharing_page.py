@@ -254,3 +254,38 @@ def test_manager_who_blocks_their_own_access_is_told_and_sent_home(
     messages = [m.get_text(strip=True) for m in answer.follow().html.select(".flash-message")]
     assert messages == ["Sharing saved.", "You no longer manage sharing here."]
     manager.get("/secret", status=404)
+
+
+def test_adding_the_only_person_found_says_they_await_save_not_nobody_found(
+    client, mia, dan, secret, dbsession
+):
+    manager = client(mia)
+    found = manager.get("/secret/@@sharing", params={"q": "dan"})
+    assert search_results(found) == ["Dan Designer (dan)"]
+
+    added = found.forms["sharing-form"].submit("add", value=user_principal(dan.id))
+
+    assert added.html.select_one("#no-results") is None
+    assert "is in the table below" in added.html.select_one("#all-added").get_text()
+    notice = added.html.select_one("#added-notice").get_text(" ", strip=True)
+    assert notice.startswith("“Dan Designer” is in the table below, not saved yet")
+    assert "Save" in notice
+    row = added.html.select_one(f'.grant-row[data-principal="{user_principal(dan.id)}"]')
+    assert row.select_one(".unsaved-badge").get_text(strip=True) == "not saved yet"
+    mia_row = added.html.select_one(f'.grant-row[data-principal="{user_principal(mia.id)}"]')
+    assert mia_row.select_one(".unsaved-badge") is None
+    assert added.html.select_one("#unsaved-help") is not None
+
+    saved = added.forms["sharing-form"].submit("save", status=303).follow()
+
+    assert saved.html.select(".unsaved-badge") == []
+    assert saved.html.select_one("#unsaved-help") is None
+    assert grants(dbsession, secret)[user_principal(dan.id)] == {"Reader"}
+
+
+def test_a_search_matching_nobody_says_so(client, mia, secret):
+    page = client(mia).get("/secret/@@sharing", params={"q": "zzz-nobody"})
+
+    assert (
+        page.html.select_one("#no-results").get_text(strip=True) == "Nobody found for “zzz-nobody”."
+    )
