@@ -20,9 +20,9 @@ from typing import Any
 from pyramid.request import Request
 
 # What an id taken from a proxy may look like: printable, no spaces, bounded
-# (nginx's $request_id is 32 hex digits, a UUID 36 characters).
-REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/-]{0,127}")
-MAX_REQUEST_ID_LENGTH = 128
+# (nginx's $request_id is 32 hex digits, a UUID 36 characters); the audit log keeps 64.
+REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/-]{0,63}")
+MAX_REQUEST_ID_LENGTH = 64
 
 # environ keys: set once per request, kept across pyramid_retry's attempts.
 ENVIRON_REQUEST_ID = "charter.request_id"

@@ -80,7 +80,7 @@ def test_by_default_no_proxy_is_trusted(client_of, build_app):
 @pytest.mark.parametrize(
     "sent",
     [
-        "x" * 129,
+        "x" * 65,
         "has space",
         "-starts-with-a-dash",
         "semi;colon",
@@ -98,7 +98,7 @@ def test_a_malformed_id_from_the_proxy_is_replaced(client_of, proxied_app, sent)
 
 
 def test_the_longest_accepted_id_is_kept(client_of, proxied_app):
-    sent = "a" * 128
+    sent = "a" * 64
     response = client_of(proxied_app, PROXY).get("/_probe", headers={"X-Request-ID": sent})
 
     assert response.headers["X-Request-ID"] == sent
@@ -125,3 +125,25 @@ def test_an_unknown_forwarded_proto_is_ignored(client_of, proxied_app):
     response = client_of(proxied_app, PROXY).get("/_probe", headers={"X-Forwarded-Proto": "gopher"})
 
     assert response.json["scheme"] == "http"
+
+
+def test_the_longest_id_from_the_proxy_is_recorded_in_the_audit_log(
+    client_of, proxied_app, admin_user, site_root, dbsession
+):
+    from sqlalchemy import select
+
+    from charter.accounts.services import TokenService
+    from charter.audit.models import AuditEntry
+
+    _, token = TokenService(dbsession).create(admin_user, "audit", scope="read-write")
+    dbsession.flush()
+    sent = "r" * 64
+    client_of(proxied_app, PROXY).post_json(
+        "/api/v1/content/",
+        {"@type": "Folder", "title": "Audited"},
+        headers={"Authorization": f"Bearer {token}", "X-Request-ID": sent},
+        status=201,
+    )
+
+    ids = dbsession.scalars(select(AuditEntry.request_id).where(AuditEntry.request_id == sent))
+    assert list(ids)

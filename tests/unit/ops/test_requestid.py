@@ -41,12 +41,12 @@ def test_the_setting_refuses_a_bad_address():
         )
 
 
-@pytest.mark.parametrize("value", ["a", "A1-b_c.d:e+f=g/h", "0" * 128])
+@pytest.mark.parametrize("value", ["a", "A1-b_c.d:e+f=g/h", "0" * 64])
 def test_valid_ids(value):
     assert valid_request_id(value) == value
 
 
-@pytest.mark.parametrize("value", [None, "", "0" * 129, "a b", "a\nb", "_x", "ü"])
+@pytest.mark.parametrize("value", [None, "", "0" * 65, "a b", "a\nb", "_x", "ü"])
 def test_invalid_ids(value):
     assert valid_request_id(value) is None
 
