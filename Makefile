@@ -29,6 +29,11 @@ RUN_STAMP := $(VENV)/.charter-run-installed
 TEST_STAMP := $(VENV)/.charter-test-installed
 INSTALL_INPUTS := setup.py constraints.txt $(wildcard addons/*/setup.py)
 
+# The port `make run` serves on: `make run PORT=6544` when 6543 is taken.
+PORT ?= 6543
+# Another port is served from a copy of development.ini with that port (under var/).
+RUN_INI = $(if $(filter 6543,$(PORT)),development.ini,var/development-$(PORT).ini)
+
 # Browser tests drive Debian's Chromium through Playwright.
 CHROMIUM := /usr/bin/chromium
 # The deployment tests put Debian's nginx in front of gunicorn (tests/deploy).
@@ -67,13 +72,17 @@ $(NGINX):
 # An empty password would make charter-init generate one; keep the default instead.
 run: export CHARTER_ADMIN_PASSWORD := $(or $(CHARTER_ADMIN_PASSWORD),charter-admin)
 run: export PYTHONWARNINGS ?= $(QUIET_PKG_RESOURCES)
-run: $(RUN_STAMP) ## install, initialise var/charter.sqlite if needed and serve http://127.0.0.1:6543/
+run: $(RUN_STAMP) ## install, initialise var/charter.sqlite if needed and serve http://127.0.0.1:6543/ (PORT=6544 for another)
+	@$(VENV)/bin/python -c "import socket; socket.create_server(('127.0.0.1', int('$(PORT)')))" 2>/dev/null \
+		|| { echo "Port $(PORT) is already in use (another 'make run'?): stop that, or serve on another port with 'make run PORT=6544'."; exit 1; }
+	@if [ "$(RUN_INI)" != development.ini ]; then mkdir -p var && \
+		sed -e 's#%(here)s#$(CURDIR)#g' -e 's#^listen = .*#listen = 127.0.0.1:$(PORT)#' development.ini > $(RUN_INI); fi
 	@init_output=$$($(VENV)/bin/charter-init development.ini); init_status=$$?; \
 	echo "$$init_output"; \
 	[ $$init_status -eq 0 ] || exit $$init_status; \
 	echo; \
 	echo "============================================================"; \
-	echo " Charter is starting on http://127.0.0.1:6543/"; \
+	echo " Charter is starting on http://127.0.0.1:$(PORT)/"; \
 	if echo "$$init_output" | grep -q "password is unchanged"; then \
 		echo " Log in as 'admin' with the password it was given when"; \
 		echo " var/charter.sqlite was created (make run's default is"; \
@@ -85,7 +94,7 @@ run: $(RUN_STAMP) ## install, initialise var/charter.sqlite if needed and serve 
 	echo " Press Ctrl+C to stop."; \
 	echo "============================================================"; \
 	echo
-	exec $(VENV)/bin/pserve development.ini
+	exec $(VENV)/bin/pserve $(RUN_INI)
 
 test: $(TEST_STAMP) $(CHROMIUM) $(NGINX) ## install the test extras, lint, run the suite (CHARTER_TEST_DB picks the database)
 	$(VENV)/bin/ruff check $(CODE)
