@@ -21,13 +21,15 @@ from urllib.parse import unquote_to_bytes
 import pytest
 import webtest
 from pyramid.router import Router
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from charter import models as _every_model  # noqa: F401 - every table in Base.metadata
 from charter.accounts.models import Group, User
 from charter.accounts.passwords import hash_password
 from charter.accounts.services import TokenService
+from charter.changes.models import WebhookEndpoint, WebhookMessage
+from charter.changes.webhooks import new_secret
 from charter.content.registry import types_of
 from charter.content.services import ContentService
 from charter.db.meta import Base
@@ -365,6 +367,11 @@ def world(charter_app: Router, property_connection: Connection) -> World:
         "private_uid": private.uid,
         "token": token_ids["admin"],
     }
+    # A webhook endpoint (its outbox fills with the changes below); no DNS lookup here.
+    hook = WebhookEndpoint(url="https://example.com/hook", secret=new_secret())
+    session.add(hook)
+    session.flush()  # its id
+    ids["webhook"] = hook.id
     session.commit()  # releases the savepoint; the world stays in the module's transaction
     session.close()
 
@@ -403,6 +410,7 @@ def world(charter_app: Router, property_connection: Connection) -> World:
     with Session(bind=property_connection) as reading:
         trash = Base.metadata.tables["trash_entries"]
         ids["entry"] = reading.scalar(select(trash.c.id))
+        ids["message"] = reading.scalar(select(func.min(WebhookMessage.id)))
         ids["session"] = reading.scalar(
             select(Base.metadata.tables["user_sessions"].c.id).where(
                 Base.metadata.tables["user_sessions"].c.user_id == users["admin"].id

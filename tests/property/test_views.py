@@ -778,6 +778,95 @@ ENDPOINTS = [
         body="upload",
         fields={"comment": "New figures.", "version": "1"},
     ),
+    # -- the change feed; webhooks: {webhook} is an endpoint, {message} one of its messages
+    Endpoint(
+        "GET api.changes:*/ -> changes",
+        "GET",
+        "/api/v1/changes",
+        # Not "wait": a valid one holds the request up to 30 s (tests/functional/changes).
+        query=("since", "limit", "path", "type"),
+    ),
+    Endpoint("!GET,HEAD api.changes:*/ -> changes_method_not_allowed", "POST", "/api/v1/changes"),
+    Endpoint("GET api.webhooks:*/ -> list_webhooks", "GET", "/api/v1/webhooks"),
+    Endpoint(
+        "POST api.webhooks:*/ -> create_webhook",
+        "POST",
+        "/api/v1/webhooks",
+        body="json",
+        fields={
+            "url": "https://example.com/hook",
+            "description": "Partner",
+            "event_types": ["content.created"],
+            "subtree": "/docs",
+            "active": True,
+        },
+    ),
+    Endpoint(
+        "!GET,HEAD,POST api.webhooks:*/ -> webhooks_method_not_allowed", "PUT", "/api/v1/webhooks"
+    ),
+    Endpoint(
+        "GET api.webhook:*/ -> show_webhook",
+        "GET",
+        "/api/v1/webhooks/{segment}",
+        segment="{webhook}",
+    ),
+    Endpoint(
+        "PATCH api.webhook:*/ -> change_webhook",
+        "PATCH",
+        "/api/v1/webhooks/{segment}",
+        segment="{webhook}",
+        body="json",
+        fields={"description": "Ours", "subtree": None, "active": False},
+    ),
+    Endpoint(
+        "DELETE api.webhook:*/ -> delete_webhook",
+        "DELETE",
+        "/api/v1/webhooks/{segment}",
+        segment="{webhook}",
+    ),
+    Endpoint(
+        "!DELETE,GET,HEAD,PATCH api.webhook:*/ -> webhooks_method_not_allowed",
+        "PUT",
+        "/api/v1/webhooks/{segment}",
+        segment="{webhook}",
+    ),
+    Endpoint(
+        "POST api.webhook.rotate:*/ -> rotate_secret",
+        "POST",
+        "/api/v1/webhooks/{segment}/@rotate-secret",
+        segment="{webhook}",
+    ),
+    Endpoint(
+        "!POST api.webhook.rotate:*/ -> webhooks_method_not_allowed",
+        "GET",
+        "/api/v1/webhooks/{segment}/@rotate-secret",
+        segment="{webhook}",
+    ),
+    Endpoint(
+        "GET api.webhook.messages:*/ -> list_messages",
+        "GET",
+        "/api/v1/webhooks/{segment}/messages",
+        segment="{webhook}",
+        query=("before", "limit"),
+    ),
+    Endpoint(
+        "!GET,HEAD api.webhook.messages:*/ -> webhooks_method_not_allowed",
+        "POST",
+        "/api/v1/webhooks/{segment}/messages",
+        segment="{webhook}",
+    ),
+    Endpoint(
+        "POST api.webhook.redeliver:*/ -> redeliver",
+        "POST",
+        "/api/v1/webhooks/{webhook}/messages/{segment}/@redeliver",
+        segment="{message}",
+    ),
+    Endpoint(
+        "!POST api.webhook.redeliver:*/ -> webhooks_method_not_allowed",
+        "GET",
+        "/api/v1/webhooks/{webhook}/messages/{segment}/@redeliver",
+        segment="{message}",
+    ),
     # -- the trash: {entry} is /docs/old, deleted; legal holds
     Endpoint(
         "GET api.trash:*/ -> list_trash",
