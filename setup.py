@@ -119,6 +119,7 @@ setup(
             "charter-trash = charter.scripts.trash:main",
             "charter-revisions = charter.scripts.revisions:main",
             "charter-worker = charter.scripts.worker:main",
+            "charter-audit = charter.scripts.audit:main",
         ],
         "pytest11": ["charter = charter.testing.plugin"],
     },

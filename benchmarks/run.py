@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from audit import run_audit
 from benchlib import MARIADB_URL, BenchmarkError
 from load import LoadOptions, run_load
 from querycounts import run_querycounts
@@ -30,6 +31,8 @@ FULL_SIZES = [1_000, 1_000_000]
 QUICK_SIZES = [1_000, 100_000]
 FULL_LOAD_S = 60
 QUICK_LOAD_S = 20
+FULL_AUDIT_ROWS = 1_000_000
+QUICK_AUDIT_ROWS = 100_000
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -59,7 +62,7 @@ def parser() -> argparse.ArgumentParser:
         "benchmark",
         nargs="?",
         default="all",
-        choices=["all", "throughput", "scale", "queries", "load"],
+        choices=["all", "throughput", "scale", "queries", "load", "audit"],
         help="which benchmark to run (default: all)",
     )
     cli.add_argument(
@@ -115,7 +118,7 @@ def main() -> int:
     # a terminated run would leave both behind.
     signal.signal(signal.SIGTERM, stop_on_terminate)
     chosen = (
-        ["throughput", "scale", "queries", "load"]
+        ["throughput", "scale", "queries", "load", "audit"]
         if options.benchmark == "all"
         else [options.benchmark]
     )
@@ -168,6 +171,15 @@ def main() -> int:
                     seed=options.seed,
                 ),
                 options.threads,
+                options.keep,
+                work_folder,
+            )
+        if "audit" in chosen:
+            verdicts["audit"] = run_audit(
+                options.database_url or MARIADB_URL,
+                QUICK_AUDIT_ROWS if options.quick else FULL_AUDIT_ROWS,
+                min(options.samples, 200),
+                options.seed,
                 options.keep,
                 work_folder,
             )

@@ -867,6 +867,38 @@ ENDPOINTS = [
         "/api/v1/webhooks/{webhook}/messages/{segment}/@redeliver",
         segment="{message}",
     ),
+    # -- the audit log
+    Endpoint(
+        "GET,HEAD api.audit:*/ -> list_entries",
+        "GET",
+        "/api/v1/audit",
+        query=("actor", "action", "path", "since", "until", "node", "limit", "after"),
+    ),
+    Endpoint(
+        "GET api.audit.export:*/ -> export_entries",
+        "GET",
+        "/api/v1/audit/export",
+        query=("format", "actor", "action", "path", "since", "until", "node"),
+    ),
+    Endpoint(
+        "GET,HEAD api.content:Node/@audit -> node_entries",
+        "GET",
+        CONTENT + "/docs/team/{segment}/@audit",
+        segment="people",
+        query=("actor", "action", "since", "until", "limit", "after"),
+    ),
+    Endpoint(
+        "GET admin.audit:*/ -> audit_page",
+        "GET",
+        "/admin/audit",
+        query=("actor", "action", "path", "since", "until", "node", "limit", "after"),
+    ),
+    Endpoint(
+        "GET admin.audit.export:*/ -> export",
+        "GET",
+        "/admin/audit/export",
+        query=("format", "actor", "action", "path", "since", "until", "node"),
+    ),
     # -- the trash: {entry} is /docs/old, deleted; legal holds
     Endpoint(
         "GET api.trash:*/ -> list_trash",

@@ -8,9 +8,6 @@ at a time, so a million rows take no more memory than one batch.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,10 +18,9 @@ from pyramid.view import view_config
 
 from charter.audit import export_connection
 from charter.audit.actions import ACTIONS, action_label
+from charter.audit.export import csv_lines, ndjson_lines
 from charter.audit.reading import (
-    CSV_COLUMNS,
     AuditQuery,
-    entry_record,
     page,
     statement,
     stream,
@@ -102,7 +98,7 @@ def export_response(
     # Refused now, before the response starts, if the caller may read nothing.
     statement(query, access)
     content_type, filename = FORMATS[format_name]
-    writer = _csv_lines if format_name == "csv" else _ndjson_lines
+    writer = csv_lines if format_name == "csv" else ndjson_lines
 
     def body() -> Iterator[bytes]:
         with export_connection(request) as connection:
@@ -112,38 +108,3 @@ def export_response(
     response.content_disposition = f'attachment; filename="{filename}"'
     response.cache_control = "no-store"
     return response
-
-
-def _csv_lines(entries: Iterator[Any]) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> bytes:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text.encode("utf-8")
-
-    writer.writerow(CSV_COLUMNS)
-    yield flush()
-    for entry in entries:
-        record = entry_record(entry)
-        node = record.pop("node") or {}
-        record.update(
-            node_uid=node.get("uid"), node_path=node.get("path"), node_title=node.get("title")
-        )
-        record["details"] = json.dumps(record["details"], ensure_ascii=False, sort_keys=True)
-        writer.writerow(["" if record[c] is None else _csv_safe(record[c]) for c in CSV_COLUMNS])
-        yield flush()
-
-
-def _csv_safe(value: Any) -> Any:
-    """A cell a spreadsheet will not run as a formula (a title such as ``=HYPERLINK(...)``)."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
-
-
-def _ndjson_lines(entries: Iterator[Any]) -> Iterator[bytes]:
-    for entry in entries:
-        yield (json.dumps(entry_record(entry), ensure_ascii=False, sort_keys=True) + "\n").encode()
