@@ -611,6 +611,13 @@ ENDPOINTS = [
         },
     ),
     Endpoint(
+        "POST account:*/ [action=details] -> change_details",
+        "POST",
+        "/account",
+        body="form",
+        fields={"action": "details", "full_name": "Staff", "email": "staff@example.com"},
+    ),
+    Endpoint(
         "POST account:*/ [action=end-session] -> end_session",
         "POST",
         "/account",

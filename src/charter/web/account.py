@@ -46,6 +46,7 @@ def _account_page(request: Request, user: User, **extra: Any) -> dict[str, Any]:
         ],
         "current_session_id": request.user_sessions.current_id(user),
         "errors": {},
+        "details": {"full_name": user.full_name, "email": user.email},
     }
     page.update(extra)
     return page
@@ -79,6 +80,29 @@ def change_password(request: Request) -> dict[str, Any] | Response:
         refuse_form(request)
         return _account_page(request, user, errors=errors)
     request.session.flash("Your password was changed. Your other sessions have been logged out.")
+    return HTTPSeeOther(request.route_url("account"))
+
+
+@view_config(
+    route_name="account",
+    request_method="POST",
+    request_param="action=details",
+    renderer=ACCOUNT_TEMPLATE,
+    **OWN_ACCOUNT,
+)
+def change_details(request: Request) -> dict[str, Any] | Response:
+    """Change the caller's own name and email, as ``PATCH /api/v1/me`` does."""
+    user = own_account(request, write=True)
+    details = {
+        "full_name": request.POST.get("full_name", "").strip(),
+        "email": request.POST.get("email", "").strip(),
+    }
+    try:
+        request.accounts.update_user(user, **details, actor=request.actor)
+    except ValidationFailed as failure:
+        refuse_form(request)
+        return _account_page(request, user, errors=errors_by_field(failure.errors), details=details)
+    request.session.flash("Your details were saved.")
     return HTTPSeeOther(request.route_url("account"))
 
 

@@ -262,3 +262,54 @@ def test_read_only_token_cannot_create_tokens(anonymous_app, staff_user, dbsessi
     )
 
     assert token_count(dbsession, staff_user) == 1
+
+
+# -- name and email, as PATCH /api/v1/me changes them ---------------------------
+
+
+def test_a_person_changes_their_own_name_and_email(anonymous_app, make_user, site_root, dbsession):
+    ann = make_user("ann", "Ann Archer")
+    login_as(anonymous_app, ann)
+    form = anonymous_app.get("/account").forms["details-form"]
+    assert (form["full_name"].value, form["email"].value) == ("Ann Archer", "ann@example.com")
+    form["full_name"] = "Ann Archer-Smith"
+    form["email"] = "ann.smith@example.com"
+
+    page = form.submit(status=303).follow()
+
+    assert page.html.select_one("#account-name").get_text(strip=True) == "Ann Archer-Smith"
+    assert page.html.select_one("#account-email").get_text(strip=True) == "ann.smith@example.com"
+    assert page.html.select_one("#current-user").get_text(strip=True) == "Ann Archer-Smith"
+    assert "Your details were saved." in page.text
+    dbsession.refresh(ann)
+    assert (ann.full_name, ann.email) == ("Ann Archer-Smith", "ann.smith@example.com")
+    assert "user.updated" in audit_actions(dbsession)
+
+
+def test_a_bad_email_is_refused_beside_it_and_nothing_changes(
+    anonymous_app, make_user, site_root, dbsession
+):
+    ann = make_user("ann", "Ann Archer")
+    login_as(anonymous_app, ann)
+    form = anonymous_app.get("/account").forms["details-form"]
+    form["full_name"] = "Someone Else"
+    form["email"] = "not an address"
+
+    page = form.submit(status=400)
+
+    error = page.html.select_one("#details-email-error").get_text(strip=True)
+    assert error == "enter an email address such as ann@example.com"
+    assert page.forms["details-form"]["email"].value == "not an address"
+    assert page.forms["details-form"]["full_name"].value == "Someone Else"
+    dbsession.refresh(ann)
+    assert (ann.full_name, ann.email) == ("Ann Archer", "ann@example.com")
+
+
+def test_the_page_no_longer_says_only_an_administrator_changes_the_name(
+    anonymous_app, make_user, site_root
+):
+    login_as(anonymous_app, make_user("ann", "Ann Archer"))
+
+    page = anonymous_app.get("/account")
+
+    assert "An administrator changes your name" not in page.text
