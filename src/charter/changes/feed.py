@@ -116,16 +116,13 @@ def install(session_class: type[Session] = Session) -> None:
     """Write queued changes when a session commits; forget them when it rolls back."""
     if not event.contains(session_class, "before_commit", _before_commit):
         event.listen(session_class, "before_commit", _before_commit)
-        event.listen(session_class, "after_rollback", _forget_pending)
-        event.listen(session_class, "after_soft_rollback", _forget_soft)
+        event.listen(session_class, "after_transaction_end", _forget_pending)
 
 
-def _forget_pending(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
-
-
-def _forget_soft(session: Session, previous_transaction: Any) -> None:
-    session.info.pop(PENDING_KEY, None)
+def _forget_pending(session: Session, transaction: Any) -> None:
+    # A commit has taken them already; a rollback drops them with the changes they describe.
+    if transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
 
 
 def _before_commit(session: Session) -> None:
