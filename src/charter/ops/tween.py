@@ -21,7 +21,6 @@ from pyramid.response import FileIter, Response
 from pyramid_retry import is_error_retryable
 from webob.static import FileIter as WebobFileIter
 
-from charter.ops.logging import get_logger
 from charter.ops.requestid import ENVIRON_REQUEST_ID, ProxyTrust
 
 ACCESS_LOGGER = "charter.access"
@@ -47,8 +46,8 @@ def ops_tween_factory(
     """A tween giving every request its client address, scheme and id, every response its
     ``X-Request-ID``, and writing the access log line and the request metrics."""
     trust: ProxyTrust = registry["charter.ops.proxy_trust"]
-    access = get_logger(ACCESS_LOGGER)
-    access_stdlib = logging.getLogger(ACCESS_LOGGER)
+    # A plain logging call: the formatter adds the request id and renders it.
+    access = logging.getLogger(ACCESS_LOGGER)
     metrics_on = registry.settings["charter.metrics.enabled"]
     if metrics_on:
         from charter.ops import metrics
@@ -93,17 +92,19 @@ def ops_tween_factory(
             metrics.LATENCY.labels(route, code).observe(duration)
             if response is not None and isinstance(response.app_iter, FILE_ITERS) and size:
                 metrics.BLOB_BYTES.labels("out").inc(_range_length(request, size))
-        if access_stdlib.isEnabledFor(logging.INFO):
+        if access.isEnabledFor(logging.INFO):
             access.info(
                 "request",
-                method=request.method,
-                path=request.path,
-                status=status,
-                duration_ms=round(duration * 1000, 2),
-                size=size,
-                user_id=known_user_id(request, registry),
-                client=request.remote_addr,
-                pid=os.getpid(),
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": status,
+                    "duration_ms": round(duration * 1000, 2),
+                    "size": size,
+                    "user_id": known_user_id(request, registry),
+                    "client": request.remote_addr,
+                    "pid": os.getpid(),
+                },
             )
 
     return ops_tween
