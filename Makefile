@@ -96,7 +96,18 @@ run: $(RUN_STAMP) ## install, initialise var/charter.sqlite if needed and serve 
 	echo
 	exec $(VENV)/bin/pserve $(RUN_INI)
 
-test: $(TEST_STAMP) $(CHROMIUM) $(NGINX) ## install the test extras, lint, run the suite (CHARTER_TEST_DB picks the database)
+# The browser tests' own tools from npm (axe-core, the Nu HTML Checker) and the Java it runs on.
+BROWSER_TOOLS := tests/browser/tools/node_modules/.package-lock.json
+JAVA := /usr/bin/java
+
+$(BROWSER_TOOLS): tests/browser/tools/package.json tests/browser/tools/package-lock.json
+	cd tests/browser/tools && npm ci --no-audit --no-fund
+
+$(JAVA):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y default-jre-headless
+
+test: $(TEST_STAMP) $(CHROMIUM) $(NGINX) $(BROWSER_TOOLS) $(JAVA) ## install the test extras, lint, run the suite (CHARTER_TEST_DB picks the database)
 	$(VENV)/bin/ruff check $(CODE)
 	$(VENV)/bin/ruff format --check $(CODE)
 	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
