@@ -121,6 +121,13 @@ def upgrade() -> None:
     )
 
     dialect = _dialect()
+    if dialect == "sqlite":
+        # AUTOINCREMENT: SQLite would otherwise hand the ids of pruned entries out again
+        # (max + 1), and an id must name one entry for good. Only a rebuild adds it.
+        with op.batch_alter_table(
+            "audit_log", recreate="always", table_kwargs={"sqlite_autoincrement": True}
+        ):
+            pass
     triggers = {"sqlite": SQLITE_TRIGGERS, "mysql": MYSQL_TRIGGERS}.get(
         dialect, POSTGRESQL_TRIGGERS
     )

@@ -48,7 +48,8 @@ class AuditEntry(Base):
         Index("ix_audit_log_node_uid_at_id", "node_uid", "at", "id"),
         # A subtree is a range over the path snapshot; MySQL indexes a prefix of TEXT.
         Index("ix_audit_log_node_path", "node_path", mysql_length=255),
-        MYSQL_TABLE_OPTIONS,
+        # SQLite would reuse the ids of pruned entries without AUTOINCREMENT.
+        {**MYSQL_TABLE_OPTIONS, "sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
