@@ -32,6 +32,7 @@ DOMAINS = (
     "charter.content",
     "charter.trash",
     "charter.history",
+    "charter.search",
     # After the domains whose events make its entries; before the interfaces.
     "charter.changes",
     "charter.api",

@@ -8,6 +8,7 @@ from charter.audit import models as audit
 from charter.changes import models as changes
 from charter.content import models as content
 from charter.history import models as history
+from charter.search import models as search
 from charter.security import models as security
 from charter.sessions import models as sessions
 from charter.trash import models as trash
@@ -19,6 +20,7 @@ __all__ = [
     "changes",
     "content",
     "history",
+    "search",
     "security",
     "sessions",
     "trash",

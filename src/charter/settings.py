@@ -395,6 +395,31 @@ SETTINGS: tuple[Setting, ...] = (
         "for good; 0 keeps it until someone purges it.",
     ),
     Setting(
+        "charter.search.extract_timeout",
+        integer(1, 600),
+        "20",
+        "Seconds the text of one uploaded file may take to extract before search gives up "
+        "on it (the file is still found by its name and title).",
+    ),
+    Setting(
+        "charter.search.extract_memory",
+        integer(64, 65536),
+        "768",
+        "Megabytes of memory the process extracting a file's text may use.",
+    ),
+    Setting(
+        "charter.search.extract_max_size",
+        integer(0, 2**40),
+        "104857600",
+        "Largest file, in bytes, whose text search extracts; 0 extracts none.",
+    ),
+    Setting(
+        "charter.search.max_text",
+        integer(1000, 10_000_000),
+        "300000",
+        "Characters of an item's text (description, body, text inside a file) that search indexes.",
+    ),
+    Setting(
         "charter.api.idempotency_hours",
         integer(1, 8760),
         "24",

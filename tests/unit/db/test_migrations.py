@@ -17,13 +17,16 @@ from charter.db.migrations import (
     script_location,
     upgrade,
 )
+from charter.search.models import is_engine_difference
 
 TABLES = set(Base.metadata.tables)
 
 
 def schema_differences(connection):
-    """What autogenerate would change to make the database match the models."""
-    return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    """What autogenerate would change to make the database match the models (less the search
+    engine's own structures, which 0008 makes per database and no model maps)."""
+    differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    return [difference for difference in differences if not is_engine_difference(difference)]
 
 
 def downgrade_to_base(connection):

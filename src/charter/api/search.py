@@ -1,0 +1,107 @@
+"""JSON API of search: ``GET /api/v1/search?q=...`` and ``GET <folder>/@search?q=...``.
+
+Both read the same parameters (docs/api.md#search) and answer a page of
+hits the caller may view, the URL of the next page, and facet counts. A
+query that cannot be read is a 400 problem naming ``q``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+from urllib.parse import urlencode
+
+from pyramid.config import not_
+from pyramid.httpexceptions import HTTPMethodNotAllowed
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from charter.api.representation import api_url
+from charter.search.service import SearchRequest, SearchResults
+from charter.security.roles import Permission
+from charter.tree.models import Node
+
+FOLDER_SEARCH = {"route_name": "api.content", "context": Node, "name": "@search"}
+MAX_LIMIT = 100
+
+
+def results_json(request: Request, search: SearchRequest, results: SearchResults, url: str) -> dict:
+    """The JSON of a page of results; ``url`` is the search's own address (without a query)."""
+    body: dict[str, Any] = {
+        "@id": request.url,
+        "q": search.query.text,
+        "sort": search.sort,
+        "items": [
+            {
+                "@id": api_url(request, hit.path),
+                "@type": hit.type,
+                "uid": hit.uid,
+                "path": hit.path,
+                "title": hit.title,
+                "state": hit.state,
+                "modified": hit.modified.isoformat(),
+                "score": hit.score,
+                "snippet": str(hit.snippet),
+            }
+            for hit in results.hits
+        ],
+        "next": None,
+    }
+    if results.next_cursor is not None:
+        query = search.params(after=results.next_cursor)
+        if search.limit != request.registry.settings["charter.api.default_page_size"]:
+            query["limit"] = str(search.limit)
+        if not search.facets:
+            query["facets"] = "false"
+        body["next"] = url + "?" + urlencode(query, doseq=True)
+    if results.facets is not None:
+        body["facets"] = {
+            "total": results.facets.total,
+            "type": results.facets.types,
+            "state": results.facets.states,
+            "modified": results.facets.modified,
+        }
+    return body
+
+
+def _search(request: Request, path: str | None) -> tuple[SearchRequest, SearchResults]:
+    settings = request.registry.settings
+    search = SearchRequest.from_params(
+        request.GET,
+        path=path,
+        default_limit=min(settings["charter.api.default_page_size"], MAX_LIMIT),
+        max_limit=MAX_LIMIT,
+    )
+    return search, request.search.search(search)
+
+
+@view_config(route_name="api.search", request_method=("GET", "HEAD"), renderer="json")
+def search_site(request: Request) -> dict[str, Any]:
+    """Search everything the caller may view."""
+    search, results = _search(request, None)
+    return results_json(request, search, results, request.route_url("api.search"))
+
+
+@view_config(
+    request_method=("GET", "HEAD"), permission=Permission.VIEW, renderer="json", **FOLDER_SEARCH
+)
+def search_folder(context: Node, request: Request) -> dict[str, Any]:
+    """Search ``context`` and everything below it that the caller may view."""
+    search, results = _search(request, context.path)
+    return results_json(request, search, results, api_url(request, context.path) + "/@search")
+
+
+@view_config(route_name="api.search", request_method=not_(("GET", "HEAD")), require_csrf=False)
+def search_method_not_allowed(request: Request) -> NoReturn:
+    """Search only reads."""
+    raise HTTPMethodNotAllowed(headers={"Allow": "GET, HEAD"})
+
+
+@view_config(
+    request_method=not_(("GET", "HEAD")),
+    require_csrf=False,
+    permission=Permission.VIEW,
+    **FOLDER_SEARCH,
+)
+def folder_search_method_not_allowed(context: Node, request: Request) -> NoReturn:
+    """Search only reads."""
+    raise HTTPMethodNotAllowed(headers={"Allow": "GET, HEAD"})

@@ -1,0 +1,177 @@
+"""One backend per database: how a parsed query becomes that engine's match and score.
+
+Every backend answers the same two questions about a ``Query``
+(charter.search.query): which ``search_index`` rows match (a SQL condition),
+and how well (a score, higher is better). The service builds everything
+else (permissions, filters, facets, order, pages) once, for all of them.
+
+The query text handed to an engine is made only of encoded terms
+(``[a-z0-9]``), operators and quotes Charter writes itself, and is sent as
+a bound parameter: no input reaches the SQL or the engine's syntax raw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    table,
+    text,
+    type_coerce,
+)
+from sqlalchemy.dialects.mysql import match as mysql_match
+from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION
+from sqlalchemy.sql.elements import TextClause
+
+from charter.search.models import SearchEntry
+from charter.search.query import Atom, Phrase, Query
+
+
+@dataclass(frozen=True)
+class Match:
+    """A compiled query: join what the engine needs, filter on ``condition``, rank by ``score``."""
+
+    condition: ColumnElement[bool] | TextClause
+    score: ColumnElement[Any]
+
+    def join(self, query: Select) -> Select:
+        """``query`` (over search_index) with what the engine needs joined to it."""
+        return query
+
+
+class SearchBackend:
+    """The interface: compile a query for one database. Subclasses per engine."""
+
+    name = "abstract"
+
+    def compile(self, query: Query) -> Match:
+        """The match condition and score of ``query``."""
+        raise NotImplementedError
+
+    def engine_text(self, query: Query) -> str:
+        """The query in the engine's own syntax (shown by ``charter-search explain``)."""
+        raise NotImplementedError
+
+
+def _phrase_words(atom: Phrase) -> str:
+    return " ".join(atom.terms)
+
+
+class SQLiteBackend(SearchBackend):
+    """SQLite FTS5 over ``search_fts``, ranked with bm25."""
+
+    name = "sqlite"
+
+    def engine_text(self, query: Query) -> str:
+        """FTS5 query syntax: ``("a" OR "b" *) AND "c d" NOT ("e")``."""
+        positive = " AND ".join(
+            "(" + " OR ".join(self._atom(atom) for atom in group) + ")" for group in query.required
+        )
+        if query.excluded:
+            excluded = " OR ".join(self._atom(atom) for atom in query.excluded)
+            return f"({positive}) NOT ({excluded})"
+        return positive
+
+    def _atom(self, atom: Atom) -> str:
+        if isinstance(atom, Phrase):
+            return f'"{_phrase_words(atom)}"'
+        parts = [f'"{prefix}" *' for prefix in atom.prefixes]
+        parts += [f'"{term}"' for term in atom.exact]
+        return " OR ".join(parts)
+
+    def compile(self, query: Query) -> Match:
+        """``search_fts MATCH :q`` on the FTS5 table joined by rowid; score ``-bm25``."""
+        condition = text("search_fts MATCH :search_query").bindparams(
+            bindparam("search_query", self.engine_text(query))
+        )
+        return _SQLiteMatch(condition, -func.bm25(literal_column("search_fts")))
+
+
+FTS_TABLE = table("search_fts", column("rowid"))
+
+
+class _SQLiteMatch(Match):
+    def join(self, query: Select) -> Select:
+        return query.join(FTS_TABLE, FTS_TABLE.c.rowid == SearchEntry.node_id)
+
+
+class PostgreSQLBackend(SearchBackend):
+    """PostgreSQL: ``vector @@ to_tsquery('simple', ...)`` over a GIN index, ranked by ts_rank."""
+
+    name = "postgresql"
+
+    def engine_text(self, query: Query) -> str:
+        """tsquery syntax: ``(a | b:*) & (c <-> d) & !e``."""
+        parts = [
+            "(" + " | ".join(self._atom(atom) for atom in group) + ")" for group in query.required
+        ]
+        parts += [f"!({self._atom(atom)})" for atom in query.excluded]
+        return " & ".join(parts)
+
+    def _atom(self, atom: Atom) -> str:
+        if isinstance(atom, Phrase):
+            return " <-> ".join(atom.terms) if len(atom.terms) > 1 else atom.terms[0]
+        parts = [f"{prefix}:*" for prefix in atom.prefixes] + list(atom.exact)
+        return " | ".join(parts)
+
+    def compile(self, query: Query) -> Match:
+        """The condition and ts_rank of the tsquery."""
+        tsquery = func.to_tsquery(
+            literal_column("'simple'::regconfig"),
+            bindparam("search_query", self.engine_text(query)),
+        )
+        vector = literal_column("search_index.vector")
+        # As double precision: a real (float4) read into Python is not the same number when
+        # sent back, and the next page's cursor compares scores exactly.
+        score = type_coerce(func.ts_rank(vector, tsquery), Float).cast(DOUBLE_PRECISION)
+        return Match(vector.op("@@")(tsquery), score)
+
+
+class MySQLBackend(SearchBackend):
+    """MariaDB/MySQL: InnoDB ``MATCH (terms) AGAINST (... IN BOOLEAN MODE)``."""
+
+    name = "mysql"
+
+    def engine_text(self, query: Query) -> str:
+        """Boolean-mode syntax: ``+(a b*) +"c d" -e``."""
+        parts = [
+            "+(" + " ".join(self._atom(atom) for atom in group) + ")" for group in query.required
+        ]
+        parts += [f"-({self._atom(atom)})" for atom in query.excluded]
+        return " ".join(parts)
+
+    def _atom(self, atom: Atom) -> str:
+        if isinstance(atom, Phrase):
+            return f'"{_phrase_words(atom)}"' if len(atom.terms) > 1 else atom.terms[0]
+        return " ".join([f"{prefix}*" for prefix in atom.prefixes] + list(atom.exact))
+
+    def compile(self, query: Query) -> Match:
+        """The MATCH expression serves as condition (relevance > 0) and score."""
+        relevance = mysql_match(
+            SearchEntry.terms, against=bindparam("search_query", self.engine_text(query))
+        ).in_boolean_mode()
+        return Match(relevance, type_coerce(relevance, Float))
+
+
+BACKENDS: dict[str, type[SearchBackend]] = {
+    "sqlite": SQLiteBackend,
+    "postgresql": PostgreSQLBackend,
+    "mysql": MySQLBackend,
+    "mariadb": MySQLBackend,
+}
+
+
+def backend_for(dialect_name: str) -> SearchBackend:
+    """The backend of the database whose SQLAlchemy dialect is ``dialect_name``."""
+    try:
+        return BACKENDS[dialect_name]()
+    except KeyError:
+        raise ValueError(f"no search backend for the {dialect_name} database") from None
