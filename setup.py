@@ -118,6 +118,7 @@ setup(
             "charter-init = charter.scripts.init:main",
             "charter-migrate = charter.scripts.migrate:main",
             "charter-backup = charter.scripts.backup:main",
+            "charter-config = charter.scripts.config:main",
             "charter-user = charter.scripts.user:main",
             "charter-blobs = charter.scripts.blobs:main",
             "charter-trash = charter.scripts.trash:main",
