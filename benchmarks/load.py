@@ -566,6 +566,57 @@ def first_server_error(log_path: Path) -> str | None:
     return traceback_excerpt(text[found.start() : end])
 
 
+# Issue 12: a process serving the mixed load grows by less than this after warm-up.
+MAX_RSS_GROWTH_MB = 20
+
+
+class MemoryWatch:
+    """Samples a process's resident memory (``VmRSS``) twice a second while the load runs.
+
+    The figure that counts is the growth from the end of the warm-up (the
+    first third of the run, at most 10 s: caches, pools and imports fill up)
+    to the end of the run.
+    """
+
+    def __init__(self, pid: int, warmup_s: float) -> None:
+        self.pid = pid
+        self.warmup_s = warmup_s
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> MemoryWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._read(time.monotonic())
+
+    def _sample(self) -> None:
+        started = time.monotonic()
+        self._read(started)
+        while not self._stop.wait(0.5):
+            self._read(started)
+
+    def _read(self, started: float) -> None:
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        if found:
+            self.samples.append((time.monotonic() - started, int(found[1]) / 1024))
+
+    def figures(self) -> tuple[float, float, float] | None:
+        """(MiB after warm-up, MiB at the end, peak MiB), or None without samples."""
+        warm = [rss for at, rss in self.samples if at >= self.warmup_s]
+        if not warm:
+            return None
+        return warm[0], self.samples[-1][1], max(rss for _, rss in self.samples)
+
+
 def run_one(url: URL, options: LoadOptions, threads: int, keep: bool, work_folder: Path) -> bool:
     """Load one database; print its figures; return whether it met the budget."""
     log_path = work_folder / f"load-server-{url.get_backend_name()}.log"
@@ -576,14 +627,40 @@ def run_one(url: URL, options: LoadOptions, threads: int, keep: bool, work_folde
             print(f"  database: {shown(url)} ({describe_server(engine)})", flush=True)
             mark = audit_mark(engine)
             with log_path.open("w") as log, served("charter", threads, log, url) as base_url:
-                tally, elapsed = drive(base_url, site, options)
+                warmup_s = min(10.0, options.duration_s / 3)
+                with MemoryWatch(base_url.pid, warmup_s) as memory:
+                    tally, elapsed = drive(base_url, site, options)
             problems = check_committed(engine, site, tally, mark)
         finally:
             engine.dispose()
     finally:
         if not keep:
             remove_database(url)
-    return report(tally, elapsed, problems, log_path)
+    return report(tally, elapsed, problems, log_path) & report_memory(memory)
+
+
+def report_memory(memory: MemoryWatch) -> bool:
+    """Print the server's memory figures; True when it grew less than the budget."""
+    figures = memory.figures()
+    if figures is None:
+        print("  memory: no samples of the server's resident memory: FAIL")
+        return False
+    warm, end, peak = figures
+    growth = end - warm
+    passed = growth < MAX_RSS_GROWTH_MB
+    print(
+        f"  server memory (RSS): {warm:.1f} MiB after {memory.warmup_s:.0f} s of warm-up, "
+        f"{end:.1f} MiB at the end (peak {peak:.1f}): grew {growth:+.1f} MiB "
+        f"(budget < {MAX_RSS_GROWTH_MB}): {verdict(passed)}"
+    )
+    LAST_MEMORY_GROWTH.append(growth)
+    return passed
+
+
+# The growth and the errors (unexpected statuses, 5xx among them, and socket
+# errors) each run measured, for run.py's summary table.
+LAST_MEMORY_GROWTH: list[float] = []
+LAST_ERRORS: list[int] = []
 
 
 def report(tally: Tally, elapsed: float, problems: dict[str, list[str]], log_path: Path) -> bool:
@@ -648,6 +725,7 @@ def report(tally: Tally, elapsed: float, problems: dict[str, list[str]], log_pat
         and consistent
     )
     print(f"  0 server errors and a consistent database: {verdict(passed)}")
+    LAST_ERRORS.append(unexpected + tally.socket_errors + len(tally.client_errors))
     return passed
 
 

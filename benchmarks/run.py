@@ -20,8 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import load
+import scale
 from audit import run_audit
-from benchlib import MARIADB_URL, BenchmarkError
+from benchlib import MARIADB_URL, BenchmarkError, print_table
 from load import LoadOptions, run_load
 from querycounts import run_querycounts
 from scale import run_scale
@@ -82,7 +84,7 @@ def parser() -> argparse.ArgumentParser:
         ("--samples", 2000, "scale: timed operations of each kind"),
         ("--warmup-ops", 200, "scale: untimed operations of each kind first"),
         ("--seed", 2026, "scale and load: seed of the random picks"),
-        ("--duration", 10, "throughput: seconds measured per app and round"),
+        ("--duration", 5, "throughput: seconds measured per kind of request and round"),
         ("--warmup", 3, "throughput: seconds of warm-up per app"),
         ("--rounds", 3, "throughput: measured rounds, alternating the apps"),
         ("--threads", 4, "throughput and load: waitress threads of each server"),
@@ -101,9 +103,36 @@ def parser() -> argparse.ArgumentParser:
         help=f"load: seconds of load on each database (default: {FULL_LOAD_S})",
     )
     cli.add_argument("--show-sql", action="store_true", help="queries: print each statement")
+    cli.add_argument(
+        "--no-workers", action="store_true", help="throughput: skip gunicorn's 1 vs 2 workers"
+    )
     cli.add_argument("--keep", action="store_true", help="keep the databases it created")
     cli.add_argument("--check", action="store_true", help="exit with status 1 if a budget FAILs")
     return cli
+
+
+def load_rows(urls: list[str | None], clients: int) -> list[list[str]]:
+    """The load test's rows of the summary table, one pair per database."""
+    rows = []
+    for url, errors, growth in zip(urls, load.LAST_ERRORS, load.LAST_MEMORY_GROWTH, strict=False):
+        name = "SQLite" if url is None else url.split("+")[0].split(":")[0]
+        rows.append(
+            [
+                f"errors and 5xx, {clients} clients of mixed reads and writes, {name}",
+                str(errors),
+                "0",
+                "PASS" if errors == 0 else "FAIL",
+            ]
+        )
+        rows.append(
+            [
+                f"server memory growth after warm-up under that load, {name}",
+                f"{growth:+.1f} MiB",
+                f"< {load.MAX_RSS_GROWTH_MB} MiB",
+                "PASS" if growth < load.MAX_RSS_GROWTH_MB else "FAIL",
+            ]
+        )
+    return rows
 
 
 def stop_on_terminate(signal_number: int, frame: object) -> None:
@@ -130,22 +159,26 @@ def main() -> int:
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     print()
     verdicts: dict[str, bool] = {}
+    # The rows of issue 12's table each benchmark measured: measure, figure, target, verdict.
+    table: list[list[str]] = []
     work_folder = Path(tempfile.mkdtemp(prefix="charter-bench-"))
     started = time.monotonic()
     try:
         if "throughput" in chosen:
-            verdicts["throughput"] = run_throughput(
-                options.database_url,
+            verdicts["throughput"], rows = run_throughput(
+                options.database_url or MARIADB_URL,
                 ThroughputOptions(
                     threads=options.threads,
                     connections=options.connections or options.threads,
                     duration_s=options.duration,
                     warmup_s=options.warmup,
                     rounds=options.rounds,
+                    workers=not options.no_workers,
                 ),
                 options.keep,
                 work_folder,
             )
+            table += rows
         if "scale" in chosen:
             verdicts["scale"] = run_scale(
                 options.database_url or MARIADB_URL,
@@ -157,13 +190,15 @@ def main() -> int:
                 options.keep,
                 work_folder,
             )
+            table.extend(scale.SUMMARY_ROWS)
         if "queries" in chosen:
             verdicts["queries"] = run_querycounts(
                 options.database_url, options.keep, options.show_sql, work_folder
             )
         if "load" in chosen:
+            load_urls = [options.database_url] if options.database_url else [None, MARIADB_URL]
             verdicts["load"] = run_load(
-                [options.database_url] if options.database_url else [None, MARIADB_URL],
+                load_urls,
                 LoadOptions(
                     clients=options.clients,
                     duration_s=options.load_duration
@@ -174,6 +209,7 @@ def main() -> int:
                 options.keep,
                 work_folder,
             )
+            table.extend(load_rows(load_urls, options.clients))
         if "audit" in chosen:
             verdicts["audit"] = run_audit(
                 options.database_url or MARIADB_URL,
@@ -191,6 +227,10 @@ def main() -> int:
             shutil.rmtree(work_folder, ignore_errors=True)
         elif not any(work_folder.iterdir()):
             work_folder.rmdir()
+    if table:
+        print("== The performance targets (issue 12), figures of this run ==")
+        print_table(["measure", "figure (median round, range)", "target", "verdict"], table)
+        print()
     summary = ", ".join(f"{name} {'PASS' if ok else 'FAIL'}" for name, ok in verdicts.items())
     print(f"Summary: {summary} ({time.monotonic() - started:.0f} s)")
     return 1 if options.check and not all(verdicts.values()) else 0

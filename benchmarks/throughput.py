@@ -1,15 +1,25 @@
-"""Throughput: Charter's JSON GET of a document against a bare Pyramid "hello world".
+"""Throughput: Charter's reads and writes against the floor app and a bare "hello world".
 
-Both apps run under waitress with the same thread count, in their own
-processes, on 127.0.0.1; the same load generator drives each for the same
-time. Charter is read as an integration partner reads it: an ordinary
-reader's API token in an ``Authorization: Bearer`` header. DESIGN.md's
-budget: Charter serves at least half the hello world's requests per second.
+Three apps run under waitress with the same thread count, each in its own
+process, on 127.0.0.1, on the same database: Charter, the **floor**
+(benchmarks/floor.py: one primary-key SELECT through pyramid_tm and
+zope.sqlalchemy, the row as JSON; the least any app answering from the
+database can do) and Pyramid's hello world (no database: the ceiling). The
+same load generator drives each kind of request for the same time, the kinds
+one after the other and round after round, so that what else the machine
+does falls on all of them alike; every ratio is taken within a round and
+the verdict uses the median round (the range is printed too).
+
+Then Charter runs under gunicorn with 1 and with 2 worker processes
+(gthread, the same threads each), measured alternately the same way.
+Charter is read as an integration partner reads it: an ordinary reader's
+API token in ``Authorization: Bearer``; the writes are an Editor's.
 """
 
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import re
 import shutil
 import statistics
@@ -17,9 +27,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -27,44 +37,28 @@ from benchlib import (
     charter_engine,
     database_url,
     describe_server,
-    fresh_database,
-    open_to_readers,
     print_table,
     remove_database,
     shown,
     verdict,
 )
+from benchsite import (
+    API_PREFIX,
+    BIG_FOLDER_PATH,
+    DOCUMENT_PATH,
+    EDITS_FOLDER_PATH,
+    Site,
+    edit_name,
+    seed_site,
+)
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session
 
-from charter.content.services import ContentService
-
-TARGET_RATIO = 0.5
 SERVE_SCRIPT = Path(__file__).with_name("serve.py")
-DOCUMENT_PATH = "/guides/handbook/install"
-DOCUMENT_URL_PATH = "/api/v1/content" + DOCUMENT_PATH
+DOCUMENT_URL_PATH = API_PREFIX + DOCUMENT_PATH
 SERVER_START_TIMEOUT_S = 60
 SERVER_STOP_TIMEOUT_S = 10
 WRK = "wrk"
-
-DOCUMENT_BODY = """\
-## Before you start
-
-You need a database server and Python **3.11** or newer. Ask the operations
-team for an account on the staging database; the [handbook](/guides/handbook)
-lists who to ask.
-
-1. Create a virtual environment.
-2. Install Charter with its PostgreSQL or MySQL extra.
-3. Run `charter-init production.ini` once.
-
-| Setting | Typical value |
-| ------- | ------------- |
-| charter.db.pool_size | 10 |
-| retry.attempts | 3 |
-
-> Keep `charter.debug` off in production.
-"""
+HTML = {"Accept": "text/html"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +71,8 @@ class LoadResult:
     socket_errors: int
     latency_p50_ms: float | None
     latency_p99_ms: float | None
+    # The statuses of the python client's error responses, one each.
+    bad_statuses: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,36 +84,111 @@ class ThroughputOptions:
     duration_s: int
     warmup_s: int
     rounds: int = 1
+    workers: bool = True
 
 
-def seed_document(url: URL) -> str:
-    """A migrated site with a Markdown document at depth 3; returns a reader's API token."""
-    fresh_database(url)
-    engine = charter_engine(url)
-    try:
-        with Session(engine) as session, session.begin():
-            content = ContentService(session)
-            root = content.create_root("Charter benchmark")
-            token = open_to_readers(session, root)
-            guides = content.add_folder(root, "guides", "Guides", "How we work.")
-            handbook = content.add_folder(guides, "handbook", "Handbook")
-            content.add_document(
-                handbook, "install", "Installing Charter", DOCUMENT_BODY, "For operators."
-            )
-    finally:
-        engine.dispose()
-    return token
+@dataclass(frozen=True)
+class Kind:
+    """One kind of request: which server, what to ask, and what a good answer holds."""
+
+    key: str
+    label: str
+    server: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    expect: bytes = b""
+    status: int = 200
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A row of the issue's table: numerator ÷ denominator, per round, against a target."""
+
+    label: str
+    numerator: str
+    denominator: str
+    target: float
+    at_most: bool = False
+
+    def passes(self, value: float) -> bool:
+        """Whether ``value`` meets the target."""
+        return value <= self.target if self.at_most else value >= self.target
+
+
+RATIOS = [
+    Ratio("JSON GET of a document (reader token) ÷ the one-SELECT floor", "json", "floor", 0.8),
+    Ratio("HTML view of a document ÷ the floor", "html", "floor", 0.7),
+    Ratio("first page (50) of a 1,000-child folder, JSON ÷ HTML", "folder-json", "folder-html", 1),
+    Ratio("If-None-Match revalidation (304) of a document ÷ hello world", "304", "hello", 0.3),
+    Ratio("JSON GET of a document ÷ hello world (DESIGN.md's budget)", "json", "hello", 0.5),
+    Ratio("PATCH of a document, req/s ÷ GET of it (Editor token)", "patch", "get", 0.4),
+    Ratio("2 gunicorn workers ÷ 1 worker (JSON GET of a document)", "workers-2", "workers-1", 1.7),
+]
+
+
+def kinds_for(site: Site) -> list[Kind]:
+    """The kinds of request the load generator drives, in the order of each round."""
+    return [
+        Kind("floor", "floor app  GET /node", "floor", "/node", {}, b'"version"'),
+        Kind("hello", "hello world  GET /", "hello", "/", {}, b"Hello World!"),
+        Kind(
+            "json",
+            f"Charter  GET {DOCUMENT_URL_PATH}",
+            "charter",
+            DOCUMENT_URL_PATH,
+            site.headers,
+            b'"body_html"',
+        ),
+        Kind(
+            "html",
+            f"Charter  GET {DOCUMENT_PATH} (HTML)",
+            "charter",
+            DOCUMENT_PATH,
+            {**site.headers, **HTML},
+            b'id="content"',
+        ),
+        Kind(
+            "304",
+            "Charter  GET document, If-None-Match (304)",
+            "charter",
+            DOCUMENT_URL_PATH,
+            {**site.headers, "If-None-Match": '"1"'},
+            status=304,
+        ),
+        Kind(
+            "folder-json",
+            f"Charter  GET {API_PREFIX}{BIG_FOLDER_PATH}",
+            "charter",
+            API_PREFIX + BIG_FOLDER_PATH,
+            site.headers,
+            b'"next"',
+        ),
+        Kind(
+            "folder-html",
+            f"Charter  GET {BIG_FOLDER_PATH} (HTML)",
+            "charter",
+            BIG_FOLDER_PATH,
+            {**site.headers, **HTML},
+            b"Item 0",
+        ),
+    ]
 
 
 @contextmanager
-def served(app: str, threads: int, log: IO[str], database: URL | None = None) -> Iterator[str]:
-    """Run ``serve.py app`` as a subprocess; yields its base URL; always stops it."""
-    command = [sys.executable, str(SERVE_SCRIPT), app, "--threads", str(threads)]
+def served(
+    app: str,
+    threads: int,
+    log: IO[str],
+    database: URL | None = None,
+    extra: tuple[str, ...] = (),
+) -> Iterator[ServerAddress]:
+    """Run ``serve.py app`` as a subprocess; yields its base URL (with its pid); always stops it."""
+    command = [sys.executable, str(SERVE_SCRIPT), app, "--threads", str(threads), *extra]
     if database is not None:
         command += ["--database-url", database.render_as_string(hide_password=False)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
-        yield _wait_for_address(process, app)
+        yield ServerAddress(_wait_for_address(process, app), process.pid)
     finally:
         process.terminate()
         try:
@@ -127,6 +198,17 @@ def served(app: str, threads: int, log: IO[str], database: URL | None = None) ->
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+class ServerAddress(str):
+    """A server's base URL that also knows the server's process id (for its memory)."""
+
+    pid: int
+
+    def __new__(cls, url: str, pid: int) -> ServerAddress:
+        address = super().__new__(cls, url)
+        address.pid = pid
+        return address
 
 
 def _wait_for_address(process: subprocess.Popen[str], app: str) -> str:
@@ -140,19 +222,19 @@ def _wait_for_address(process: subprocess.Popen[str], app: str) -> str:
     return found.group(1)
 
 
-def check_response(url: str, headers: dict[str, str], expect: bytes) -> None:
-    """One GET that must answer 200 with ``expect`` in the body, before any load."""
+def check_response(url: str, headers: dict[str, str], expect: bytes, status: int = 200) -> None:
+    """One GET that must answer ``status`` with ``expect`` in the body, before any load."""
     address = re.match(r"http://([^:/]+):(\d+)(.*)", url)
     if address is None:
         raise ValueError(url)
-    connection = http.client.HTTPConnection(address[1], int(address[2]), timeout=30)
+    connection = http.client.HTTPConnection(address[1], int(address[2]), timeout=60)
     try:
         connection.request("GET", address[3] or "/", headers=headers)
         response = connection.getresponse()
         body = response.read()
     finally:
         connection.close()
-    if response.status != 200 or expect not in body:
+    if response.status != status or expect not in body:
         raise RuntimeError(f"GET {url} answered {response.status}: {body[:200]!r}")
 
 
@@ -189,6 +271,10 @@ def _wrk_latency(output: str, percent: str) -> float | None:
     return float(found[1]) * scale
 
 
+# One client connection's work: (connection, its number) -> the status of one request.
+Step = Callable[[http.client.HTTPConnection, int], int]
+
+
 def run_python_client(
     url: str, headers: dict[str, str], connections: int, duration_s: int
 ) -> LoadResult:
@@ -200,31 +286,50 @@ def run_python_client(
     address = re.match(r"http://([^:/]+):(\d+)(.*)", url)
     if address is None:
         raise ValueError(url)
-    host, port, path = address[1], int(address[2]), address[3] or "/"
+    path = address[3] or "/"
+
+    def get(connection: http.client.HTTPConnection, number: int) -> int:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+
+    return drive_connections(url, [get] * connections, duration_s, {200, 304})
+
+
+def drive_connections(url: str, steps: list[Step], duration_s: int, good: set[int]) -> LoadResult:
+    """Run each step again and again on a keep-alive connection of its own for ``duration_s``."""
+    address = re.match(r"http://([^:/]+):(\d+)", url)
+    if address is None:
+        raise ValueError(url)
+    host, port = address[1], int(address[2])
     deadline = time.monotonic() + duration_s
     counts: list[tuple[int, int, int]] = []
+    bad: set[int] = set()
     lock = threading.Lock()
 
-    def drive() -> None:
+    def drive(step: Step, number: int) -> None:
         done = failed = broken = 0
         connection = http.client.HTTPConnection(host, port, timeout=30)
         while time.monotonic() < deadline:
             try:
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
+                status = step(connection, number)
             except (OSError, http.client.HTTPException):
                 broken += 1
                 connection.close()
                 continue
             done += 1
-            failed += response.status >= 400
+            if status not in good:
+                failed += 1
+                bad.add(status)
         connection.close()
         with lock:
             counts.append((done, failed, broken))
 
     started = time.monotonic()
-    workers = [threading.Thread(target=drive) for _ in range(connections)]
+    workers = [
+        threading.Thread(target=drive, args=(step, number)) for number, step in enumerate(steps)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -238,47 +343,145 @@ def run_python_client(
         socket_errors=sum(broken for _, _, broken in counts),
         latency_p50_ms=None,
         latency_p99_ms=None,
+        bad_statuses=tuple(sorted(bad)),
     )
 
 
-def compare(
-    hello_url: str,
-    charter_url: str,
-    charter_headers: dict[str, str],
+class Editing:
+    """Each client connection reads or changes a document of its own in ``/edits``.
+
+    ``get`` reads it (200); ``patch`` changes its title with the ``If-Match``
+    of the ETag it last saw, so every PATCH is a real change that must
+    answer 200 (a 412 would be counted as an error).
+    """
+
+    def __init__(self, site: Site, clients: int) -> None:
+        self.headers = site.editor_headers
+        self.paths = [f"{API_PREFIX}{EDITS_FOLDER_PATH}/{edit_name(n)}" for n in range(clients)]
+        self.etags: dict[int, str] = {}
+        self.changes = 0
+
+    def get(self, connection: http.client.HTTPConnection, number: int) -> int:
+        """GET the client's document."""
+        connection.request("GET", self.paths[number], headers=self.headers)
+        response = connection.getresponse()
+        response.read()
+        self.etags[number] = response.getheader("ETag", "")
+        return response.status
+
+    def patch(self, connection: http.client.HTTPConnection, number: int) -> int:
+        """PATCH the client's document's title."""
+        if number not in self.etags:
+            self.get(connection, number)
+        self.changes += 1
+        body = f'{{"title": "Edited {number}-{self.changes}"}}'
+        headers = {
+            **self.headers,
+            "Content-Type": "application/json",
+            "If-Match": self.etags[number],
+        }
+        connection.request("PATCH", self.paths[number], body=body.encode(), headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status == 200:
+            self.etags[number] = response.getheader("ETag", "")
+        else:
+            # Counted as an error; the next PATCH reads the document afresh.
+            del self.etags[number]
+        return response.status
+
+
+@dataclass
+class Runs:
+    """Every measured run, by kind, in round order."""
+
+    by_kind: dict[str, list[LoadResult]] = field(default_factory=dict)
+
+    def add(self, key: str, result: LoadResult) -> None:
+        """Record one run."""
+        self.by_kind.setdefault(key, []).append(result)
+
+    def ratios(self, ratio: Ratio) -> list[float]:
+        """The ratio in each round where both sides were measured."""
+        tops, bottoms = self.by_kind.get(ratio.numerator), self.by_kind.get(ratio.denominator)
+        if not tops or not bottoms:
+            return []
+        return [
+            top.requests_per_second / bottom.requests_per_second
+            for top, bottom in zip(tops, bottoms, strict=False)
+            if bottom.requests_per_second
+        ]
+
+
+def measure(
+    bases: dict[str, str],
+    kinds: list[Kind],
+    editing: Editing,
     options: ThroughputOptions,
     use_wrk: bool,
-) -> tuple[list[LoadResult], list[LoadResult]]:
-    """Warm both servers up, then measure them in turn, round after round.
-
-    Alternating the two in several rounds spreads whatever else the machine
-    is doing over both, instead of letting it land on one of them.
-    """
+    runs: Runs,
+) -> None:
+    """Warm every kind up, then measure them in turn, round after round."""
     run = run_wrk if use_wrk else run_python_client
+    charter = bases["charter"]
+    clients = options.connections
+    writes: list[tuple[str, Callable[[int], LoadResult]]] = [
+        ("get", lambda s: drive_connections(charter, [editing.get] * clients, s, {200})),
+        ("patch", lambda s: drive_connections(charter, [editing.patch] * clients, s, {200})),
+    ]
     if options.warmup_s:
-        run(hello_url, {}, options.connections, options.warmup_s)
-        run(charter_url, charter_headers, options.connections, options.warmup_s)
-    hello: list[LoadResult] = []
-    charter: list[LoadResult] = []
-    for _ in range(options.rounds):
-        hello.append(run(hello_url, {}, options.connections, options.duration_s))
-        charter.append(run(charter_url, charter_headers, options.connections, options.duration_s))
-    return hello, charter
+        for kind in kinds:
+            run(bases[kind.server] + kind.path, kind.headers, clients, options.warmup_s)
+        for _, drive in writes:
+            drive(options.warmup_s)
+    for number in range(options.rounds):
+        print(f"  round {number + 1} of {options.rounds}...", flush=True)
+        for kind in kinds:
+            runs.add(
+                kind.key,
+                run(bases[kind.server] + kind.path, kind.headers, clients, options.duration_s),
+            )
+        for key, drive in writes:
+            runs.add(key, drive(options.duration_s))
 
 
-def median_result(results: list[LoadResult]) -> LoadResult:
-    """The round with the median rate (the lower middle one for an even count)."""
-    ordered = sorted(results, key=lambda result: result.requests_per_second)
-    return ordered[(len(ordered) - 1) // 2]
+def measure_workers(
+    url: URL,
+    site: Site,
+    options: ThroughputOptions,
+    use_wrk: bool,
+    log: IO[str],
+    runs: Runs,
+) -> str | None:
+    """Charter under gunicorn with 1 and 2 workers, alternately; None, or why it was not run."""
+    if importlib.util.find_spec("gunicorn") is None:
+        return "gunicorn is not installed (.venv/bin/pip install gunicorn)"
+    run = run_wrk if use_wrk else run_python_client
+    # Enough connections to keep two processes' threads busy.
+    clients = 2 * options.connections
+    with ExitStack() as stack:
+        bases = {
+            workers: stack.enter_context(
+                served("charter", options.threads, log, url, ("--workers", str(workers)))
+            )
+            for workers in (1, 2)
+        }
+        for base in bases.values():
+            check_response(base + DOCUMENT_URL_PATH, site.headers, b'"body_html"')
+            if options.warmup_s:
+                run(base + DOCUMENT_URL_PATH, site.headers, clients, options.warmup_s)
+        for _ in range(options.rounds):
+            for workers, base in bases.items():
+                result = run(base + DOCUMENT_URL_PATH, site.headers, clients, options.duration_s)
+                runs.add(f"workers-{workers}", result)
+    return None
 
 
 def run_throughput(
     base_url: str | None, options: ThroughputOptions, keep: bool, work_folder: Path
-) -> bool:
-    """Run the benchmark, print its figures, and return whether it met the budget.
-
-    ``work_folder`` holds the servers' log (and the SQLite file by default).
-    """
-    print("== Throughput: JSON GET of a document vs. a bare Pyramid hello world ==")
+) -> tuple[bool, list[list[str]]]:
+    """Run the benchmark and print its figures; returns the verdict and the summary rows."""
+    print("== Throughput: Charter against the one-SELECT floor and a bare hello world ==")
     use_wrk = shutil.which(WRK) is not None
     if not use_wrk:
         print(
@@ -287,8 +490,11 @@ def run_throughput(
         )
     url = database_url(base_url, None, work_folder)
     log_path = work_folder / "servers.log"
+    runs = Runs()
+    skipped = None
     try:
-        charter_headers = {"Authorization": f"Bearer {seed_document(url)}"}
+        print("  seeding the site...", flush=True)
+        site = seed_site(url)
         engine = charter_engine(url)
         try:
             server = describe_server(engine)
@@ -296,26 +502,30 @@ def run_throughput(
             engine.dispose()
         print(f"  database: {shown(url)} ({server})")
         print(
-            f"  waitress threads: {options.threads}; load: "
-            f"{'wrk -t1' if use_wrk else 'python client'}, {options.connections} connections; "
-            f"{options.warmup_s} s warm-up, then {options.rounds} round(s) of "
-            f"{options.duration_s} s per app, alternating",
+            f"  waitress threads: {options.threads}; reads: "
+            f"{'wrk -t1' if use_wrk else 'python client'}, writes and their GETs: python "
+            f"client; {options.connections} connections; {options.warmup_s} s warm-up, then "
+            f"{options.rounds} round(s) of {options.duration_s} s per kind, alternating",
             flush=True,
         )
-        with (
-            log_path.open("w") as log,
-            served("hello", options.threads, log) as hello_base,
-            served("charter", options.threads, log, url) as charter_base,
-        ):
-            check_response(hello_base + "/", {}, b"Hello World!")
-            check_response(charter_base + DOCUMENT_URL_PATH, charter_headers, b'"body_html"')
-            hello_runs, charter_runs = compare(
-                hello_base + "/",
-                charter_base + DOCUMENT_URL_PATH,
-                charter_headers,
-                options,
-                use_wrk,
-            )
+        kinds = kinds_for(site)
+        with ExitStack() as stack:
+            log = stack.enter_context(log_path.open("w"))
+            bases = {
+                "hello": stack.enter_context(served("hello", options.threads, log)),
+                "floor": stack.enter_context(
+                    served("floor", options.threads, log, url, ("--node-id", str(site.document_id)))
+                ),
+                "charter": stack.enter_context(served("charter", options.threads, log, url)),
+            }
+            for kind in kinds:
+                check_response(
+                    bases[kind.server] + kind.path, kind.headers, kind.expect, kind.status
+                )
+            measure(bases, kinds, Editing(site, options.connections), options, use_wrk, runs)
+            if options.workers:
+                print("  gunicorn, 1 and 2 workers...", flush=True)
+                skipped = measure_workers(url, site, options, use_wrk, log, runs)
     except BaseException:
         if log_path.exists():
             print(f"  server log ({log_path}):\n{log_path.read_text()[-4000:]}")
@@ -323,56 +533,78 @@ def run_throughput(
     finally:
         if not keep:
             remove_database(url)
+    return report(runs, kinds, skipped, options, log_path, keep, url)
 
-    hello, charter = median_result(hello_runs), median_result(charter_runs)
-    # Each round's two runs sat side by side in time, so their ratio is the
-    # fairest single comparison; the verdict takes the median round's.
-    ratios = [
-        charter_run.requests_per_second / hello_run.requests_per_second
-        for hello_run, charter_run in zip(hello_runs, charter_runs, strict=True)
-    ]
-    ratio = statistics.median(ratios)
-    rows = [
-        _row("Pyramid hello world  GET /", hello),
-        _row(f"Charter document     GET {DOCUMENT_URL_PATH}", charter),
-    ]
-    print_table(
-        ["app (median round)", "req/s", "requests", "non-2xx", "socket errors", "p50 ms", "p99 ms"],
-        rows,
+
+def report(
+    runs: Runs,
+    kinds: list[Kind],
+    skipped: str | None,
+    options: ThroughputOptions,
+    log_path: Path,
+    keep: bool,
+    url: URL,
+) -> tuple[bool, list[list[str]]]:
+    """Print the rates and the ratios; return the verdict and the summary rows."""
+    labels = {kind.key: kind.label for kind in kinds}
+    labels.update(
+        get="Charter  GET /edits/<own document> (Editor, python client)",
+        patch="Charter  PATCH /edits/<own document> (Editor, python client)",
+        **{"workers-1": "Charter under gunicorn, 1 worker", "workers-2": "... 2 workers"},
     )
-    if options.rounds > 1:
-        for label, runs in (("hello world", hello_runs), ("Charter", charter_runs)):
-            rates = ", ".join(f"{run.requests_per_second:,.0f}" for run in runs)
-            print(f"  {label} req/s by round: {rates}")
-        print(f"  ratio by round: {', '.join(f'{value:.2f}' for value in ratios)}")
-    errors = sum(run.errors for run in hello_runs + charter_runs)
-    socket_errors = sum(run.socket_errors for run in hello_runs + charter_runs)
-    passed = ratio >= TARGET_RATIO and errors == 0 and socket_errors == 0
-    print(
-        f"  Charter / hello world = {ratio:.2f} (median of rounds; target >= {TARGET_RATIO}): "
-        f"{verdict(passed)}"
-    )
-    if errors or socket_errors:
+    rows = []
+    for key, results in runs.by_kind.items():
+        rates = [result.requests_per_second for result in results]
+        median = sorted(results, key=lambda result: result.requests_per_second)[
+            (len(results) - 1) // 2
+        ]
+        rows.append(
+            [
+                labels.get(key, key),
+                f"{statistics.median(rates):,.0f}",
+                f"{min(rates):,.0f}-{max(rates):,.0f}",
+                sum(result.errors for result in results),
+                sum(result.socket_errors for result in results),
+                "-" if median.latency_p50_ms is None else f"{median.latency_p50_ms:.2f}",
+            ]
+        )
+    print_table(["requests", "req/s (median)", "range", "errors", "socket errors", "p50 ms"], rows)
+    errors = sum(r.errors + r.socket_errors for results in runs.by_kind.values() for r in results)
+    for key, results in runs.by_kind.items():
+        statuses = sorted({status for result in results for status in result.bad_statuses})
+        if statuses:
+            print(f"  {labels.get(key, key)}: error statuses {statuses}")
+    summary = []
+    all_passed = errors == 0
+    for ratio in RATIOS:
+        values = runs.ratios(ratio)
+        if not values:
+            reason = skipped if ratio.numerator.startswith("workers") else "not measured"
+            summary.append([ratio.label, "-", _target(ratio), f"not run: {reason}"])
+            continue
+        value = statistics.median(values)
+        passed = ratio.passes(value)
+        all_passed &= passed
+        shown_values = ", ".join(f"{v:.2f}" for v in values)
+        summary.append(
+            [
+                ratio.label,
+                f"{value:.2f} ({min(values):.2f}-{max(values):.2f})",
+                _target(ratio),
+                verdict(passed),
+            ]
+        )
+        print(f"  {ratio.label}: by round {shown_values}")
+    if errors:
         print(
-            f"  FAIL: {errors} error responses and {socket_errors} socket errors in all "
-            f"rounds; the servers' log is {log_path} (kept with --keep)."
+            f"  FAIL: {errors} error responses or socket errors in all runs; the servers' "
+            f"log is {log_path} (kept with --keep)."
         )
     if keep:
         print(f"  kept: {shown(url)}")
     print()
-    return passed
+    return all_passed, summary
 
 
-def _row(label: str, result: LoadResult) -> list[object]:
-    def millis(value: float | None) -> str:
-        return "-" if value is None else f"{value:.2f}"
-
-    return [
-        label,
-        f"{result.requests_per_second:,.0f}",
-        f"{result.requests:,}",
-        result.errors,
-        result.socket_errors,
-        millis(result.latency_p50_ms),
-        millis(result.latency_p99_ms),
-    ]
+def _target(ratio: Ratio) -> str:
+    return f"{'<=' if ratio.at_most else '>='} {ratio.target:g}"
