@@ -30,6 +30,8 @@ DOMAINS = (
     "charter.sessions",
     "charter.tree",
     "charter.content",
+    # After content: its types name the workflows they follow.
+    "charter.workflow",
     "charter.trash",
     "charter.history",
     "charter.search",

@@ -13,6 +13,7 @@ from charter.security import models as security
 from charter.sessions import models as sessions
 from charter.trash import models as trash
 from charter.tree import models as tree
+from charter.workflow import models as workflow
 
 __all__ = [
     "accounts",
@@ -25,4 +26,5 @@ __all__ = [
     "sessions",
     "trash",
     "tree",
+    "workflow",
 ]

@@ -22,6 +22,7 @@ SAMPLE_PATHS = [
     "/projects",
     "/projects/onboarding",
     "/projects/onboarding/handbook",
+    "/projects/roadmap",
     "/welcome",
 ]
 PASSWORD_LINE = re.compile(r"^Created account 'admin' with password: (\S+)$", re.MULTILINE)
@@ -69,7 +70,7 @@ def test_first_run_creates_root_admin_and_sample_content(write_ini, read_databas
     heads = ", ".join(sorted(head_revisions()))
     assert f"Database schema upgraded from an empty database to {heads}." in output
     assert "Created the root folder; every logged-in user may read it." in output
-    assert "Added 6 sample items." in output
+    assert "Added 7 sample items." in output
     passwords = PASSWORD_LINE.findall(output)
     assert len(passwords) == 1
     password = passwords[0]
@@ -88,6 +89,13 @@ def test_first_run_creates_root_admin_and_sample_content(write_ini, read_databas
     assert root[2:4] == ("Folder", "CLI Test Site")
     assert {state[6] for state in nodes} == {admin_id}, "the admin created every node"
     assert {state[0]: state[2] for state in nodes}["/welcome"] == "Document"
+    # The sample shows the workflow: published pages, one waiting for review, one draft.
+    states = read_database(
+        lambda session: dict(session.execute(select(Node.path, Node.workflow_state)).all())
+    )
+    assert states["/"] == states["/welcome"] == states["/projects/onboarding"] == "published"
+    assert states["/policies/travel"] == "pending"
+    assert states["/projects/roadmap"] == "private"
 
 
 def test_password_from_the_environment_is_used_and_not_printed(

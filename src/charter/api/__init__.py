@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from charter.api import audit, changes, people, trash, types, views, webhooks
+from charter.api import audit, changes, people, trash, types, views, webhooks, workflow
 from charter.api.editing import ContainerPredicate
 from charter.api.files import UploadPredicate
 from charter.api.problems import ApiRequestPredicate
@@ -25,4 +25,5 @@ def includeme(config: Configurator) -> None:
     config.include("charter.api.openapi")
     changes.add_routes(config)
     webhooks.add_routes(config)
+    workflow.add_routes(config)
     config.scan("charter.api")

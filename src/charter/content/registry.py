@@ -19,6 +19,7 @@ from pyramid.registry import Registry
 from charter.errors import Conflict, NotFound, ValidationFailed
 from charter.input.json import join_pointer
 from charter.tree.models import Node
+from charter.workflow.definitions import Workflow, WorkflowRegistry
 
 REGISTRY_KEY = "charter.content.types"
 
@@ -38,6 +39,8 @@ class ContentType:
     addable: bool = True
     # Nodes of this type are made from uploaded bytes (ContentService.upload), not from fields.
     upload: bool = False
+    # The name of the workflow its nodes follow (charter.workflow); None: no workflow.
+    workflow: str | None = None
 
     @property
     def is_container(self) -> bool:
@@ -77,14 +80,25 @@ def _pointer(location: tuple[str | int, ...]) -> str:
 class TypeRegistry:
     """The registered content types, by name and by model class."""
 
-    def __init__(self) -> None:
+    def __init__(self, workflows: WorkflowRegistry | None = None) -> None:
         self._by_name: dict[str, ContentType] = {}
+        # The workflows the types follow (``config.add_workflow``).
+        self.workflows = workflows or WorkflowRegistry()
 
     def add(self, content_type: ContentType) -> None:
         """Register ``content_type``; a second type of the same name is a configuration error."""
         if content_type.name in self._by_name:
             raise Conflict(f"content type {content_type.name!r} is registered twice")
         self._by_name[content_type.name] = content_type
+        self.workflows.assign(content_type.name, content_type.workflow)
+
+    def workflow_of(self, node: Node) -> Workflow | None:
+        """The workflow ``node``'s type follows, or None."""
+        return self.workflows.for_type(node.type_name)
+
+    def initial_state(self, type_name: str) -> str | None:
+        """The workflow state a new node of ``type_name`` starts in (None: no workflow)."""
+        return self.workflows.initial_state(type_name)
 
     def get(self, name: str) -> ContentType:
         """The type called ``name``; NotFound for an unknown one."""
@@ -137,11 +151,14 @@ def add_content_type(
     icon: str = "file-earmark",
     addable: bool = True,
     upload: bool = False,
+    workflow: str | None = None,
 ) -> None:
     """Directive ``config.add_content_type``: register a content type.
 
     ``name`` is the polymorphic identity of ``model`` (``@type`` in JSON).
     ``allowed_parents``/``allowed_children`` are type names (None: any).
+    ``workflow`` names a workflow registered with ``config.add_workflow``
+    (None: the type has none, and its nodes are seen by any role).
     """
     content_type = ContentType(
         name=name,
@@ -154,6 +171,7 @@ def add_content_type(
         icon=icon,
         addable=addable,
         upload=upload,
+        workflow=workflow,
     )
 
     def register() -> None:

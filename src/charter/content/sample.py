@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from charter.accounts.models import User
+from charter.audit.service import Actor
 from charter.content.services import ContentService
 from charter.tree.models import Node
 
@@ -31,8 +32,21 @@ TRAVEL = """\
 """
 
 
+ROADMAP = """\
+A first draft: only its author (and those who edit or review here) can see
+it until it is submitted and published.
+
+- Q1: move the team sites into Charter.
+- Q2: ask every department for its review workflow.
+"""
+
+
 def add_sample_content(content: ContentService, root: Node, by: User | None) -> list[Node]:
-    """Add a few folders and documents under ``root``; returns what was added."""
+    """Add a few folders and documents under ``root``; returns what was added.
+
+    They show the publication workflow: most are published, the travel
+    policy waits for review, and the roadmap is a private draft.
+    """
     welcome = content.add_document(
         root, "welcome", "Welcome to Charter", WELCOME, "Start here.", by=by
     )
@@ -47,4 +61,20 @@ def add_sample_content(content: ContentService, root: Node, by: User | None) -> 
     travel = content.add_document(
         policies, "travel", "Travel policy", TRAVEL, "Getting there.", by=by
     )
-    return [welcome, projects, onboarding, handbook, policies, travel]
+    roadmap = content.add_document(
+        projects, "roadmap", "Roadmap (draft)", ROADMAP, "Where we are going.", by=by
+    )
+    # Imported here: the workflow service builds on this module's package.
+    from charter.workflow.services import WorkflowService
+
+    workflow = WorkflowService(
+        content.dbsession,
+        content.types,
+        actor=content.actor if by is None else Actor(by.id, by.login),
+        notify=content.notify,
+        audit=content.audit,
+    )
+    for node in (welcome, projects, onboarding, handbook, policies):
+        workflow.advance(node, "published", comment="Published with the sample site.")
+    workflow.transition(travel, "submit", comment="Please check the distances.")
+    return [welcome, projects, onboarding, handbook, policies, travel, roadmap]

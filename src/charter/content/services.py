@@ -113,6 +113,7 @@ class ContentService:
         fields = self.types.get("Folder").validate({"title": title})
         root = Folder(**fields)
         self._stamp_created(root, by.id if by else self.actor.user_id)
+        root.workflow_state = self.types.workflows.root_state(root.type_name)
         self.tree.create_root(root)
         self._first_revision(root, self.actor if by is None else Actor(by.id, by.login))
         return root
@@ -526,6 +527,8 @@ class ContentService:
 
     def _stamp_created(self, node: Node, user_id: int | None) -> None:
         node.owner_id = node.created_by_id = node.modified_by_id = user_id
+        # A new node (a copy too) starts in its workflow's initial state.
+        node.workflow_state = self.types.initial_state(node.type_name)
 
 
 # Columns a copy gets anew rather than from its original.
@@ -545,6 +548,7 @@ _NOT_COPIED = frozenset(
         "modified",
         "modified_by_id",
         "version",
+        "workflow_state",
     }
 )
 

@@ -7,6 +7,7 @@ from typing import Any
 from charter.content.models import Document, File, Folder
 from charter.content.registry import ContentType, TypeRegistry
 from charter.content.schemas import DocumentFields, FileFields, FolderFields
+from charter.workflow.definitions import SIMPLE_PUBLICATION
 
 CORE_TYPES: tuple[dict[str, Any], ...] = (
     {
@@ -15,6 +16,7 @@ CORE_TYPES: tuple[dict[str, Any], ...] = (
         "model": Folder,
         "schema": FolderFields,
         "icon": "folder",
+        "workflow": SIMPLE_PUBLICATION.name,
     },
     {
         "name": "Document",
@@ -22,6 +24,7 @@ CORE_TYPES: tuple[dict[str, Any], ...] = (
         "model": Document,
         "schema": DocumentFields,
         "icon": "file-earmark-text",
+        "workflow": SIMPLE_PUBLICATION.name,
     },
     {
         "name": "File",
@@ -30,13 +33,16 @@ CORE_TYPES: tuple[dict[str, Any], ...] = (
         "schema": FileFields,
         "icon": "file-earmark-arrow-down",
         "upload": True,
+        "workflow": SIMPLE_PUBLICATION.name,
     },
 )
 
 
 def core_types() -> TypeRegistry:
-    """A registry of just the core types, for code that runs outside a Pyramid app."""
+    """A registry of just the core types and their workflow, for code that runs outside a
+    Pyramid app."""
     registry = TypeRegistry()
+    registry.workflows.add(SIMPLE_PUBLICATION)
     for declaration in CORE_TYPES:
         registry.add(ContentType(**declaration))
     return registry

@@ -15,14 +15,14 @@ from pyramid.httpexceptions import HTTPMovedPermanently, HTTPPermanentRedirect
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.traversal import quote_path_segment, split_path_info
-from sqlalchemy import and_, delete, exists, func, literal, or_, select
+from sqlalchemy import and_, delete, func, literal, or_, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from charter.db.meta import utcnow
 from charter.db.statements import delete_joined
 from charter.history.models import Redirect
-from charter.tree.models import Node, NodeViewer
+from charter.tree.models import Node
 from charter.tree.names import MAX_DEPTH
 from charter.tree.paths import (
     ROOT_PATH,
@@ -31,6 +31,7 @@ from charter.tree.paths import (
     lineage_paths,
     sha256_hex,
 )
+from charter.tree.visibility import Viewer, filter_visible
 
 # The route of the JSON API's content; web content is served without a route.
 API_CONTENT_ROUTE = "api.content"
@@ -121,9 +122,7 @@ class RedirectService:
             delete_joined(self.dbsession, Redirect, Redirect.old_path_hash, former_hash, in_subtree)
         )
 
-    def find(
-        self, names: Sequence[str], found: int, viewers: frozenset[str] | None
-    ) -> Moved | None:
+    def find(self, names: Sequence[str], found: int, viewers: Viewer | None) -> Moved | None:
         """The deepest redirect from a path of ``names`` below the ``found`` names that resolved.
 
         One query over the old paths the names could be. Only redirects to
@@ -144,13 +143,8 @@ class RedirectService:
                 Node.path.startswith(ROOT_PATH),
             )
         )
-        if viewers is not None:
-            # The same filter as listings (charter.tree.services).
-            query = query.where(
-                exists().where(
-                    NodeViewer.node_id == Node.id, NodeViewer.principal.in_(sorted(viewers))
-                )
-            )
+        # The same filter as listings.
+        query = filter_visible(query, viewers)
         wanted = set(paths)
         matches = [Moved(old, new) for old, new in self.dbsession.execute(query) if old in wanted]
         return max(matches, key=lambda moved: moved.depth, default=None)

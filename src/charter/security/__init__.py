@@ -10,7 +10,7 @@ from pyramid.request import Request
 
 from charter.audit.service import Actor
 from charter.security.login import LoginService
-from charter.security.policy import CharterSecurityPolicy, bearer_token, viewer_principals
+from charter.security.policy import CharterSecurityPolicy, bearer_token, viewer
 from charter.security.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter
 from charter.security.sharing import SharingService
 
@@ -78,7 +78,9 @@ def includeme(config: Configurator) -> None:
     if settings["charter.redis_url"]:
         config.registry["charter.redis"] = _redis_client(settings["charter.redis_url"])
 
-    config.add_request_method(viewer_principals, "viewer_principals", reify=True)
+    config.add_request_method(viewer, "viewer", reify=True)
+    # The name listings used before workflows: the same Viewer (or None).
+    config.add_request_method(viewer, "viewer_principals", reify=True)
     config.add_request_method(actor, "actor", reify=True)
     config.add_request_method(sharing_service, "sharing", reify=True)
     config.add_request_method(login_limiter, "login_limiter", reify=True)

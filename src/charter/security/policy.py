@@ -8,13 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyramid.registry import Registry
 from pyramid.request import Request, RequestLocalCache
 from pyramid.security import Allowed, Denied
 
 from charter.security.identity import Identity, identity_for_token, identity_for_user
 from charter.security.principals import EVERYONE
-from charter.security.roles import Permission, Role, permissions_of
+from charter.security.roles import (
+    NO_WORKFLOWS,
+    OWNER,
+    STATE_PERMISSIONS_KEY,
+    Permission,
+    Role,
+    StatePermissions,
+    permissions_of,
+)
 from charter.tree.models import Node
+from charter.tree.visibility import (
+    NO_RULES,
+    VISIBILITY_RULES_KEY,
+    Viewer,
+    VisibilityRules,
+)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -76,13 +91,29 @@ class CharterSecurityPolicy:
         return None if identity is None else identity.user_id
 
     def permits(self, request: Request, context: Any, permission: str) -> Allowed | Denied:
-        """Whether the caller's roles on ``context`` include ``permission``."""
+        """Whether the caller's roles on ``context``, in its workflow state, include
+        ``permission``; on a public site everyone may view what is in a public state."""
         identity = request.identity
         if identity is not None and identity.read_only and permission != Permission.VIEW:
             return Denied("a read-only token cannot %s", permission)
-        if Permission(permission) in permissions_of(effective_roles(identity, context)):
+        if not isinstance(context, Node):
+            if Permission(permission) in permissions_of(effective_roles(identity, context)):
+                return Allowed("granted %s", permission)
+            return Denied("no role granting %s", permission)
+        table = state_permissions(request.registry)
+        state = context.workflow_state
+        if (
+            permission == Permission.VIEW
+            and request.registry.settings.get("charter.public_site")
+            and table.is_public(context.type, state)
+        ):
+            return Allowed("%s is public", state)
+        roles = {role.value for role in effective_roles(identity, context)}
+        if identity is not None and context.owner_id == identity.user_id:
+            roles.add(OWNER)
+        if Permission(permission) in table.permissions(context.type, state, roles):
             return Allowed("granted %s", permission)
-        return Denied("no role granting %s", permission)
+        return Denied("no role granting %s in this state", permission)
 
     def remember(self, request: Request, userid: int, **kw: Any) -> list[tuple[str, str]]:
         """Start a session for the active account ``userid`` under a new key, against fixation.
@@ -104,14 +135,34 @@ class CharterSecurityPolicy:
         return []
 
 
-def viewer_principals(request: Request) -> frozenset[str] | None:
-    """Principals whose view grants filter listings for this caller; None means unfiltered.
+def state_permissions(registry: Registry) -> StatePermissions:
+    """What each role allows in each workflow state, as the application compiled it."""
+    return registry.get(STATE_PERMISSIONS_KEY, NO_WORKFLOWS)
 
-    Every role includes ``view``, so a caller with any global role sees everything.
+
+def visibility_rules(registry: Registry) -> VisibilityRules:
+    """Which roles see each workflow state, for the SQL filter, as the application compiled it."""
+    return registry.get(VISIBILITY_RULES_KEY, NO_RULES)
+
+
+def viewer(request: Request) -> Viewer | None:
+    """The caller as listings, search and lookups filter for them; None means unfiltered.
+
+    A caller whose site-wide roles see every state of every workflow (an
+    Administrator, a site-wide Manager) is not filtered at all.
     """
     identity = request.identity
+    rules = visibility_rules(request.registry)
+    public_site = bool(request.registry.settings.get("charter.public_site"))
     if identity is None:
-        return frozenset({EVERYONE})
-    if identity.global_roles:
+        return Viewer(frozenset({EVERYONE}), rules=rules, public_site=public_site)
+    global_roles = frozenset(role.value for role in identity.global_roles)
+    if global_roles and rules.sees_everything(global_roles):
         return None
-    return identity.principals
+    return Viewer(
+        identity.principals,
+        global_roles=global_roles,
+        user_id=identity.user_id,
+        rules=rules,
+        public_site=public_site,
+    )

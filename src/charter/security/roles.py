@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -14,6 +16,8 @@ class Permission(StrEnum):
     DELETE = "delete"
     SHARE = "share"
     REVIEW = "review"
+    # Ask for review and take an item back (the workflow's submit and retract).
+    SUBMIT = "submit"
     MANAGE = "manage"
 
 
@@ -31,7 +35,9 @@ class Role(StrEnum):
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.READER: frozenset({Permission.VIEW}),
     Role.CONTRIBUTOR: frozenset({Permission.VIEW, Permission.ADD}),
-    Role.EDITOR: frozenset({Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.DELETE}),
+    Role.EDITOR: frozenset(
+        {Permission.VIEW, Permission.ADD, Permission.EDIT, Permission.DELETE, Permission.SUBMIT}
+    ),
     Role.REVIEWER: frozenset({Permission.VIEW, Permission.REVIEW}),
     Role.MANAGER: frozenset(
         {
@@ -41,6 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DELETE,
             Permission.SHARE,
             Permission.REVIEW,
+            Permission.SUBMIT,
         }
     ),
     # Only the site-wide role may manage accounts, groups and global roles.
@@ -57,6 +64,15 @@ LOCAL_ROLES: tuple[Role, ...] = (
 )
 
 
+# The role the owner of a node (who created it) holds on it without any grant.
+# It is never granted; a workflow state may change what it allows like any role's.
+OWNER = "Owner"
+OWNER_PERMISSIONS: frozenset[Permission] = frozenset({Permission.VIEW, Permission.SUBMIT})
+
+# Every role a workflow state may name: the grantable ones and the owner's.
+STATE_ROLES: tuple[str, ...] = (*(role.value for role in Role), OWNER)
+
+
 def permissions_of(roles: frozenset[Role] | set[Role]) -> frozenset[Permission]:
     """Every permission that any of ``roles`` grants."""
     granted: set[Permission] = set()
@@ -68,3 +84,56 @@ def permissions_of(roles: frozenset[Role] | set[Role]) -> frozenset[Permission]:
 # The intranet default charter-init gives a new site: every logged-in person
 # may read everything, unless a folder blocks inheritance.
 DEFAULT_ROOT_GRANTS: dict[str, list[str]] = {"system.Authenticated": [Role.READER.value]}
+
+
+def role_permissions(role: str) -> frozenset[Permission]:
+    """What ``role`` (a Role's name, or the owner's) allows outside any workflow state."""
+    if role == OWNER:
+        return OWNER_PERMISSIONS
+    return ROLE_PERMISSIONS[Role(role)]
+
+
+# Where the application keeps its StatePermissions (compiled from the workflows).
+STATE_PERMISSIONS_KEY = "charter.security.state_permissions"
+
+
+@dataclass(frozen=True)
+class StatePermissions:
+    """What each role allows on a node in each workflow state, keyed by (type, state).
+
+    Compiled from the registered workflows at start-up (charter.workflow).
+    A node under no workflow (its state None, or a type without one) gets
+    the roles' usual permissions; a node in a state its workflow does not
+    define gets only what the Administrator holds (nothing for others).
+    ``public`` are the (type, state) pairs everyone may view on a public site.
+    """
+
+    by_state: Mapping[tuple[str, str], Mapping[str, frozenset[Permission]]] = field(
+        default_factory=dict
+    )
+    workflow_types: frozenset[str] = frozenset()
+    public: frozenset[tuple[str, str]] = frozenset()
+
+    def permissions(
+        self, type_name: str, state: str | None, roles: Iterable[str]
+    ) -> frozenset[Permission]:
+        """Every permission ``roles`` give on a node of ``type_name`` in ``state``."""
+        granted: set[Permission] = set()
+        if state is None or type_name not in self.workflow_types:
+            for role in roles:
+                granted |= role_permissions(role)
+            return frozenset(granted)
+        in_state = self.by_state.get((type_name, state))
+        for role in roles:
+            if role == Role.ADMINISTRATOR:
+                granted |= ROLE_PERMISSIONS[Role.ADMINISTRATOR]
+            elif in_state is not None:
+                granted |= in_state.get(role, frozenset())
+        return frozenset(granted)
+
+    def is_public(self, type_name: str, state: str | None) -> bool:
+        """Whether nodes of ``type_name`` in ``state`` are for everyone on a public site."""
+        return state is not None and (type_name, state) in self.public
+
+
+NO_WORKFLOWS = StatePermissions()

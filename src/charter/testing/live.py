@@ -48,6 +48,7 @@ from charter.security.principals import user_principal
 from charter.security.roles import DEFAULT_ROOT_GRANTS
 from charter.security.sharing import SharingService
 from charter.settings import parse_settings
+from charter.testing.content import reviewed_types
 from charter.testing.databases import drop_database, recreate_database
 from charter.tree.models import Node
 from charter.tree.paths import ROOT_PATH, child_path, descendants_range, hash_path
@@ -337,7 +338,9 @@ class LiveServer:
             SharingService(session).update(root, DEFAULT_ROOT_GRANTS)
 
     def _content(self, session: Session) -> ContentService:
-        return ContentService(session, types=types_of(self.registry))
+        # What the harness adds is published, as on a site in use (see reviewed_types);
+        # what the tests add through requests starts private.
+        return ContentService(session, types=reviewed_types(types_of(self.registry)))
 
     @functools.cached_property
     def _password_hash(self) -> str:

@@ -39,6 +39,7 @@ from charter.security.principals import user_principal
 from charter.security.roles import DEFAULT_ROOT_GRANTS, Role
 from charter.security.sharing import SharingService
 from charter.settings import parse_settings
+from charter.testing.content import reviewed_types
 from charter.testing.databases import drop_database, recreate_database, worker_database_url
 
 # The live-server fixtures: pytest registers the fixtures a plugin module holds.
@@ -244,7 +245,16 @@ def tree(dbsession: Session) -> TreeService:
 @pytest.fixture
 def content(dbsession: Session, charter_app: Router) -> ContentService:
     """The editing service on the test session, knowing every type the app registered
-    (an add-on's too), allowed everything."""
+    (an add-on's too), allowed everything. What it adds is already published (see
+    ``reviewed_types``), so tests of listings, search and permissions see a site in use;
+    ``draft_content`` adds in the workflow's initial state, as people do."""
+    return ContentService(dbsession, types=reviewed_types(types_of(charter_app.registry)))
+
+
+@pytest.fixture
+def draft_content(dbsession: Session, charter_app: Router) -> ContentService:
+    """The editing service on the test session, allowed everything, whose new nodes start
+    in their workflow's initial state (private), as those people add do."""
     return ContentService(dbsession, types=types_of(charter_app.registry))
 
 

@@ -76,6 +76,8 @@ class Node(Base):
     inherit_roles: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Set by an Administrator: the node cannot be purged from the trash while it is on.
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The node's state in its type's workflow (charter.workflow); None: under no workflow.
+    workflow_state: Mapped[str | None] = mapped_column(String(64), default=None)
 
     local_roles: Mapped[list[LocalRole]] = relationship(
         back_populates="node", cascade="all, delete-orphan", order_by="LocalRole.id"
@@ -129,10 +131,12 @@ class LocalRole(Base):
 
 
 class NodeViewer(Base):
-    """A principal allowed to view a node.
+    """A role a principal holds on a node, through grants on it or its ancestors.
 
     Derived from the local roles on the node's lineage (charter.tree.viewers)
-    so that listings filter in SQL instead of checking each row in Python.
+    so that listings filter in SQL instead of checking each row in Python:
+    which of these roles may view the node in its workflow state is decided
+    in the query (charter.tree.visibility), not stored here.
     """
 
     __tablename__ = "node_viewers"
@@ -145,3 +149,4 @@ class NodeViewer(Base):
         ForeignKey("nodes.id", ondelete="CASCADE"), primary_key=True
     )
     principal: Mapped[str] = mapped_column(exact_string(120), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)

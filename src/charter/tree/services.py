@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from charter.db.meta import utcnow
 from charter.errors import ChangedMeanwhile, Conflict, NotFound, ValidationFailed
-from charter.tree.models import Node, NodeViewer
+from charter.tree.models import Node
 from charter.tree.names import MAX_DEPTH, MAX_NAME_LENGTH, check_name, suggest_name
 from charter.tree.paths import (
     ROOT_PATH,
@@ -38,6 +38,9 @@ from charter.tree.paths import (
     sha256_hex,
 )
 from charter.tree.viewers import inherit_viewers, refresh_subtree
+from charter.tree.visibility import Viewer, filter_visible
+
+__all__ = ["ChildrenPage", "Resolution", "TreeService", "Viewer", "filter_visible"]
 
 
 @dataclass
@@ -99,15 +102,6 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
 
 # Columns a folder's children can be sorted by, besides their own order.
 SORTABLE_COLUMNS = {"title": Node.title, "type": Node.type, "modified": Node.modified}
-
-
-def _visible_to(query: Select, viewers: frozenset[str] | None) -> Select:
-    """``query`` over nodes, keeping only those one of ``viewers`` may view (all for None)."""
-    if viewers is None:
-        return query
-    return query.where(
-        exists().where(NodeViewer.node_id == Node.id, NodeViewer.principal.in_(sorted(viewers)))
-    )
 
 
 @functools.cache
@@ -175,7 +169,7 @@ class TreeService:
         folder: Node,
         limit: int,
         after: str | None = None,
-        viewers: frozenset[str] | None = None,
+        viewers: Viewer | None = None,
     ) -> ChildrenPage:
         """Up to ``limit`` children of ``folder`` in order, starting after the cursor ``after``.
 
@@ -184,7 +178,7 @@ class TreeService:
         only children one of those principals may view are listed (filtered
         in the same query).
         """
-        query = _visible_to(select(Node).where(Node.parent_id == folder.id), viewers)
+        query = filter_visible(select(Node).where(Node.parent_id == folder.id), viewers)
         if after is not None:
             position, node_id = decode_cursor(after)
             # Written so every database reads it as one index range seek.
@@ -204,7 +198,7 @@ class TreeService:
         column: str,
         descending: bool,
         limit: int,
-        viewers: frozenset[str] | None = None,
+        viewers: Viewer | None = None,
     ) -> list[Node]:
         """Up to ``limit`` children of ``folder`` ordered by ``title``, ``type`` or ``modified``.
 
@@ -213,20 +207,20 @@ class TreeService:
         folder's children: bounded work, for tables people sort by hand.
         """
         key = SORTABLE_COLUMNS[column]
-        query = _visible_to(select(Node).where(Node.parent_id == folder.id), viewers)
+        query = filter_visible(select(Node).where(Node.parent_id == folder.id), viewers)
         order = (key.desc(), Node.id.desc()) if descending else (key, Node.id)
         children = list(self.dbsession.scalars(query.order_by(*order).limit(limit)))
         for child in children:
             child.__parent__ = folder
         return children
 
-    def path_of_uid(self, uid: str, viewers: frozenset[str] | None = None) -> str | None:
+    def path_of_uid(self, uid: str, viewers: Viewer | None = None) -> str | None:
         """The path of the node ``uid`` if one of ``viewers`` may view it (None: anyone) and it
         is not in the trash."""
         # Live paths lie in the root's range; trashed ones under "@trash/" sort after it.
         live = Node.path < descendants_range(ROOT_PATH)[1]
         query = select(Node.path).where(Node.uid == uid, live)
-        return self.dbsession.scalar(_visible_to(query, viewers))
+        return self.dbsession.scalar(filter_visible(query, viewers))
 
     def create_root(self, root: Node) -> Node:
         """Make ``root`` (a container) the root of an empty tree."""
@@ -538,22 +532,22 @@ class TreeService:
         except IntegrityError as exc:
             raise Conflict(message) from exc
 
-    def count_visible_descendants(self, node: Node, viewers: frozenset[str] | None) -> int:
+    def count_visible_descendants(self, node: Node, viewers: Viewer | None) -> int:
         """How many nodes below ``node`` one of ``viewers`` may view (all for None), in one
         query filtered like a listing: what a confirmation may tell the caller."""
         if not node.is_container:
             return 0
         low, high = descendants_range(node.path)
         below = select(func.count()).select_from(Node).where(Node.path > low, Node.path < high)
-        return self.dbsession.scalar(_visible_to(below, viewers))
+        return self.dbsession.scalar(filter_visible(below, viewers))
 
     def check_visible_children(
-        self, folder: Node, names: Sequence[str], viewers: frozenset[str] | None
+        self, folder: Node, names: Sequence[str], viewers: Viewer | None
     ) -> None:
         """Refuse (ValidationFailed on ``order``) names of no child of ``folder`` that one of
         ``viewers`` may view: a hidden child's name exactly like a name no child has."""
         query = select(Node.name).where(Node.parent_id == folder.id, Node.name.in_(set(names)))
-        visible = set(self.dbsession.scalars(_visible_to(query, viewers)))
+        visible = set(self.dbsession.scalars(filter_visible(query, viewers)))
         missing = [name for name in names if name not in visible]
         if missing:
             raise ValidationFailed(

@@ -1,9 +1,12 @@
-"""Keeping ``node_viewers`` (who may view each node) in step with the local roles.
+"""Keeping ``node_viewers`` (which roles each principal holds on each node) in step with
+the local roles.
 
-Every role includes the view permission, so a principal may view a node when
-it holds any local role on the node or on an ancestor whose grants reach it
-(no node in between blocks inheritance). Global roles are not stored here:
-a caller holding one sees everything (charter.security.policy).
+A principal holds a role on a node when it is granted on the node or on an
+ancestor whose grants reach it (no node in between blocks inheritance).
+Which of those roles may view the node in its workflow state is not stored:
+the listing query decides it (charter.tree.visibility), so a change to a
+workflow's definition rewrites no row here. Global roles are not stored
+here either: the query is given the caller's.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ def refresh_subtree(dbsession: Session, top: Node) -> None:
         _ancestor_or_self(blocker, viewed),
     )
     pairs = (
-        select(viewed.id, LocalRole.principal)
+        select(viewed.id, LocalRole.principal, LocalRole.role)
         .distinct()
         .select_from(LocalRole)
         .join(granted_on, granted_on.id == LocalRole.node_id)
@@ -52,14 +55,16 @@ def refresh_subtree(dbsession: Session, top: Node) -> None:
             ~cut_off,
         )
     )
-    dbsession.execute(insert(NodeViewer).from_select(["node_id", "principal"], pairs))
+    dbsession.execute(insert(NodeViewer).from_select(["node_id", "principal", "role"], pairs))
 
 
 def inherit_viewers(dbsession: Session, child: Node, parent: Node) -> None:
     """Give a new node (no grants of its own yet) its parent's viewers: one statement."""
     dbsession.execute(
         insert(NodeViewer).from_select(
-            ["node_id", "principal"],
-            select(literal(child.id), NodeViewer.principal).where(NodeViewer.node_id == parent.id),
+            ["node_id", "principal", "role"],
+            select(literal(child.id), NodeViewer.principal, NodeViewer.role).where(
+                NodeViewer.node_id == parent.id
+            ),
         )
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from charter.web import audit, trash
+from charter.web import audit, trash, workflow
 from charter.web.helpers import breadcrumbs, is_site_administrator, node_url, with_article
 
 STATIC_MAX_AGE = 3600
@@ -27,6 +27,7 @@ def includeme(config: Configurator) -> None:
 
     # Runs once the renderer above exists (pyramid_jinja2 creates it in an action).
     config.action(None, add_template_globals, order=999)
+    workflow.add_template_globals(config)
 
     config.add_static_view(
         "static/bootstrap", "xstatic.pkg.bootstrap:data", cache_max_age=STATIC_MAX_AGE

@@ -115,8 +115,21 @@ def history_page(context: Node, request: Request) -> dict[str, Any]:
         "page": page,
         "next_url": next_url,
         "is_file": types_of(request.registry).of(context).upload,
+        "steps": _workflow_steps(request, context, page),
         **_helpers(),
     }
+
+
+def _workflow_steps(request: Request, context: Node, page: Any) -> list[Any]:
+    """The node's workflow steps, shown beside its versions on the first page.
+
+    Every step moves the node's version on without a revision, so a node
+    whose version is its newest revision's number has taken none: its page
+    costs no query for them.
+    """
+    if not page.first_page or not page.items or context.version <= page.items[0].number:
+        return []
+    return request.workflow.history(context)
 
 
 def revision_page(

@@ -19,9 +19,9 @@ P = Permission
     [
         (Role.READER, {P.VIEW}),
         (Role.CONTRIBUTOR, {P.VIEW, P.ADD}),
-        (Role.EDITOR, {P.VIEW, P.ADD, P.EDIT, P.DELETE}),
+        (Role.EDITOR, {P.VIEW, P.ADD, P.EDIT, P.DELETE, P.SUBMIT}),
         (Role.REVIEWER, {P.VIEW, P.REVIEW}),
-        (Role.MANAGER, {P.VIEW, P.ADD, P.EDIT, P.DELETE, P.SHARE, P.REVIEW}),
+        (Role.MANAGER, {P.VIEW, P.ADD, P.EDIT, P.DELETE, P.SHARE, P.REVIEW, P.SUBMIT}),
         (Role.ADMINISTRATOR, set(Permission)),
     ],
 )

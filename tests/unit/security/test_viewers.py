@@ -236,7 +236,7 @@ def test_refresh_subtree_leaves_the_rest_of_the_tree_alone(layered, dbsession):
     outside = stored_viewers(dbsession)
     # Corrupt the stored viewers of a node outside the refreshed subtree: a
     # refresh of /a must not repair (or touch) it.
-    dbsession.add(NodeViewer(node_id=layered["/a-b"].id, principal="group:stray"))
+    dbsession.add(NodeViewer(node_id=layered["/a-b"].id, principal="group:stray", role="Reader"))
     dbsession.flush()  # the stray row must be in the table the refresh works on
 
     refresh_subtree(dbsession, layered["/a"])

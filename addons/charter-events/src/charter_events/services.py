@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from charter.tree.models import Node, NodeViewer
+from charter.tree.models import Node
 from charter.tree.paths import descendants_range
-from sqlalchemy import exists, select
+from charter.tree.visibility import Viewer, filter_visible
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from charter_events.models import Event
@@ -19,7 +20,7 @@ def upcoming_events(
     *,
     now: dt.datetime,
     until: dt.datetime,
-    viewers: frozenset[str] | None,
+    viewers: Viewer | None,
     limit: int,
 ) -> list[Event]:
     """The events anywhere below ``folder`` that have not ended by ``now`` and start before
@@ -36,12 +37,7 @@ def upcoming_events(
         Event.ends_at > now,
         Event.starts_at < until,
     )
-    if viewers is not None:
-        query = query.where(
-            exists().where(
-                NodeViewer.node_id == Event.id, NodeViewer.principal.in_(sorted(viewers))
-            )
-        )
+    query = filter_visible(query, viewers, Event)
     return list(dbsession.scalars(query.order_by(Event.starts_at, Event.id).limit(limit)))
 
 

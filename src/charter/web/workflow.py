@@ -1,0 +1,148 @@
+"""The workflow in the web UI: the state badge, the "State" menu's transitions, and taking
+one transition on the items selected in Contents.
+
+Every form posts to a view here, which calls ``request.workflow`` like the
+API; a refusal is a message on the page it came from and changes nothing.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from charter.errors import ChangedMeanwhile, PreconditionFailed, ValidationFailed
+from charter.input.numbers import whole_number
+from charter.security.roles import Permission
+from charter.tree.models import Node
+from charter.tree.paths import child_path
+from charter.web.editing import view_url
+from charter.web.helpers import node_url
+from charter.workflow.definitions import Transition
+from charter.workflow.services import TransitionRefused, WorkflowInfo
+
+# Bootstrap colours of the badge of a state, by the state's name; others are grey.
+BADGE_CLASSES = {
+    "private": "text-bg-secondary",
+    "pending": "text-bg-warning",
+    "published": "text-bg-success",
+}
+
+
+def workflow_info(request: Request, node: Node) -> WorkflowInfo | None:
+    """``node``'s workflow, state and the transitions the caller may take (templates)."""
+    return request.workflow.info(node)
+
+
+def state_badge(request: Request, node: Node) -> Markup:
+    """The badge of ``node``'s workflow state (nothing when it follows no workflow)."""
+    title = request.workflow.state_title(node)
+    if title is None:
+        return Markup("")
+    css = BADGE_CLASSES.get(node.workflow_state or "", "text-bg-light border")
+    return Markup(
+        '<span class="badge {css} state-badge" data-state="{state}" title="State: {title}">'
+        "{title}</span>"
+    ).format(css=css, state=node.workflow_state, title=title)
+
+
+def selection_transitions(request: Request, children: list[Node]) -> list[Transition]:
+    """The transitions the caller may take on at least one of ``children``, each once."""
+    found: dict[str, Transition] = {}
+    for child in children:
+        info = request.workflow.info(child)
+        if info is not None:
+            for transition in info.allowed:
+                found.setdefault(transition.name, transition)
+    return list(found.values())
+
+
+def add_template_globals(config: Configurator) -> None:
+    """Make the badge and the menus' helpers available to every template."""
+
+    def register() -> None:
+        environment = config.get_jinja2_environment(".jinja2")
+        environment.globals.update(
+            state_badge=state_badge,
+            workflow_info=workflow_info,
+            selection_transitions=selection_transitions,
+        )
+
+    # After pyramid_jinja2 made the environment (as charter.web's own globals).
+    config.action(None, register, order=999)
+
+
+@view_config(context=Node, name="transition", request_method="POST", permission=Permission.VIEW)
+def take_transition(context: Node, request: Request) -> HTTPSeeOther:
+    """Take the transition the State menu's form names; back to the node with a message, or
+    to its folder when the caller can no longer see it."""
+    name = request.POST.get("transition", "")
+    comment = request.POST.get("comment", "")
+    version = whole_number(request.POST.get("version", ""))
+    here = node_url(request, context)
+    try:
+        result = request.workflow.transition(context, name, version, comment)
+    except TransitionRefused as refusal:
+        request.session.flash(f"Nothing was changed: {refusal.detail}.", "error")
+        return HTTPSeeOther(here)
+    except (PreconditionFailed, ChangedMeanwhile):
+        request.session.flash(
+            f"Nothing was changed: “{context.title}” was changed meanwhile by someone else. "
+            "Here it is as it is now; try again if it still needs it.",
+            "error",
+        )
+        return HTTPSeeOther(here)
+    except ValidationFailed as failure:
+        request.session.flash(f"Nothing was changed: {failure.errors[0][1]}.", "error")
+        return HTTPSeeOther(here)
+    state = request.workflow.state_title(context) or result.step.to_state
+    if result.visible:
+        request.session.flash(f"“{context.title}” is now {state}.")
+        return HTTPSeeOther(here)
+    parent = context.__parent__
+    request.session.flash(
+        f"“{context.title}” is now {state}; you can no longer see it, so here is its folder."
+    )
+    return HTTPSeeOther(
+        node_url(request, parent) if parent is not None else request.route_url("login")
+    )
+
+
+@view_config(
+    context=Node, name="transition-selected", request_method="POST", permission=Permission.VIEW
+)
+def transition_selected(context: Node, request: Request) -> HTTPSeeOther:
+    """Take one transition on the items selected in Contents; say how many were done and
+    why the others were not."""
+    names = list(dict.fromkeys(request.POST.getall("item")))
+    contents = view_url(request, context, "contents")
+    if not names:
+        request.session.flash("Select the items to change first.", "error")
+        return HTTPSeeOther(contents)
+    transition = request.POST.get("transition", "")
+    try:
+        outcomes = request.workflow.bulk(
+            [child_path(context.path, name) for name in names],
+            transition,
+            request.POST.get("comment", ""),
+        )
+    except ValidationFailed as failure:
+        request.session.flash(f"Nothing was changed: {failure.errors[0][1]}.", "error")
+        return HTTPSeeOther(contents)
+    done = [outcome for outcome in outcomes if outcome.done]
+    refused = [outcome for outcome in outcomes if not outcome.done]
+    if done:
+        request.session.flash(
+            f"{len(done)} item{'s' if len(done) != 1 else ''} changed: "
+            + ", ".join(f"“{outcome.node.title}”" for outcome in done[:10])
+            + (" and more" if len(done) > 10 else "")
+            + "."
+        )
+    for outcome in refused[:10]:
+        name = outcome.node.title if outcome.node is not None else outcome.item
+        request.session.flash(f"“{name}” was not changed: {outcome.detail}.", "error")
+    if len(refused) > 10:
+        request.session.flash(f"{len(refused) - 10} more items were not changed.", "error")
+    return HTTPSeeOther(contents)

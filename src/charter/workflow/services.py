@@ -1,0 +1,460 @@
+"""Taking workflow transitions, one node or many, and reading a node's workflow history.
+
+A transition is one compare-and-set UPDATE of the node's state and version,
+one INSERT into the workflow history and one audit entry, in the caller's
+transaction, and an event. Nothing else is written: who may see the node in
+its new state is decided by the listing queries (charter.tree.visibility).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import false, or_, select, update
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from charter.audit.service import SYSTEM, Actor, AuditLog
+from charter.content.registry import TypeRegistry
+from charter.errors import (
+    ChangedMeanwhile,
+    CharterError,
+    Conflict,
+    PreconditionFailed,
+    ValidationFailed,
+)
+from charter.input.text import text_problem
+from charter.security.roles import Permission
+from charter.tree.models import Node
+from charter.tree.paths import ROOT_PATH, descendants_range, hash_path, lineage_paths
+from charter.workflow.definitions import State, Transition, Workflow
+from charter.workflow.events import StateChanged
+from charter.workflow.models import MAX_COMMENT_LENGTH, WorkflowStep
+
+Permits = Callable[[Node, str], bool]
+Notify = Callable[[object], None]
+
+# What a uid looks like (charter.tree.models.new_uid), and the longest path looked up.
+UID = re.compile(r"[0-9a-f]{32}")
+MAX_PATH_LENGTH = 10_000
+# How many items one bulk request may name.
+MAX_BULK_ITEMS = 1000
+# How many steps of a node's history are shown at most (newest first).
+MAX_HISTORY = 500
+
+
+class TransitionRefused(CharterError):
+    """A transition was refused and nothing changed; ``reason`` says why in a word a
+    program can test, ``status`` is the HTTP status that fits."""
+
+    def __init__(self, detail: str, reason: str, status: int) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.status = status
+
+
+# The reasons a transition is refused (the ``reason`` of the problem+json).
+NO_WORKFLOW = "no-workflow"
+UNKNOWN_TRANSITION = "unknown-transition"
+NOT_FROM_THIS_STATE = "not-available-in-state"
+NOT_PERMITTED = "not-permitted"
+COMMENT_REQUIRED = "comment-required"
+STALE_VERSION = "stale-version"
+NOT_FOUND = "not-found"
+DUPLICATE = "duplicate"
+INVALID = "invalid-input"
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    """A transition taken: the node, its history row, and whether the caller still sees it."""
+
+    node: Node
+    step: WorkflowStep
+    visible: bool
+
+
+@dataclass(frozen=True)
+class WorkflowInfo:
+    """A node's workflow, its state, and the transitions the caller may take from it."""
+
+    workflow: Workflow
+    state: State | None
+    allowed: list[Transition]
+
+
+@dataclass
+class BulkOutcome:
+    """What became of one item of a bulk request."""
+
+    item: Any
+    status: int
+    node: Node | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    visible: bool | None = None
+    reason: str | None = None
+    detail: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        """Whether the transition was taken for this item."""
+        return self.status == 200
+
+
+def _allow_everything(node: Node, permission: str) -> bool:
+    return True
+
+
+def _notify_nobody(event: object) -> None:
+    return None
+
+
+def check_transition_comment(comment: Any) -> str:
+    """``comment`` stripped; ValidationFailed on ``comment`` when it is not one a step keeps."""
+    if comment is None:
+        return ""
+    if not isinstance(comment, str):
+        raise ValidationFailed([("comment", "must be a string")])
+    comment = comment.strip()
+    problem = text_problem(comment, max_chars=MAX_COMMENT_LENGTH)
+    if problem is not None:
+        raise ValidationFailed([("comment", f"a comment {problem}")])
+    return comment
+
+
+class WorkflowService:
+    """Reads and moves nodes' workflow states on behalf of ``actor``.
+
+    ``permits`` answers whether the actor holds a permission on a node (the
+    request's security policy; everything for the CLI and tests).
+    """
+
+    def __init__(
+        self,
+        dbsession: Session,
+        types: TypeRegistry,
+        actor: Actor = SYSTEM,
+        permits: Permits = _allow_everything,
+        notify: Notify = _notify_nobody,
+        audit: AuditLog | None = None,
+    ) -> None:
+        self.dbsession = dbsession
+        self.types = types
+        self.actor = actor
+        self.permits = permits
+        self.notify = notify
+        self.audit = audit or AuditLog(dbsession)
+
+    def info(self, node: Node) -> WorkflowInfo | None:
+        """``node``'s workflow, state and the transitions the caller may take; None when the
+        node follows no workflow."""
+        workflow = self.types.workflow_of(node)
+        if workflow is None or node.workflow_state is None:
+            return None
+        allowed = [
+            transition
+            for transition in workflow.from_state(node.workflow_state)
+            if self.permits(node, transition.permission)
+        ]
+        return WorkflowInfo(workflow, workflow.state(node.workflow_state), allowed)
+
+    def state_title(self, node: Node) -> str | None:
+        """The title of ``node``'s state (None: no workflow)."""
+        workflow = self.types.workflow_of(node)
+        state = None if workflow is None else workflow.state(node.workflow_state)
+        return None if state is None else state.title
+
+    def check(self, node: Node, name: str, comment: Any = "") -> tuple[Workflow, Transition, str]:
+        """The workflow, transition and clean comment if the caller may take ``name`` from
+        ``node``'s state now; TransitionRefused (or ValidationFailed) saying why not."""
+        workflow = self.types.workflow_of(node)
+        if workflow is None or node.workflow_state is None:
+            raise TransitionRefused(f"{node.path} follows no workflow", NO_WORKFLOW, 409)
+        transition = workflow.transition(name) if isinstance(name, str) else None
+        if transition is None:
+            shown = str(name)[:64].encode("utf-8", "backslashreplace").decode()
+            raise TransitionRefused(
+                f"the workflow {workflow.title!r} has no transition {shown!r}",
+                UNKNOWN_TRANSITION,
+                404,
+            )
+        if node.workflow_state not in transition.from_states:
+            state = workflow.state(node.workflow_state)
+            raise TransitionRefused(
+                f"{transition.title!r} cannot be taken from the state "
+                f"{state.title if state else node.workflow_state!r} of {node.path}",
+                NOT_FROM_THIS_STATE,
+                409,
+            )
+        if not self.permits(node, transition.permission):
+            raise TransitionRefused(
+                f"you may not {transition.title.lower()} {node.path}: that needs the "
+                f"{transition.permission} permission here",
+                NOT_PERMITTED,
+                403,
+            )
+        comment = check_transition_comment(comment)
+        if transition.comment_required and not comment:
+            raise TransitionRefused(
+                f"{transition.title!r} needs a comment saying why", COMMENT_REQUIRED, 400
+            )
+        return workflow, transition, comment
+
+    def transition(
+        self,
+        node: Node,
+        name: str,
+        expected_version: int | None = None,
+        comment: Any = "",
+    ) -> TransitionResult:
+        """Take the transition ``name`` on ``node``: its state and version move on in one
+        compare-and-set, a history row and an audit entry are written, StateChanged fires.
+
+        With ``expected_version``, a node changed meanwhile is refused
+        (PreconditionFailed, nothing changed).
+        """
+        version = node.version if expected_version is None else expected_version
+        # A client that read an older version is told so first: what it saw is gone.
+        if node.version != version:
+            raise _stale(node, node.version)
+        workflow, transition, comment = self.check(node, name, comment)
+        from_state = node.workflow_state
+        result = self.dbsession.execute(
+            update(Node)
+            .where(Node.id == node.id, Node.version == version, Node.workflow_state == from_state)
+            .values(workflow_state=transition.to, version=version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            if expected_version is None:
+                raise ChangedMeanwhile(f"{node.path} was changed meanwhile")
+            current = self.dbsession.scalar(select(Node.version).where(Node.id == node.id))
+            raise _stale(node, current)
+        set_committed_value(node, "workflow_state", transition.to)
+        set_committed_value(node, "version", version + 1)
+        step = self._record(node, workflow, transition, from_state, comment)
+        # The history row and the audit entry are in the database before subscribers look.
+        self.dbsession.flush()
+        self.notify(StateChanged(node, step, self.actor))
+        return TransitionResult(node, step, self.permits(node, Permission.VIEW))
+
+    def advance(self, node: Node, state: str, comment: str = "") -> list[TransitionResult]:
+        """Take the fewest transitions that lead ``node`` to ``state`` (each checked and
+        recorded as if taken one by one); Conflict when none lead there."""
+        workflow = self.types.workflow_of(node)
+        if workflow is None or node.workflow_state is None:
+            raise TransitionRefused(f"{node.path} follows no workflow", NO_WORKFLOW, 409)
+        paths: dict[str, list[Transition]] = {node.workflow_state: []}
+        frontier = [node.workflow_state]
+        while frontier and state not in paths:
+            reached = []
+            for current in frontier:
+                for transition in workflow.from_state(current):
+                    if transition.to not in paths:
+                        paths[transition.to] = [*paths[current], transition]
+                        reached.append(transition.to)
+            frontier = reached
+        if state not in paths:
+            raise Conflict(f"no transitions of {workflow.title!r} lead {node.path} to {state!r}")
+        return [self.transition(node, t.name, comment=comment) for t in paths[state]]
+
+    def _record(
+        self,
+        node: Node,
+        workflow: Workflow,
+        transition: Transition,
+        from_state: str | None,
+        comment: str,
+    ) -> WorkflowStep:
+        step = WorkflowStep(
+            node_id=node.id,
+            actor_id=self.actor.user_id,
+            actor_login=self.actor.login,
+            workflow=workflow.name,
+            transition=transition.name,
+            from_state=from_state,
+            to_state=transition.to,
+            comment=comment,
+        )
+        self.dbsession.add(step)
+        self.audit.record(
+            "workflow.transition",
+            self.actor,
+            node.path,
+            uid=node.uid,
+            title=node.title,
+            transition=transition.name,
+            from_state=from_state,
+            to_state=transition.to,
+            comment=comment,
+        )
+        return step
+
+    def bulk(self, items: Sequence[Any], name: str, comment: Any = "") -> list[BulkOutcome]:
+        """Take ``name`` on every item (a uid or a path), each judged on its own: one outcome
+        per item, in order. The items and their lineages load in two queries, the rows to
+        change are locked in one, and each state they leave is one UPDATE."""
+        if not isinstance(items, list) or not items:
+            raise ValidationFailed([("items", "a list of paths or uids, at least one")])
+        if len(items) > MAX_BULK_ITEMS:
+            raise ValidationFailed([("items", f"at most {MAX_BULK_ITEMS:,} items a request")])
+        if not isinstance(name, str):
+            raise ValidationFailed([("transition", "the name of a transition, a string")])
+        comment = check_transition_comment(comment)
+        nodes = self._load(items)
+        outcomes: list[BulkOutcome] = []
+        accepted: list[tuple[BulkOutcome, Workflow, Transition]] = []
+        seen: set[int] = set()
+        for item in items:
+            node = nodes.get(item) if isinstance(item, str) else None
+            if node is None or not self.permits(node, Permission.VIEW):
+                outcomes.append(
+                    BulkOutcome(item, 404, reason=NOT_FOUND, detail="no such item (or hidden)")
+                )
+                continue
+            outcome = BulkOutcome(item, 200, node=node, from_state=node.workflow_state)
+            outcomes.append(outcome)
+            if node.id in seen:
+                outcome.status, outcome.reason = 409, DUPLICATE
+                outcome.detail = "named more than once in this request"
+                continue
+            seen.add(node.id)
+            try:
+                workflow, transition, _ = self.check(node, name, comment)
+            except TransitionRefused as refusal:
+                outcome.status, outcome.reason, outcome.detail = (
+                    refusal.status,
+                    refusal.reason,
+                    refusal.detail,
+                )
+                continue
+            accepted.append((outcome, workflow, transition))
+        self._apply(accepted, comment)
+        return outcomes
+
+    def _load(self, items: Sequence[Any]) -> dict[str, Node]:
+        """The live nodes the items name (by uid or path), with their lineages and grants:
+        two queries, whatever the number of items."""
+        uids = {item for item in items if isinstance(item, str) and UID.fullmatch(item)}
+        paths = {
+            item
+            for item in items
+            if isinstance(item, str)
+            and item.startswith("/")
+            and text_problem(item, max_chars=MAX_PATH_LENGTH) is None
+        }
+        if not uids and not paths:
+            return {}
+        live = Node.path < descendants_range(ROOT_PATH)[1]
+        query = (
+            select(Node)
+            .options(joinedload(Node.local_roles))
+            .where(
+                live,
+                or_(
+                    Node.uid.in_(sorted(uids)) if uids else false(),
+                    Node.path_hash.in_(sorted(hash_path(p) for p in paths)) if paths else false(),
+                ),
+            )
+        )
+        found = list(self.dbsession.scalars(query).unique())
+        by_path = {node.path: node for node in found}
+        wanted = set()
+        for node in found:
+            segments = [segment for segment in node.path.split("/") if segment]
+            wanted.update(lineage_paths(segments)[:-1])
+        wanted -= set(by_path)
+        if wanted:
+            ancestors = self.dbsession.scalars(
+                select(Node)
+                .options(joinedload(Node.local_roles))
+                .where(Node.path_hash.in_(sorted(hash_path(p) for p in wanted)))
+            ).unique()
+            by_path.update((node.path, node) for node in ancestors)
+        for node in by_path.values():
+            if node.parent_id is not None:
+                parent_path = node.path.rsplit("/", 1)[0] or ROOT_PATH
+                node.__parent__ = by_path.get(parent_path)
+        result: dict[str, Node] = {}
+        for node in found:
+            result[node.uid] = node
+            result[node.path] = node
+        return {item: result[item] for item in uids | paths if item in result}
+
+    def _apply(
+        self, accepted: list[tuple[BulkOutcome, Workflow, Transition]], comment: str
+    ) -> None:
+        """Lock the accepted rows, drop those changed meanwhile, then one UPDATE per
+        (from, to) pair of states."""
+        if not accepted:
+            return
+        ids = [outcome.node.id for outcome, _, _ in accepted]
+        current = {
+            row.id: (row.version, row.workflow_state)
+            for row in self.dbsession.execute(
+                select(Node.id, Node.version, Node.workflow_state)
+                .where(Node.id.in_(ids))
+                .with_for_update()
+            )
+        }
+        groups: dict[tuple[str, str], list[tuple[BulkOutcome, Workflow, Transition]]] = {}
+        for outcome, workflow, transition in accepted:
+            node = outcome.node
+            if current.get(node.id) != (node.version, node.workflow_state):
+                outcome.status, outcome.reason = 409, STALE_VERSION
+                outcome.detail = f"{node.path} was changed meanwhile; nothing was done to it"
+                continue
+            groups.setdefault((node.workflow_state, transition.to), []).append(
+                (outcome, workflow, transition)
+            )
+        for (from_state, to_state), members in groups.items():
+            self.dbsession.execute(
+                update(Node)
+                .where(
+                    Node.id.in_([outcome.node.id for outcome, _, _ in members]),
+                    Node.workflow_state == from_state,
+                )
+                .values(workflow_state=to_state, version=Node.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+        steps = []
+        for members in groups.values():
+            for outcome, workflow, transition in members:
+                node = outcome.node
+                set_committed_value(node, "workflow_state", transition.to)
+                set_committed_value(node, "version", node.version + 1)
+                outcome.to_state = transition.to
+                steps.append(
+                    (node, self._record(node, workflow, transition, outcome.from_state, comment))
+                )
+        self.dbsession.flush()
+        for outcome, _, _ in accepted:
+            if outcome.done:
+                outcome.visible = self.permits(outcome.node, Permission.VIEW)
+        for node, step in steps:
+            self.notify(StateChanged(node, step, self.actor))
+
+    def history(self, node: Node, limit: int = MAX_HISTORY) -> list[WorkflowStep]:
+        """``node``'s workflow steps, newest first (at most ``limit``): one indexed query."""
+        return list(
+            self.dbsession.scalars(
+                select(WorkflowStep)
+                .where(WorkflowStep.node_id == node.id)
+                .order_by(WorkflowStep.id.desc())
+                .limit(limit)
+            )
+        )
+
+
+def _stale(node: Node, current_version: int | None) -> PreconditionFailed:
+    if current_version is None:
+        return PreconditionFailed(f"{node.path} was deleted meanwhile")
+    return PreconditionFailed(
+        f"{node.path} was changed meanwhile: it is at version {current_version}",
+        current_version=current_version,
+    )
