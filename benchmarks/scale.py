@@ -206,11 +206,14 @@ class TreeWriter:
                 "created": BUILT_AT,
                 "modified": BUILT_AT,
                 "version": 1,
+                # As a site in use: everything published (the default workflow's public state).
+                "workflow_state": "published",
             }
         )
         # The root's grants reach every node: their principals may view it.
         self.viewers.extend(
-            {"node_id": node_id, "principal": principal} for principal in DEFAULT_ROOT_GRANTS
+            {"node_id": node_id, "principal": grant["principal"], "role": grant["role"]}
+            for grant in ROOT_GRANTS
         )
         return node_id
 
