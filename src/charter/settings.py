@@ -142,6 +142,13 @@ def _image_sources(text: str) -> tuple[str, ...]:
 IMAGE_ORIGIN = re.compile(r"https://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")
 
 
+def _accel_prefix(text: str) -> str:
+    value = text.strip()
+    if value and not (value.startswith("/") and value.endswith("/") and " " not in value):
+        raise ValueError(text)
+    return value
+
+
 def _networks(text: str) -> tuple[Any, ...]:
     from charter.ops.requestid import parse_networks
 
@@ -165,6 +172,9 @@ database_url = Parser(
     "a SQLAlchemy database URL such as sqlite:///var/charter.sqlite", _database_url
 )
 addon_names = Parser("add-on names separated by spaces or new lines, each once", _addon_names)
+accel_prefix = Parser(
+    "empty, or a URL path starting and ending with /, such as /_charter_blobs/", _accel_prefix
+)
 optional_text = Parser("a text, or nothing", _optional_text)
 networks = Parser(
     "IP addresses or networks separated by spaces, such as 127.0.0.1 ::1 10.0.0.0/8", _networks
@@ -354,6 +364,14 @@ SETTINGS: tuple[Setting, ...] = (
         integer(1, 1 << 40),
         "104857600",  # 100 MiB
         "Largest upload accepted, in bytes; a larger one is refused with 413.",
+    ),
+    Setting(
+        "charter.blobs.accel_redirect",
+        accel_prefix,
+        "",
+        "URL prefix of the proxy's internal location for the blob folder: downloads are then "
+        "sent by nginx (X-Accel-Redirect) after Charter checked the permission; empty sends "
+        "them from Charter.",
     ),
     Setting(
         "charter.blobs.inline_types",

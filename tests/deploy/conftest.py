@@ -185,7 +185,9 @@ class Server:
         return lines
 
 
-def start_gunicorn(site: Site, name: str, workers: int = 2, **env: str) -> Server:
+def start_gunicorn(
+    site: Site, name: str, workers: int = 2, ini: Path | None = None, **env: str
+) -> Server:
     """``gunicorn --paste site.ini -c gunicorn.conf.py`` with ``workers`` gthread workers."""
     port = free_port()
     log = site.folder / f"{name}.log"
@@ -193,7 +195,7 @@ def start_gunicorn(site: Site, name: str, workers: int = 2, **env: str) -> Serve
         [
             str(BIN / "gunicorn"),
             "--paste",
-            str(site.ini),
+            str(ini or site.ini),
             "-c",
             str(REPO / "gunicorn.conf.py"),
             "--bind",
@@ -237,7 +239,7 @@ class Nginx:
     log: Path
 
 
-def start_nginx(folder: Path, upstream_port: int) -> Nginx:
+def start_nginx(folder: Path, upstream_port: int, blobs: Path | None = None) -> Nginx:
     """Debian's nginx with the repository's deploy/nginx/charter-proxy.conf, TLS on a
     self-signed certificate."""
     if not os.path.exists(NGINX):
@@ -266,6 +268,7 @@ def start_nginx(folder: Path, upstream_port: int) -> Nginx:
     )
     http_port, https_port = free_port(), free_port()
     conf = root / "nginx.conf"
+    blobs = blobs or folder / "blobs"
     # As root, nginx's workers would run as nobody, who cannot write to the test's folders.
     user = "user root;\n" if os.geteuid() == 0 else ""
     conf.write_text(
@@ -295,6 +298,7 @@ def start_nginx(folder: Path, upstream_port: int) -> Nginx:
                     ssl_certificate_key {root}/key.pem;
                     # Connect to Charter from the address it trusts.
                     proxy_bind 127.0.0.1;
+                    set $charter_blobs {blobs};
                     include {REPO}/deploy/nginx/charter-proxy.conf;
                 }}
             }}

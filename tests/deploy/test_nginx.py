@@ -229,3 +229,64 @@ def test_a_session_made_by_one_process_works_in_another(site, gunicorn):
     assert on_other.status == 200, on_other.body[:500]
     assert on_other.json()["login"] == "admin"
     assert anonymous.status == 401
+
+
+@pytest.fixture(scope="module")
+def accel(site):
+    """gunicorn with charter.blobs.accel_redirect, and nginx in front of it."""
+    ini = site.folder / "accel.ini"
+    ini.write_text(
+        site.ini.read_text().replace(
+            "[app:main]\n", "[app:main]\ncharter.blobs.accel_redirect = /_charter_blobs/\n", 1
+        )
+    )
+    server = start_gunicorn(site, "accel", workers=1, ini=ini)
+    proxy = start_nginx(site.folder / "accel-nginx", server.port, blobs=site.folder / "blobs")
+    yield server, proxy
+    stop(proxy.process)
+    stop(server.process)
+
+
+def test_downloads_are_sent_by_nginx_after_charter_checked_the_permission(site, accel):
+    server, proxy = accel
+    payload = b"Charter sends this file through nginx.\n" * 27000  # about 1 MiB
+    auth = {"Authorization": f"Bearer {site.token}"}
+    created = call(
+        proxy.http_port,
+        "POST",
+        "/api/v1/content/",
+        host="127.0.0.2",
+        headers={**auth, "Content-Type": "application/octet-stream", "Slug": "accel.bin"},
+        body=payload,
+    )
+    assert created.status == 201, created.body[:500]
+    path = "/api/v1/content/" + created.json()["name"] + "/@download"
+
+    # Charter itself answers with the header and no bytes...
+    direct = call(server.port, path=path, source="127.0.0.1", headers=auth)
+    assert direct.status == 200
+    sha256 = direct.headers["X-Accel-Redirect"].rsplit("/", 1)[1]
+    assert direct.headers["X-Accel-Redirect"] == (
+        f"/_charter_blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+    )
+    assert direct.body == b""
+    # ...nginx sends them, whole or a range, with Charter's headers.
+    whole = call(proxy.http_port, path=path, host="127.0.0.2", headers=auth)
+    part = call(
+        proxy.http_port, path=path, host="127.0.0.2", headers={**auth, "Range": "bytes=10-19"}
+    )
+    refused = call(proxy.http_port, path=path, host="127.0.0.2")
+
+    assert whole.status == 200
+    assert whole.body == payload
+    assert "X-Accel-Redirect" not in whole.headers
+    assert whole.headers["Content-Disposition"].startswith("attachment")
+    assert part.status == 206
+    assert part.body == payload[10:20]
+    assert refused.status == 401
+    assert refused.body != payload
+    # The internal location cannot be asked for directly.
+    assert (
+        call(proxy.http_port, path=direct.headers["X-Accel-Redirect"], host="127.0.0.2").status
+        == 404
+    )

@@ -11,6 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -52,6 +53,9 @@ def ops_tween_factory(
     if metrics_on:
         from charter.ops import metrics
 
+    # charter.blobs.accel_redirect: the proxy sends the bytes of stored files.
+    accel_prefix = registry.settings["charter.blobs.accel_redirect"]
+    blob_root = Path(registry["charter.blobs.store"].root) if accel_prefix else None
     bind = structlog.contextvars.bind_contextvars
     clear = structlog.contextvars.clear_contextvars
 
@@ -80,6 +84,8 @@ def ops_tween_factory(
         response.headers["X-Request-ID"] = request_id
         _finish(request, response, started, response.status_int)
         clear()
+        if accel_prefix and isinstance(response.app_iter, FILE_ITERS):
+            hand_to_proxy(response, accel_prefix, blob_root)
         return response
 
     def _finish(request: Request, response: Response | None, started: float, status: int) -> None:
@@ -108,6 +114,24 @@ def ops_tween_factory(
             )
 
     return ops_tween
+
+
+def hand_to_proxy(response: Response, prefix: str, blob_root: Path | None) -> None:
+    """Turn a response streaming a stored blob into an ``X-Accel-Redirect`` to it: the view has
+    checked the permission and set the headers; nginx sends the bytes (and answers Range
+    requests itself)."""
+    handle = getattr(response.app_iter, "file", None)
+    name = getattr(handle, "name", None)
+    if blob_root is None or not isinstance(name, str):
+        return
+    path = Path(name)
+    if not path.is_relative_to(blob_root):
+        return
+    handle.close()
+    response.app_iter = []
+    response.headers["X-Accel-Redirect"] = prefix + path.relative_to(blob_root).as_posix()
+    response.conditional_response = False
+    response.content_length = 0
 
 
 def _range_length(request: Request, size: int) -> int:
