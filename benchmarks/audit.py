@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import resource
 import time
 import uuid
 from dataclasses import replace
@@ -40,8 +41,9 @@ from sqlalchemy.orm import Session
 
 from charter.accounts.services import AccountService
 from charter.audit.actions import ACTIONS
+from charter.audit.export import ndjson_lines
 from charter.audit.models import AuditEntry
-from charter.audit.reading import AuditQuery, access_for, page
+from charter.audit.reading import EVERYTHING, AuditQuery, access_for, page, stream
 from charter.content.services import ContentService
 from charter.security.principals import AUTHENTICATED, user_principal
 from charter.security.roles import DEFAULT_ROOT_GRANTS
@@ -179,7 +181,26 @@ def page_kinds(picks: random.Random, middle_cursor: tuple[dt.datetime, int]) -> 
     }
 
 
-def run_one(url: Any, count: int, samples: int, seed: int) -> tuple[dict[str, Latency], dict]:
+def measure_export(engine: Any, count: int) -> dict[str, float]:
+    """Stream every entry as NDJSON (what the export endpoints send) into nothing: rows per
+    second, and how much the process's peak memory grew meanwhile (constant memory: the
+    batches, not the rows)."""
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    rows = size = 0
+    with engine.connect() as connection:
+        for line in ndjson_lines(stream(connection, AuditQuery(limit=1), EVERYTHING)):
+            rows += 1
+            size += len(line)
+    seconds = time.monotonic() - started
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
+    assert rows >= count, (rows, count)  # and the entries building the site left
+    return {"rows": rows, "seconds": seconds, "mib": size / 2**20, "peak_growth_mib": grown / 1024}
+
+
+def run_one(
+    url: Any, count: int, samples: int, seed: int
+) -> tuple[dict[str, Latency], dict, dict[str, float]]:
     """Build, load and time one database; latencies and statements per kind of page."""
     fresh_database(url)
     engine = charter_engine(url, pool_size=2)
@@ -228,7 +249,8 @@ def run_one(url: Any, count: int, samples: int, seed: int) -> tuple[dict[str, La
                     assert len(result.items) <= PAGE_SIZE
                 latencies[label] = Latency.from_ns(timings)
             session.close()
-        return latencies, statements
+        exported = measure_export(engine, count)
+        return latencies, statements, exported
     finally:
         engine.dispose()
 
@@ -238,7 +260,7 @@ def run_audit(base_url: str, count: int, samples: int, seed: int, keep: bool, fo
     print(f"== Audit log: filtered pages of {PAGE_SIZE} out of {count:,} entries ==")
     url = database_url(base_url, "audit", folder)
     try:
-        latencies, statements = run_one(url, count, samples, seed)
+        latencies, statements, exported = run_one(url, count, samples, seed)
     finally:
         if not keep:
             remove_database(url)
@@ -260,8 +282,13 @@ def run_audit(base_url: str, count: int, samples: int, seed: int, keep: bool, fo
         ["page", "p50 ms", "p95 ms", "statements", f"p95 <= {TARGET_P95_MS:.0f} ms, <= 3"],
         rows,
     )
+    print(
+        f"  export: {exported['rows']:,} entries as NDJSON ({exported['mib']:.0f} MiB) in "
+        f"{exported['seconds']:.0f} s ({exported['rows'] / exported['seconds']:,.0f}/s); "
+        f"peak memory grew {exported['peak_growth_mib']:.1f} MiB"
+    )
     print(f"  audit budget: {verdict(passed)}")
-    print(json.dumps({"audit_rows": count, "samples_per_kind": samples}))
+    print(json.dumps({"audit_rows": count, "samples_per_kind": samples, "export": exported}))
     print()
     return passed
 

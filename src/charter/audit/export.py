@@ -8,11 +8,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from charter.audit.models import AuditEntry
 from charter.audit.reading import CSV_COLUMNS, entry_record
 
 
-def csv_lines(entries: Iterable[AuditEntry]) -> Iterator[bytes]:
+def csv_lines(entries: Iterable[Any]) -> Iterator[bytes]:
     """CSV of ``entries``, a header first, one encoded row at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -43,7 +42,7 @@ def _csv_safe(value: Any) -> Any:
     return value
 
 
-def ndjson_lines(entries: Iterable[AuditEntry]) -> Iterator[bytes]:
+def ndjson_lines(entries: Iterable[Any]) -> Iterator[bytes]:
     """One JSON object per entry and line, encoded."""
     for entry in entries:
         yield (json.dumps(entry_record(entry), ensure_ascii=False, sort_keys=True) + "\n").encode()
