@@ -6,6 +6,7 @@ from pyramid.config import Configurator
 
 from charter.web import audit, trash, workflow
 from charter.web.helpers import breadcrumbs, is_site_administrator, node_url, with_article
+from charter.web.navigation import navigation_tree
 
 STATIC_MAX_AGE = 3600
 
@@ -23,6 +24,7 @@ def includeme(config: Configurator) -> None:
             node_url=node_url,
             is_site_administrator=is_site_administrator,
             with_article=with_article,
+            navigation_tree=navigation_tree,
         )
 
     # Runs once the renderer above exists (pyramid_jinja2 creates it in an action).
