@@ -87,6 +87,9 @@ CONTENT = "/api/v1/content"
 NODE_FIELDS = {"title": "Guide", "description": "About it.", "body": "# Guide"}
 NEW_DOCUMENT = {"@type": "Document", "name": "notes", **NODE_FIELDS}
 PAGE = ("limit", "after")
+# What a search reads (charter.search.service.SearchRequest).
+SEARCH = ("q", "sort", "type", "state", "modified_after", "modified_before", "owner", "limit")
+SEARCH += ("after", "facets")
 
 ENDPOINTS = [
     # -- content through the API
@@ -944,6 +947,38 @@ ENDPOINTS = [
         "GET",
         "/admin/audit/export",
         query=("format", "actor", "action", "path", "since", "until", "node"),
+    ),
+    # -- search: the site, a folder's subtree (API and page)
+    Endpoint(
+        "GET,HEAD api.search:*/ -> search_site",
+        "GET",
+        "/api/v1/search",
+        query=SEARCH,
+    ),
+    Endpoint(
+        "!GET,HEAD api.search:*/ -> search_method_not_allowed",
+        "POST",
+        "/api/v1/search",
+    ),
+    Endpoint(
+        "GET,HEAD api.content:Node/@search -> search_folder",
+        "GET",
+        CONTENT + "/docs/{segment}/@search",
+        segment="team",
+        query=SEARCH,
+    ),
+    Endpoint(
+        "!GET,HEAD api.content:Node/@search -> folder_search_method_not_allowed",
+        "DELETE",
+        CONTENT + "/docs/{segment}/@search",
+        segment="team",
+    ),
+    Endpoint(
+        "GET,HEAD traversal:Node/@search -> search_page",
+        "GET",
+        "/docs/{segment}/@search",
+        segment="team",
+        query=SEARCH,
     ),
     # -- the trash: {entry} is /docs/old, deleted; legal holds
     Endpoint(

@@ -103,24 +103,19 @@ class SearchIndexer:
         heading = self.heading(node)
         readable = "\n\n".join(p for p in (node.description or "", self.body(node)) if p)
         entry = dbsession.get(SearchEntry, node.id)
-        if entry is None:
-            entry = SearchEntry(node_id=node.id, blob_sha256=None, file_text=NO_FILE)
-            dbsession.add(entry)
         sha256 = getattr(node, "blob_sha256", None)
-        file_text = ""
-        if sha256 is None:
-            entry.blob_sha256, entry.file_text = None, NO_FILE
-        else:
-            status, file_text = self._known_text(dbsession, entry, sha256)
-            if status is None:
-                entry.blob_sha256, entry.file_text = sha256, PENDING
-                self._queue(dbsession, node, sha256, heading, readable)
-            else:
-                entry.blob_sha256, entry.file_text = sha256, status
-        entry.terms, entry.text = self._row(
-            heading, "\n\n".join(p for p in (readable, file_text) if p)
-        )
-        entry.indexed = utcnow()
+        file_text, status = "", NO_FILE
+        if sha256 is not None:
+            known, file_text = self._known_text(dbsession, entry, sha256)
+            status = PENDING if known is None else known
+        terms, text = self._row(heading, "\n\n".join(p for p in (readable, file_text) if p))
+        if entry is None:
+            entry = SearchEntry(node_id=node.id)
+            dbsession.add(entry)
+        entry.blob_sha256, entry.file_text = sha256, status
+        entry.terms, entry.text, entry.indexed = terms, text, utcnow()
+        if status == PENDING:
+            self._queue(dbsession, node, sha256, heading, readable)
         return entry
 
     def index_all(self, dbsession: Session, nodes: Iterable[Node]) -> int:
@@ -132,10 +127,14 @@ class SearchIndexer:
         return count
 
     def _known_text(
-        self, dbsession: Session, entry: SearchEntry, sha256: str
+        self, dbsession: Session, entry: SearchEntry | None, sha256: str
     ) -> tuple[str | None, str]:
         """The text already read from these bytes (this node's or a copy's), if any."""
-        if entry.blob_sha256 == sha256 and entry.file_text not in {PENDING, NO_FILE}:
+        if (
+            entry is not None
+            and entry.blob_sha256 == sha256
+            and entry.file_text not in {PENDING, NO_FILE}
+        ):
             return entry.file_text, _file_part(entry.text)
         row = dbsession.execute(
             select(SearchEntry.file_text, SearchEntry.text)
