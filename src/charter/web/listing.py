@@ -24,13 +24,7 @@ from sqlalchemy.orm import Session
 from charter.errors import ValidationFailed
 from charter.tree.models import Node
 from charter.tree.services import decode_cursor
-
-try:  # the visibility filter moves to its own module with the workflows
-    from charter.tree.visibility import Viewer, filter_visible
-except ImportError:  # pragma: no cover
-    from charter.tree.services import _visible_to as filter_visible  # type: ignore[no-redef]
-
-    Viewer = frozenset  # type: ignore[misc,assignment]
+from charter.tree.visibility import Viewer, filter_visible
 
 # The most children a sorted view orders (one narrow query of ids and keys).
 MAX_SORTED_CHILDREN = 20_000
