@@ -181,6 +181,34 @@ networks = Parser(
 )
 
 
+def _origins(text: str) -> frozenset[str]:
+    from urllib.parse import urlsplit
+
+    values = text.split()
+    for value in values:
+        if value == "*":
+            continue
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or value.endswith("/"):
+            raise ValueError(text)
+        if parts.path or parts.query or parts.fragment or parts.username:
+            raise ValueError(text)
+    return frozenset(values)
+
+
+def _header_words(text: str) -> tuple[str, ...]:
+    values = text.split()
+    if not values or any(not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", v) for v in values):
+        raise ValueError(text)
+    return tuple(values)
+
+
+origins = Parser(
+    "empty, *, or origins such as https://app.example.com separated by spaces", _origins
+)
+header_words = Parser("names separated by spaces, such as GET POST", _header_words)
+
+
 @dataclass(frozen=True)
 class Setting:
     """One ini key: its parser, default (``None`` when required), doc line and env override."""
@@ -482,6 +510,48 @@ SETTINGS: tuple[Setting, ...] = (
         "Milliseconds charter-worker sleeps when the outbox has nothing due.",
     ),
     Setting(
+        "charter.cors.allowed_origins",
+        origins,
+        "",
+        "Origins whose browser scripts may call /api/ (CORS); empty turns CORS off.",
+    ),
+    Setting(
+        "charter.cors.allowed_methods",
+        header_words,
+        "GET HEAD POST PUT PATCH DELETE",
+        "Methods a preflight allows the listed origins.",
+    ),
+    Setting(
+        "charter.cors.allowed_headers",
+        header_words,
+        "Authorization Content-Type If-Match If-None-Match Idempotency-Key Slug X-CSRF-Token",
+        "Request headers a preflight allows the listed origins.",
+    ),
+    Setting(
+        "charter.cors.allow_credentials",
+        boolean,
+        "false",
+        "Let the listed origins' scripts send the session cookie (not with *).",
+    ),
+    Setting(
+        "charter.cors.max_age",
+        integer(0, 86400),
+        "600",
+        "Seconds a browser may keep a preflight's answer.",
+    ),
+    Setting(
+        "charter.api.rate_limit",
+        integer(0, 1_000_000),
+        "0",
+        "Requests each API token may make per window; past it, 429. 0 turns the limit off.",
+    ),
+    Setting(
+        "charter.api.rate_limit_window",
+        integer(1, 86400),
+        "60",
+        "Seconds of the window charter.api.rate_limit counts in.",
+    ),
+    Setting(
         "charter.addons",
         addon_names,
         "",
@@ -544,6 +614,11 @@ def parse_settings(
             "Bad setting charter.api.default_page_size = "
             f"{parsed['charter.api.default_page_size']!r}: expected at most "
             f"charter.api.max_page_size ({parsed['charter.api.max_page_size']})"
+        )
+    if parsed["charter.cors.allow_credentials"] and "*" in parsed["charter.cors.allowed_origins"]:
+        raise SettingsError(
+            "Bad setting charter.cors.allow_credentials = True: expected false while "
+            "charter.cors.allowed_origins is * (list the origins that may send cookies)"
         )
     return parsed
 

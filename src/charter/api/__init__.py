@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pyramid.config import Configurator
+from pyramid.tweens import INGRESS
 
 from charter.api import audit, changes, people, trash, types, views, webhooks, workflow
 from charter.api.editing import ContainerPredicate
@@ -14,6 +15,12 @@ from charter.tree.traversal import TreeRoot
 def includeme(config: Configurator) -> None:
     """Register the API routes and the problem+json error views."""
     config.add_view_predicate("api_request", ApiRequestPredicate)
+    # CORS outermost (a preflight is answered before anything else runs); the rate limit
+    # before the request's transaction begins.
+    config.add_tween("charter.api.cors.cors_tween_factory", under=INGRESS)
+    config.add_tween(
+        "charter.api.limits.rate_limit_tween_factory", over="pyramid_tm.tm_tween_factory"
+    )
     config.add_view_predicate("container", ContainerPredicate)
     config.add_view_predicate("upload", UploadPredicate)
     config.add_route("api.content", "/api/v1/content*traverse", factory=TreeRoot)
