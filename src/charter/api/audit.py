@@ -177,7 +177,7 @@ def node_entries(context: Node, request: Request) -> dict[str, Any]:
     if Role.ADMINISTRATOR.value in {str(role) for role in identity.global_roles}:
         access = EVERYTHING
     else:
-        access = AuditAccess(subtrees=None, viewer=request.viewer_principals)
+        access = AuditAccess(subtrees=None, viewer=request.viewer)
     query = AuditQuery.from_params(request.GET, request.registry.settings).for_node(context.uid)
     url = api_url(request, context.path).rstrip("/") + "/" + AUDIT
     return _page_body(request, query, access, url)

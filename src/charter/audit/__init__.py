@@ -47,7 +47,7 @@ def audit_access(request: Request) -> AuditAccess:
         request.dbsession,
         identity.principals,
         frozenset(str(role) for role in identity.global_roles),
-        request.viewer_principals,
+        request.viewer,
     )
 
 

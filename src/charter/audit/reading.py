@@ -31,16 +31,7 @@ from charter.security.roles import Role
 from charter.trash.listing import MAX_PATH_LENGTH, decode_cursor, encode_cursor
 from charter.tree.models import LocalRole, Node
 from charter.tree.paths import ROOT_PATH, descendants_range
-
-try:
-    from charter.tree.visibility import filter_visible
-except ImportError:  # pragma: no cover - until the workflow's visibility filter is committed
-    from charter.tree.services import _visible_to
-
-    def filter_visible(query: Select, viewer: Any, node: Any = Node) -> Select:
-        """The listings' filter on ``Node`` (the only entity it is used with here)."""
-        return _visible_to(query, viewer)
-
+from charter.tree.visibility import filter_visible
 
 FILTER_PARAMS = ("actor", "action", "path", "since", "until", "node")
 # Rows an export reads at a time: memory stays flat however many it writes.

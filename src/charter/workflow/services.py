@@ -285,7 +285,7 @@ class WorkflowService:
         self.audit.record(
             "workflow.transition",
             self.actor,
-            node.path,
+            node=node,
             uid=node.uid,
             title=node.title,
             transition=transition.name,

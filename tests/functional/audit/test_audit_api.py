@@ -212,3 +212,30 @@ def test_a_page_is_at_most_three_queries_for_an_administrator_and_a_manager(
                 AUDIT, {"path": "/docs", "since": "2020-01-01", "limit": 10}, headers=headers
             )
         assert len(queries) <= 3, queries
+
+
+def test_workflow_steps_are_in_the_log_with_their_states_and_node(
+    anonymous_app, as_manager, as_admin, dbsession
+):
+    anonymous_app.post_json(
+        f"{CONTENT}/docs",
+        {"@type": "Document", "name": "draft", "title": "Draft"},
+        headers=as_manager,
+    )
+    for transition in ("submit", "publish"):
+        etag = anonymous_app.get(f"{CONTENT}/docs/draft", headers=as_manager).headers["ETag"]
+        anonymous_app.post_json(
+            f"{CONTENT}/docs/draft/@workflow/{transition}",
+            {"comment": f"{transition} it"},
+            headers={**as_manager, "If-Match": etag},
+        )
+
+    items = anonymous_app.get(
+        AUDIT, {"action": "workflow.transition", "path": "/docs"}, headers=as_admin
+    ).json["items"]
+
+    steps = [(i["details"]["from_state"], i["details"]["to_state"]) for i in items]
+    assert steps == [("pending", "published"), ("private", "pending")]
+    assert {i["actor"] for i in items} == {"mona"}
+    assert {i["node"]["path"] for i in items} == {"/docs/draft"}
+    assert items[0]["label"] == "Workflow transition"
