@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 WIDTHS = (390, 768, 1280)
 HEIGHT = 900
 SCREENSHOTS = os.environ.get("CHARTER_SCREENSHOTS", "")
+ONE_ROW_HEADER_PX = 70
 LONG_TITLE = "Quarterly figures of the regional offices, with their commentaries"
 
 
@@ -126,6 +127,10 @@ def test_the_account_menu_opens_on_a_phone_without_javascript(
         page.get_by_role("button", name="Log in").click()
         menu = page.locator("#user-menu")
         expect(menu.get_by_role("link", name="My account")).to_be_hidden()
+        # Brand, search box and account menu share one row.
+        header = page.locator("header").bounding_box()
+        assert header is not None
+        assert header["height"] < ONE_ROW_HEADER_PX
         assert_no_sideways_scrolling(page, "the closed menu")
 
         menu.locator("summary").click()
