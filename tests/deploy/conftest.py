@@ -203,7 +203,8 @@ def start_gunicorn(
             "--workers",
             str(workers),
         ],
-        env={**site.env, **env},
+        # A metrics folder of its own: gunicorn.conf.py empties it at start.
+        env={**site.env, "PROMETHEUS_MULTIPROC_DIR": str(site.folder / f"{name}-metrics"), **env},
         stdout=subprocess.DEVNULL,
         stderr=log.open("wb"),
         cwd=site.folder,
