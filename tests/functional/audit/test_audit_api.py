@@ -1,6 +1,7 @@
 """``GET /api/v1/audit``, ``GET <node>/@audit`` and what each write leaves in the log."""
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
@@ -239,3 +240,35 @@ def test_workflow_steps_are_in_the_log_with_their_states_and_node(
     assert {i["actor"] for i in items} == {"mona"}
     assert {i["node"]["path"] for i in items} == {"/docs/draft"}
     assert items[0]["label"] == "Workflow transition"
+
+
+def test_the_api_export_streams_ndjson_of_the_filtered_selection(
+    anonymous_app, as_admin, as_manager, site, many_entries
+):
+    many_entries(3, login="robot")
+
+    response = anonymous_app.get(f"{AUDIT}/export", {"actor": "robot"}, headers=as_admin)
+    managed = anonymous_app.get(f"{AUDIT}/export", headers=as_manager)
+
+    assert response.content_type == "application/x-ndjson"
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert [line["details"]["n"] for line in lines] == [2, 1, 0]
+    paths = {json.loads(line)["node"]["path"] for line in managed.text.splitlines()}
+    assert paths == {"/docs", "/docs/guide"}
+
+
+def test_the_csv_export_takes_a_bearer_token_too(anonymous_app, as_admin, many_entries):
+    many_entries(2, login="robot")
+
+    response = anonymous_app.get(
+        "/admin/audit/export", {"format": "csv", "actor": "robot"}, headers=as_admin
+    )
+
+    assert response.content_type == "text/csv"
+    assert len(response.text.splitlines()) == 3
+
+
+def test_an_export_is_refused_to_someone_who_manages_nothing(anonymous_app, bearer, staff_user):
+    response = anonymous_app.get(f"{AUDIT}/export", headers=bearer(staff_user), status=403)
+
+    assert_problem(response, 403)
