@@ -10,8 +10,7 @@ loop or balloon kills only that process. Whatever goes wrong, the outcome
 is a status (``unreadable``, ``timeout``, ...) and the file is still found by
 its name and title.
 
-Run as ``python -m charter.search.extract KIND PATH MAX_CHARS MEMORY_MB CPU_SECONDS``
-it is that separate process: it prints the text (UTF-8) on standard output.
+The separate process runs ``charter/search/reader.py`` (see there).
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +40,7 @@ EXTENSIONS = {
 }
 TEXT_TYPES = {"application/json", "application/xml", "application/x-markdown"}
 # An Office file (a zip) whose parts would unpack to more than this is refused unread.
-MAX_UNPACKED = 512 * 1024 * 1024
+READER = Path(__file__).with_name("reader.py")
 # Bytes of a text file read per character of text wanted (UTF-8 takes at most 4).
 BYTES_PER_CHAR = 4
 
@@ -119,20 +116,9 @@ def read_text(path: Path, max_chars: int) -> str:
     return text[:max_chars].replace("\x00", " ")
 
 
-def limit_resources(memory_mb: int, cpu_seconds: int) -> None:  # pragma: no cover - in child
-    """Cap this process: address space, CPU seconds, no file written, few descriptors."""
-    import resource
-
-    memory = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-
-
 def _in_subprocess(kind: str, path: Path, limits: Limits) -> Extraction:
-    command = [sys.executable, "-m", "charter.search.extract", kind, str(path)]
+    # Run by its file name, isolated (-I): the reader imports nothing of Charter's.
+    command = [sys.executable, "-I", str(READER), kind, str(path)]
     command += [str(limits.max_chars), str(limits.memory_mb), str(limits.timeout)]
     # Nothing of this process's environment (secrets) reaches the reader.
     environment = {"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -155,86 +141,3 @@ def _in_subprocess(kind: str, path: Path, limits: Limits) -> Extraction:
         return Extraction(UNREADABLE)
     text = completed.stdout.decode("utf-8", errors="replace")
     return Extraction(EXTRACTED, text[: limits.max_chars])
-
-
-# --- the separate process -------------------------------------------------------------
-
-
-def _check_zip(path: Path) -> None:
-    with zipfile.ZipFile(path) as archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
-            raise ValueError("unpacks to too much")
-
-
-def _pdf(path: Path) -> Iterator[str]:
-    from pypdf import PdfReader
-
-    reader = PdfReader(path)
-    for page in reader.pages:
-        yield page.extract_text() or ""
-
-
-def _docx(path: Path) -> Iterator[str]:
-    import docx
-
-    document = docx.Document(str(path))
-    for paragraph in document.paragraphs:
-        yield paragraph.text
-    for table in document.tables:
-        for row in table.rows:
-            yield " ".join(cell.text for cell in row.cells)
-
-
-def _xlsx(path: Path) -> Iterator[str]:
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            yield sheet.title
-            for row in sheet.iter_rows(values_only=True):
-                cells = [str(value) for value in row if value is not None]
-                if cells:
-                    yield " ".join(cells)
-    finally:
-        workbook.close()
-
-
-def _pptx(path: Path) -> Iterator[str]:
-    from pptx import Presentation
-
-    presentation = Presentation(str(path))
-    for slide in presentation.slides:
-        for shape in slide.shapes:
-            if shape.has_text_frame:
-                yield shape.text_frame.text
-        if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
-            yield slide.notes_slide.notes_text_frame.text
-
-
-READERS = {"pdf": _pdf, "docx": _docx, "xlsx": _xlsx, "pptx": _pptx}
-
-
-def main(argv: list[str] | None = None) -> int:  # pragma: no cover - run in a child process
-    """Print the text of one file (the separate process of ``_in_subprocess``)."""
-    kind, raw_path, raw_max, raw_memory, raw_cpu = (argv if argv is not None else sys.argv[1:])[:5]
-    limit_resources(int(raw_memory), int(raw_cpu))
-    path, max_chars = Path(raw_path), int(raw_max)
-    if kind != "pdf":
-        _check_zip(path)
-    out = sys.stdout.buffer
-    written = 0
-    for piece in READERS[kind](path):
-        if not piece:
-            continue
-        chunk = piece[: max_chars - written] + "\n"
-        out.write(chunk.encode("utf-8", errors="replace"))
-        written += len(chunk)
-        if written >= max_chars:
-            break
-    out.flush()
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
