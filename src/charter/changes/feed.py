@@ -76,6 +76,8 @@ class PendingChange:
     node: Node | None = None
     old_path: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # The workflows' visibility table (charter.tree.visibility.VisibilityRules), if any.
+    rules: Any = None
 
 
 def record(session: Session | None, change: PendingChange) -> None:
@@ -151,15 +153,20 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
     # The nodes' viewers must be in the database to be read back.
     session.flush()
     live_ids = {p.node.id for p in pending if p.node is not None and p.kind not in (PURGED,)}
-    current: dict[int, set[str]] = {node_id: set() for node_id in live_ids}
+    grants: dict[int, list[tuple[str, str]]] = {node_id: [] for node_id in live_ids}
     if live_ids:
         rows = session.execute(
-            select(NodeViewer.node_id, NodeViewer.principal).where(
+            select(NodeViewer.node_id, NodeViewer.principal, NodeViewer.role).where(
                 NodeViewer.node_id.in_(sorted(live_ids))
             )
         )
-        for node_id, principal in rows:
-            current[node_id].add(principal)
+        for node_id, principal, role in rows:
+            grants[node_id].append((principal, role))
+    current = {
+        p.node.id: audience_of(p.node, grants[p.node.id], p.rules)
+        for p in pending
+        if p.node is not None and p.node.id in grants
+    }
     actor_ids = {
         p.node.modified_by_id for p in pending if p.node is not None and p.node.modified_by_id
     }
@@ -222,6 +229,26 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
     for listener in _WRITE_LISTENERS:
         listener(session, entries)
     return entries
+
+
+def audience_of(node: Node, grants: Iterable[tuple[str, str]], rules: Any) -> set[str]:
+    """The principals that may view ``node`` now: those holding a role on it that its
+    workflow state lets see it (any role without a workflow), and its owner where the
+    state lets the owner see it (charter.tree.visibility, as a set of principals)."""
+    grants = list(grants)
+    state = getattr(node, "workflow_state", None)
+    if rules is None or state is None or node.type not in rules.workflow_types:
+        return {principal for principal, _ in grants}
+    audience: set[str] = set()
+    for rule in rules.states:
+        if node.type not in rule.types or rule.state != state:
+            continue
+        audience.update(
+            principal for principal, role in grants if rule.roles is None or role in rule.roles
+        )
+        if rule.owner and node.owner_id is not None:
+            audience.add(f"user:{node.owner_id}")  # charter.security.principals.user_principal
+    return audience
 
 
 def _previous_audiences(session: Session, uids: set[str]) -> dict[str, set[str]]:

@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from charter.changes.models import Change, ChangeCounter
 from charter.testing.assertions import assert_problem
-from tests.functional.changes.conftest import API, CHANGES
+from tests.functional.changes.conftest import API, CHANGES, node_at
 
 
 def etag(app, path, headers):
@@ -157,10 +157,12 @@ def test_sharing_changes_are_in_the_feed(anonymous_app, as_editor, site):
 
 
 def test_purging_leaves_a_tombstone_for_those_who_saw_it(
-    anonymous_app, as_editor, as_partner, site
+    anonymous_app, as_editor, as_partner, site, content, dbsession
 ):
-    anonymous_app.post_json(
-        f"{API}/docs", {"@type": "Document", "name": "old", "title": "Old"}, headers=as_editor
+    content.add_document(node_at(dbsession, "/docs"), "old", "Old", "Published already.")
+    dbsession.flush()
+    anonymous_app.patch_json(  # its first entry: the partner sees it published
+        f"{API}/docs/old", {"title": "Old"}, headers={**as_editor, "If-Match": '"1"'}
     )
     start = feed(anonymous_app, as_partner, since="latest")["cursor"]
     entry = delete(anonymous_app, "/docs/old", as_editor)
@@ -236,3 +238,27 @@ def test_waiting_with_nothing_new_ends_after_the_wait(anonymous_app, as_editor, 
     page = feed(anonymous_app, as_editor, since=latest, wait="1")
     assert page["changes"] == []
     assert page["cursor"] == latest
+
+
+def test_a_private_draft_reaches_readers_only_when_published(
+    anonymous_app, as_editor, as_partner, site
+):
+    start = feed(anonymous_app, as_partner, since="latest")["cursor"]
+    anonymous_app.post_json(
+        f"{API}/docs", {"@type": "Document", "name": "draft", "title": "Draft"}, headers=as_editor
+    )
+    assert feed(anonymous_app, as_partner, since=start)["changes"] == []
+    for transition, version in (("submit", 1), ("publish", 2)):
+        anonymous_app.post_json(
+            f"{API}/docs/draft/@workflow/{transition}",
+            {},
+            headers={**as_editor, "If-Match": f'"{version}"'},
+        )
+
+    partner = feed(anonymous_app, as_partner, since=start)["changes"]
+    editor = feed(anonymous_app, as_editor, since=start)["changes"]
+
+    assert [(c["kind"], c["details"]) for c in partner] == [
+        ("workflow", {"transition": "publish", "from": "pending", "to": "published"})
+    ]
+    assert [c["kind"] for c in editor] == ["created", "workflow", "workflow"]
