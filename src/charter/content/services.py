@@ -33,6 +33,7 @@ from charter.content.events import (
 )
 from charter.content.models import File, Folder
 from charter.content.registry import TypeRegistry
+from charter.content.schemas import MAX_TITLE_LENGTH
 from charter.content.types import core_types
 from charter.errors import (
     ChangedMeanwhile,
@@ -76,6 +77,12 @@ def _allow_everything(node: Node, permission: Permission) -> bool:
 
 def _notify_nobody(event: object) -> None:
     return None
+
+
+def copy_title(title: str) -> str:
+    """The title of a copy placed beside its original: "Copy of Report" (within the length a
+    title may have)."""
+    return f"Copy of {title}"[:MAX_TITLE_LENGTH]
 
 
 class ContentService:
@@ -338,7 +345,8 @@ class ContentService:
         self._require(destination, Permission.ADD)
         self.types.check_placement(destination, self.types.of(node))
         name: str | None = new_name or node.name
-        if destination.id == node.parent_id and name == node.name:
+        beside = destination.id == node.parent_id and name == node.name
+        if beside:
             name = None  # a copy beside its original gets a free name made from the original's
         originals = self.tree.subtree(node)
         copies: dict[int, Node] = {}
@@ -347,6 +355,9 @@ class ContentService:
             self._stamp_created(duplicate, self.actor.user_id)
             parent = destination if original is node else copies[original.parent_id]
             if original is node:
+                if beside:
+                    # Two items of one title side by side could not be told apart.
+                    duplicate.title = copy_title(node.title)
                 self.tree.add(parent, duplicate, name, title=node.name)
             else:
                 self.tree.add(parent, duplicate, original.name)

@@ -452,7 +452,8 @@ def test_a_copy_beside_the_original_gets_a_free_name(editor, docs, dbsession):
     assert form["destination"].value == "/docs"
 
     assert form.submit(status=303).location == SITE + "/docs/guide-2"
-    assert node_at(dbsession, "/docs/guide-2").title == "User guide"
+    assert node_at(dbsession, "/docs/guide-2").title == "Copy of User guide"
+    assert node_at(dbsession, "/docs/guide").title == "User guide"
 
 
 # -- delete -------------------------------------------------------------------------

@@ -263,3 +263,25 @@ def test_types_registered_through_the_public_directive(charter_app):
     assert [t.name for t in types] == ["Document", "File", "Folder"]
     assert types.get("Folder").model is Folder
     assert types.get("Document").json_schema()["properties"]["body"]["type"] == "string"
+
+
+def test_a_copy_beside_its_original_is_titled_copy_of(tree_of, editor):
+    guide = tree_of["guide"]
+
+    copy = editor.copy(guide, tree_of["docs"])
+
+    assert copy.title == "Copy of Guide"
+    assert guide.title == "Guide"
+
+
+def test_a_copy_elsewhere_keeps_its_title(tree_of, editor):
+    copy = editor.copy(tree_of["guide"], tree_of["archive"])
+
+    assert copy.title == "Guide"
+
+
+def test_a_copys_title_stays_within_the_limit():
+    from charter.content.schemas import MAX_TITLE_LENGTH
+    from charter.content.services import copy_title
+
+    assert len(copy_title("x" * MAX_TITLE_LENGTH)) == MAX_TITLE_LENGTH
