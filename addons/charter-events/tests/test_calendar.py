@@ -181,8 +181,9 @@ def test_the_calendar_costs_the_same_queries_for_one_event_or_many(
         page = testapp.get("/events/@@calendar")
 
     assert len(titles_shown(page)) == 6
-    # The caller's identity, the folder's lineage, the events: whatever their number.
-    assert len(six_events) == len(one_event) == 3
+    # The caller's identity, the folder's lineage, the events and the navigation tree beside
+    # the page: whatever their number.
+    assert len(six_events) == len(one_event) == 4
 
 
 def test_the_event_page_says_when_and_where_and_links_to_the_calendar(
@@ -245,3 +246,20 @@ def test_months_come_in_calendar_order_whatever_the_zones(dbsession, events_fold
         ("January 2027", ["january"]),
         ("February 2027", ["february"]),
     ]
+
+
+def test_a_folders_page_offers_its_calendar_in_the_menu(testapp, events_folder):
+    page = testapp.get("/events")
+
+    link = page.html.select_one("#menu-view-calendar")
+    assert link.get_text(strip=True) == "Calendar"
+    calendar = page.click(href=r"@@calendar$", description="Calendar")
+    assert calendar.status_int == 200
+    assert calendar.html.select_one(".calendar-month, #no-events, main") is not None
+
+
+def test_a_document_offers_no_calendar(testapp, events_folder, content, dbsession):
+    content.add_document(events_folder, "notes", "Notes", "")
+    dbsession.flush()
+
+    assert testapp.get("/events/notes").html.select_one("#menu-view-calendar") is None

@@ -6,6 +6,7 @@ are read from this module; README.md walks through every file.
 """
 
 from charter.api.views import JSON_READ, content_json
+from charter.content.models import Folder
 from pyramid.config import Configurator
 
 from charter_events.models import Event
@@ -32,3 +33,5 @@ def includeme(config: Configurator) -> None:
     # client's Accept header as it does for the core's types.
     config.add_view(content_json, context=Event, accept="application/json", **JSON_READ)
     config.scan("charter_events.views")
+    # Every folder's page offers its calendar (the view is views.calendar_page).
+    config.add_menu_view("calendar", "Calendar", context=Folder)
