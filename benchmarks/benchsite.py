@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from benchlib import charter_engine, fresh_database, open_to_readers
+from sqlalchemy import select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,10 @@ from charter.accounts.services import AccountService, TokenService
 from charter.content.services import ContentService
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
+from charter.tree.models import Node
+from charter.workflow.services import WorkflowService
+
+PUBLISHED = "published"
 
 DOCUMENT_TRAIL = ("guides", "handbook", "operations", "servers", "linux")
 DOCUMENT_NAME = "install"
@@ -99,6 +104,11 @@ def seed_site(url: URL, big_folder: bool = True) -> Site:
                     content.add_document(
                         big, f"item-{number:04d}", f"Item {number}", "Some *text*.", ""
                     )
+            # As a site in use: everything published, so that readers see it.
+            workflow = WorkflowService(session, content.types)
+            for node in session.scalars(select(Node).where(Node.workflow_state.is_not(None))):
+                if node.workflow_state != PUBLISHED:
+                    workflow.advance(node, PUBLISHED)
             editor = AccountService(session).create_user(
                 "bench-editor", "bench-editor@example.com", secrets.token_urlsafe(16), "Editor"
             )
