@@ -1106,10 +1106,39 @@ ENDPOINTS = [
     # -- health
     Endpoint("ANY healthz:*/ -> healthz", "GET", "/healthz"),
     Endpoint("ANY readyz:*/ -> readyz", "GET", "/readyz"),
-    Endpoint("ANY api.version:*/ -> version_view", "GET", "/api/v1/version"),
+    Endpoint("GET,HEAD api.version:*/ -> version_view", "GET", "/api/v1/version"),
+    Endpoint("!GET,HEAD api.version:*/ -> version_method_not_allowed", "POST", "/api/v1/version"),
     # -- the API's OpenAPI document and its reference page
     Endpoint("GET,HEAD api.openapi:*/ -> openapi_json", "GET", "/api/v1/openapi.json"),
     Endpoint("GET,HEAD api.docs:*/ -> api_docs", "GET", "/api/v1/docs"),
+    Endpoint(
+        "!GET,HEAD api.openapi:*/ -> reference_method_not_allowed", "PUT", "/api/v1/openapi.json"
+    ),
+    Endpoint("!GET,HEAD api.docs:*/ -> reference_method_not_allowed", "POST", "/api/v1/docs"),
+    Endpoint(
+        "!POST api.content:Node/@move -> action_method_not_allowed",
+        "PUT",
+        CONTENT + "/docs/{segment}/@move",
+        segment="guide",
+    ),
+    Endpoint(
+        "!POST api.content:Node/@copy -> action_method_not_allowed",
+        "GET",
+        CONTENT + "/docs/{segment}/@copy",
+        segment="guide",
+    ),
+    Endpoint(
+        "!POST api.content:Node/@order -> action_method_not_allowed",
+        "DELETE",
+        CONTENT + "/{segment}/@order",
+        segment="docs",
+    ),
+    Endpoint(
+        "!GET,HEAD,PUT api.content:File/@download -> download_method_not_allowed",
+        "POST",
+        CONTENT + "/docs/{segment}/@download",
+        segment="notes.txt",
+    ),
 ]
 BY_VIEW = {endpoint.view: endpoint for endpoint in ENDPOINTS}
 WITH_SEGMENT = [e for e in ENDPOINTS if e.segment is not None]

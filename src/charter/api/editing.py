@@ -8,13 +8,15 @@ names the node's current version.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
-from pyramid.httpexceptions import HTTPPreconditionRequired
+from pyramid.config import not_
+from pyramid.httpexceptions import HTTPMethodNotAllowed, HTTPPreconditionRequired
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from charter.api.openapi.components import NAME_PATTERN
 from charter.api.openapi.declare import CURSOR, LIMIT, Reply, created, ok, operation
 from charter.api.representation import representation
 from charter.api.trash import entry_url
@@ -189,18 +191,34 @@ def delete_node(context: Node, request: Request) -> Response:
     return response
 
 
+MOVE_KEYS = ("destination", "name")
 # The body of @move and @copy (the views check it key by key).
 MOVE_OR_COPY = {
     "type": "object",
     "properties": {
         "destination": {
             "type": "string",
+            "format": "charter-folder",
             "description": "The folder's path (such as /projects) or uid.",
         },
-        "name": {"type": ["string", "null"], "description": "A new name."},
+        "name": {
+            "type": ["string", "null"],
+            "pattern": f"^{NAME_PATTERN}$",
+            "description": "A new name (null: the one it has).",
+        },
     },
     "required": ["destination"],
+    "additionalProperties": False,
 }
+
+
+def _only(body: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """``body`` when it has no key but ``keys``; ValidationFailed naming each other one."""
+    unknown = [key for key in body if key not in keys]
+    if unknown:
+        expected = ", ".join(keys)
+        raise ValidationFailed([(key, f"unknown field; expected {expected}") for key in unknown])
+    return body
 
 
 def _destination(request: Request, body: dict[str, Any]) -> Node:
@@ -229,6 +247,9 @@ def _new_name(body: dict[str, Any]) -> str | None:
     name = body.get("name")
     if name is not None and not isinstance(name, str):
         raise ValidationFailed([("name", "must be a string")])
+    if name == "":
+        # As when adding a node: no name is null, not "" (which a copy took for no name).
+        raise ValidationFailed([("name", "a name cannot be empty")])
     return name
 
 
@@ -239,6 +260,7 @@ def _new_name(body: dict[str, Any]) -> str | None:
     responses={200: ok("Node", headers=("ETag",))},
     errors=(409,),
     operation_id="moveNode",
+    at_root=False,
 )
 @view_config(
     route_name="api.content",
@@ -250,7 +272,7 @@ def _new_name(body: dict[str, Any]) -> str | None:
 )
 def move_node(context: Node, request: Request) -> dict[str, Any]:
     """Move the node (``{"destination": path or uid, "name"?: new name}``); its new JSON."""
-    body = json_object(request)
+    body = _only(json_object(request), MOVE_KEYS)
     request.content.move(context, _destination(request, body), _new_name(body))
     return node_response(request, context, representation(request, context, _no_items(context)))
 
@@ -262,6 +284,7 @@ def move_node(context: Node, request: Request) -> dict[str, Any]:
     responses={201: created("Node", headers=("ETag",))},
     errors=(409,),
     operation_id="copyNode",
+    at_root=False,
 )
 @view_config(
     route_name="api.content",
@@ -273,7 +296,7 @@ def move_node(context: Node, request: Request) -> dict[str, Any]:
 )
 def copy_node(context: Node, request: Request) -> dict[str, Any]:
     """Copy the node and its subtree: ``201`` with the copy's JSON and ``Location``."""
-    body = json_object(request)
+    body = _only(json_object(request), MOVE_KEYS)
     copy = request.content.copy(context, _destination(request, body), _new_name(body))
     created = representation(request, copy, _no_items(copy))
     request.response.status_int = 201
@@ -286,7 +309,14 @@ def copy_node(context: Node, request: Request) -> dict[str, Any]:
     tags=("content",),
     body={
         "type": "object",
-        "properties": {"order": {"type": "array", "items": {"type": "string"}}},
+        "properties": {
+            "order": {
+                "type": "array",
+                "items": {"type": "string", "format": "charter-child-name"},
+                "description": "Names of the folder's children.",
+            }
+        },
+        "additionalProperties": False,
         "required": ["order"],
     },
     params=(LIMIT, CURSOR),
@@ -305,7 +335,7 @@ def copy_node(context: Node, request: Request) -> dict[str, Any]:
 )
 def order_children(context: Node, request: Request) -> dict[str, Any]:
     """Put some or all children in a new order: ``{"order": [names]}``; the first page after."""
-    body = json_object(request)
+    body = _only(json_object(request), ("order",))
     order = body.get("order")
     if not isinstance(order, list) or not all(isinstance(name, str) for name in order):
         raise ValidationFailed([("order", "give the children's names as a list of strings")])
@@ -321,3 +351,24 @@ def order_children(context: Node, request: Request) -> dict[str, Any]:
 def _no_items(node: Node) -> ChildrenPage | None:
     # The listing is not re-read after a move or copy; clients GET the folder for it.
     return ChildrenPage([], None) if node.is_container else None
+
+
+def _other_methods(name: str) -> dict[str, Any]:
+    return {
+        "route_name": "api.content",
+        "context": Node,
+        "name": name,
+        "request_method": not_(("POST",)),
+        "require_csrf": False,
+        "permission": Permission.VIEW,
+    }
+
+
+# Changes nothing, so no CSRF token is needed to be told so; only those who may view the
+# node learn that it exists.
+@view_config(**_other_methods("@move"))
+@view_config(**_other_methods("@copy"))
+@view_config(**_other_methods("@order"))
+def action_method_not_allowed(context: Node, request: Request) -> NoReturn:
+    """Say which methods ``@move``, ``@copy`` and ``@order`` answer (POST)."""
+    raise HTTPMethodNotAllowed(headers={"Allow": "POST"})

@@ -5,17 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
-from pyramid.httpexceptions import HTTPNotFound, HTTPRequestRangeNotSatisfiable
+from pyramid.config import not_
+from pyramid.httpexceptions import (
+    HTTPMethodNotAllowed,
+    HTTPNotFound,
+    HTTPRequestRangeNotSatisfiable,
+)
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 from webob.static import FileIter
 
 from charter.api.editing import expected_version
+from charter.api.openapi.components import NAME_PATTERN
 from charter.api.openapi.declare import IF_NONE_MATCH, Param, Reply, created, ok, operation
+from charter.api.people_representation import one_line
 from charter.api.representation import representation
 from charter.api.views import node_response
 from charter.blobs import BlobNotFound, format_size
@@ -29,6 +36,7 @@ from charter.tree.models import Node
 
 log = logging.getLogger(__name__)
 
+DOWNLOAD_METHODS = ("GET", "HEAD", "PUT")
 JSON_TYPES = ("application/json", "application/problem+json")
 
 
@@ -59,22 +67,35 @@ BYTES = Reply(
     "*/*",
     headers=("ETag", "Content-Disposition", "Cache-Control"),
 )
-# A multipart form (the file in "file", fields beside it) or the raw bytes.
-UPLOAD_BODY = {
-    "multipart/form-data": {
-        "schema": {
-            "type": "object",
-            "properties": {
-                "file": BINARY,
-                "name": {"type": "string"},
-                "title": {"type": "string"},
-                "comment": {"type": "string"},
-            },
-            "required": ["file"],
+
+
+def _form(fields: dict[str, Any]) -> dict[str, Any]:
+    """A multipart form: the file in "file", these fields beside it, others ignored."""
+    return {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": BINARY, **fields},
+                "required": ["file"],
+                # Other fields are ignored; no field holds NUL.
+                "propertyNames": {"pattern": "^[^\\x00]*$"},
+                "additionalProperties": {"type": "string", "pattern": "^[^\\x00]*$"},
+            }
         }
-    },
-    "application/octet-stream": {"schema": BINARY},
-}
+    }
+
+
+# A new file: the form's fields, empty ones as if left out (a name from the file's, its
+# title from that). (A raw body of the file's own type, named by Slug or ?name=, is taken
+# too: see the operation's parameters.)
+UPLOAD_BODY = _form(
+    {
+        "name": {"type": "string", "pattern": f"^({NAME_PATTERN})?$"},
+        "title": {"type": "string", "pattern": one_line(500)},
+    }
+)
+# New bytes for a file, and the comment on the revision they make.
+NEW_BYTES_BODY = _form({"comment": {"type": "string", "pattern": one_line(500)}})
 
 
 def uploaded(
@@ -200,7 +221,7 @@ def content_disposition(disposition: str, filename: str) -> str:
 @operation(
     "Put new bytes into a file",
     tags=("content",),
-    body=lambda: UPLOAD_BODY,
+    body=lambda: NEW_BYTES_BODY,
     if_match=True,
     params=(
         Param("filename", "The file's new name (a raw body)."),
@@ -260,3 +281,18 @@ def send_blob(request: Request, blob: FileBlob, modified: dt.datetime, path: str
         handle.close()
         raise HTTPRequestRangeNotSatisfiable(headers={"Content-Range": f"bytes */{blob.size}"})
     return response
+
+
+# Changes nothing, so no CSRF token is needed to be told so; only those who may view the
+# file learn that it exists.
+@view_config(
+    route_name="api.content",
+    context=File,
+    name="@download",
+    request_method=not_(DOWNLOAD_METHODS),
+    require_csrf=False,
+    permission=Permission.VIEW,
+)
+def download_method_not_allowed(context: File, request: Request) -> NoReturn:
+    """Say which methods a file's ``@download`` answers."""
+    raise HTTPMethodNotAllowed(headers={"Allow": ", ".join(DOWNLOAD_METHODS)})

@@ -22,6 +22,7 @@ from pyramid.view import view_config
 from charter.api.editing import COMMENT_KEY, expected_version, revision_comment
 from charter.api.files import BINARY, BYTES, send_blob
 from charter.api.openapi.declare import CURSOR, LIMIT, Param, Reply, ok, operation
+from charter.api.openapi.document import COMMENT_SCHEMA
 from charter.api.representation import api_url
 from charter.api.views import CACHE_CONTROL, node_json, node_response, page_request
 from charter.content.models import File
@@ -207,7 +208,7 @@ def download(context: File, request: Request) -> Response:
     subpath_params=(NUMBER,),
     body={
         "type": "object",
-        "properties": {"@comment": {"type": ["string", "null"], "maxLength": 500}},
+        "properties": {"@comment": COMMENT_SCHEMA},
         "additionalProperties": False,
     },
     body_required=False,

@@ -13,23 +13,29 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from charter.accounts.models import User
+from charter.accounts.services import GROUP_NAME_PATTERN, LOGIN_PATTERN
+from charter.accounts.tokens import TOKEN_SCOPES
 from charter.api.openapi.declare import NO_CONTENT, Param, made, ok, operation
 from charter.api.people_representation import (
     FLAG,
-    TEXT,
+    NO_NUL,
     TEXT_OR_NULL,
-    TEXTS,
+    ListOf,
     ObjectOf,
+    Scalar,
     check_body,
     group_json,
     json_object,
+    one_line,
     parse_moment,
     read_body,
     session_json,
+    text_shape,
     token_json,
     user_json,
 )
 from charter.errors import Forbidden, ValidationFailed
+from charter.input.text import WHITESPACE
 from charter.security.denials import READ_ONLY_DETAIL
 from charter.security.principals import user_principal
 from charter.security.roles import Permission, Role
@@ -42,21 +48,64 @@ ADMIN = {"permission": Permission.MANAGE, "renderer": "json"}
 # Any logged-in caller; the view decides the rest (see caller_view).
 CALLER = {"caller": True, "renderer": "json"}
 
+# The strings of people's bodies, as the account services check them (charter.accounts).
+LOGIN = text_shape({"pattern": LOGIN_PATTERN.pattern})
+_ADDRESS = f"[^@{WHITESPACE}\\x00-\\x1f\\x7f]+"
+EMAIL = text_shape(
+    {"pattern": f"^[{WHITESPACE}]*{_ADDRESS}@{_ADDRESS}[{WHITESPACE}]*$", "maxLength": 255}
+)
+FULL_NAME = text_shape({"pattern": one_line(255)})
+PASSWORD = text_shape(
+    {"pattern": NO_NUL, "minLength": "charter.password.min_length", "maxLength": 1024}
+)
+CURRENT_PASSWORD = text_shape({"format": "password", "maxLength": 1024})
+# Logins of existing accounts (an unknown one is refused).
+MEMBERS = ListOf(text_shape({"format": "charter-login"}))
+GLOBAL_ROLES = ListOf(text_shape({"enum": [role.value for role in Role]}))
 NEW_USER = ObjectOf(
-    {"login": TEXT, "email": TEXT, "full_name": TEXT, "password": TEXT},
+    {"login": LOGIN, "email": EMAIL, "full_name": FULL_NAME, "password": PASSWORD},
     required=frozenset({"login", "email", "password"}),
 )
 ACCOUNT_CHANGES_BY_ADMIN = ObjectOf(
-    {"email": TEXT, "full_name": TEXT, "active": FLAG, "password": TEXT, "global_roles": TEXTS}
+    {
+        "email": EMAIL,
+        "full_name": FULL_NAME,
+        "active": FLAG,
+        "password": PASSWORD,
+        "global_roles": GLOBAL_ROLES,
+    }
 )
 OWN_ACCOUNT_CHANGES = ObjectOf(
-    {"email": TEXT, "full_name": TEXT, "password": TEXT, "current_password": TEXT}
+    {
+        "email": EMAIL,
+        "full_name": FULL_NAME,
+        "password": PASSWORD,
+        "current_password": CURRENT_PASSWORD,
+    }
 )
 ADMIN_ONLY_FIELDS = ("active", "global_roles")
-NEW_GROUP = ObjectOf({"name": TEXT, "title": TEXT, "members": TEXTS}, required=frozenset({"name"}))
-GROUP_CHANGES = ObjectOf({"title": TEXT, "members": TEXTS})
+GROUP_TITLE = text_shape({"pattern": one_line(255)})
+NEW_GROUP = ObjectOf(
+    {
+        "name": text_shape({"pattern": GROUP_NAME_PATTERN.pattern}),
+        "title": GROUP_TITLE,
+        "members": MEMBERS,
+    },
+    required=frozenset({"name"}),
+)
+GROUP_CHANGES = ObjectOf({"title": GROUP_TITLE, "members": MEMBERS})
 NEW_TOKEN = ObjectOf(
-    {"name": TEXT, "scope": TEXT, "expires": TEXT_OR_NULL}, required=frozenset({"name", "scope"})
+    {
+        "name": text_shape({"pattern": one_line(100, blank=False)}),
+        "scope": text_shape({"enum": list(TOKEN_SCOPES)}),
+        # An ISO 8601 moment with its offset, in the future; null: until revoked.
+        "expires": Scalar(
+            "a string or null",
+            TEXT_OR_NULL.accepts,
+            {"type": ["string", "null"], "format": "charter-future-moment"},
+        ),
+    },
+    required=frozenset({"name", "scope"}),
 )
 
 # The methods each route answers, for the Allow header of a 405.

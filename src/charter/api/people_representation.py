@@ -14,6 +14,7 @@ from charter.api.representation import ancestor_urls, api_url
 from charter.content.fields import MomentOutOfRange, storable_utc
 from charter.errors import ValidationFailed
 from charter.input.json import join_pointer, json_object
+from charter.input.text import single_line_pattern
 from charter.security.principals import AUTHENTICATED, EVERYONE, group_principal, user_principal
 from charter.security.sharing import Sharing
 from charter.sessions.devices import describe_device
@@ -117,6 +118,17 @@ TEXT_OR_NULL = Scalar(
 )
 FLAG = Scalar("true or false", lambda value: isinstance(value, bool), {"type": "boolean"})
 TEXTS = ListOf(TEXT)
+
+# What the services accept in a string, for the OpenAPI document (the views check the
+# type, the services the rest). Leading and trailing whitespace is stripped first, so the
+# limit on characters is in the pattern, counted without it.
+NO_NUL = "^[^\\x00]*$"
+one_line = single_line_pattern
+
+
+def text_shape(schema: Mapping[str, Any]) -> Scalar:
+    """A string the services check further, as ``schema`` (JSON Schema) describes it."""
+    return Scalar("a string", lambda value: isinstance(value, str), {"type": "string", **schema})
 
 
 def check_body(body: dict[str, Any], shape: ObjectOf) -> dict[str, Any]:

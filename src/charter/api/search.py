@@ -15,6 +15,7 @@ from pyramid.httpexceptions import HTTPMethodNotAllowed
 from pyramid.request import Request
 from pyramid.view import view_config
 
+from charter.api.openapi.declare import Param, ok, operation
 from charter.api.representation import api_url
 from charter.search.service import SearchRequest, SearchResults
 from charter.security.roles import Permission
@@ -22,6 +23,62 @@ from charter.tree.models import Node
 
 FOLDER_SEARCH = {"route_name": "api.content", "context": Node, "name": "@search"}
 MAX_LIMIT = 100
+# What both searches read (docs/api.md#search).
+SEARCH_PARAMS = (
+    Param(
+        "q",
+        'The query: words, "phrases", -excluded, prefix*, OR.',
+        {"type": "string", "format": "charter-search-query"},
+    ),
+    Param("sort", "relevance (default) or modified.", {"enum": ["relevance", "modified"]}),
+    Param("limit", "Hits per page.", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
+    Param(
+        "after",
+        "Where the page starts: take it from a `next` URL; it is opaque.",
+        {"type": "string", "maxLength": 200, "format": "charter-search-cursor"},
+    ),
+    Param("type", "Keep hits of this type (repeatable).", {"type": "string", "maxLength": 100}),
+    Param("state", "Keep hits in this state (repeatable).", {"type": "string", "maxLength": 100}),
+    Param(
+        "modified_after",
+        "Modified from then: a date, or a moment with its offset.",
+        {"type": "string", "format": "charter-moment"},
+    ),
+    Param(
+        "modified_before",
+        "Modified until then: a date, or a moment with its offset.",
+        {"type": "string", "format": "charter-moment"},
+    ),
+    Param("owner", "Keep hits owned by this login.", {"type": "string", "maxLength": 200}),
+    Param("facets", "Whether to count facets (true by default).", {"enum": ["true", "false"]}),
+)
+HIT = {
+    "type": "object",
+    "properties": {
+        "@id": {"type": "string", "format": "uri"},
+        "@type": {"type": "string"},
+        "uid": {"type": "string"},
+        "path": {"type": "string"},
+        "title": {"type": "string"},
+        "state": {"type": ["string", "null"]},
+        "modified": {"type": "string", "format": "date-time"},
+        "score": {"type": ["number", "null"]},
+        "snippet": {"type": "string"},
+    },
+    "required": ["@id", "@type", "uid", "path", "title", "modified", "snippet"],
+}
+RESULTS = {
+    "type": "object",
+    "properties": {
+        "@id": {"type": "string", "format": "uri"},
+        "q": {"type": "string"},
+        "sort": {"type": "string"},
+        "items": {"type": "array", "items": HIT},
+        "next": {"type": ["string", "null"], "format": "uri"},
+        "facets": {"type": "object"},
+    },
+    "required": ["@id", "q", "sort", "items", "next"],
+}
 
 
 def results_json(request: Request, search: SearchRequest, results: SearchResults, url: str) -> dict:
@@ -74,6 +131,15 @@ def _search(request: Request, path: str | None) -> tuple[SearchRequest, SearchRe
     return search, request.search.search(search)
 
 
+@operation(
+    "Search everything the caller may view",
+    tags=("search",),
+    params=SEARCH_PARAMS,
+    responses={200: ok(RESULTS)},
+    # Visitors search too: they find what is shared with system.Everyone.
+    security="optional",
+    operation_id="searchSite",
+)
 @view_config(route_name="api.search", request_method=("GET", "HEAD"), renderer="json")
 def search_site(request: Request) -> dict[str, Any]:
     """Search everything the caller may view."""
@@ -81,6 +147,14 @@ def search_site(request: Request) -> dict[str, Any]:
     return results_json(request, search, results, request.route_url("api.search"))
 
 
+@operation(
+    "Search a folder and what is below it",
+    tags=("search",),
+    params=SEARCH_PARAMS,
+    responses={200: ok(RESULTS)},
+    security="optional",
+    operation_id="searchFolder",
+)
 @view_config(
     request_method=("GET", "HEAD"), permission=Permission.VIEW, renderer="json", **FOLDER_SEARCH
 )

@@ -12,22 +12,29 @@ from pyramid.view import view_config
 from charter.api.openapi.declare import ok, operation
 from charter.api.people_representation import (
     FLAG,
-    TEXT,
-    TEXTS,
     ListOf,
     ObjectOf,
     read_body,
     sharing_json,
+    text_shape,
 )
 from charter.errors import ValidationFailed
-from charter.security.roles import Permission
+from charter.security.roles import LOCAL_ROLES, Permission
 from charter.tree.models import Node
 
 SHARING_METHODS = ("GET", "HEAD", "POST")
 SHARING_VIEW = {"route_name": "api.content", "context": Node, "name": "@sharing"}
 
+# An existing account or group, or one of the system principals.
+PRINCIPAL = text_shape(
+    {
+        "format": "charter-principal",
+        "description": "user:<id>, group:<name>, system.Authenticated or system.Everyone",
+    }
+)
 SHARING_ENTRY = ObjectOf(
-    {"principal": TEXT, "roles": TEXTS}, required=frozenset({"principal", "roles"})
+    {"principal": PRINCIPAL, "roles": ListOf(text_shape({"enum": [r.value for r in LOCAL_ROLES]}))},
+    required=frozenset({"principal", "roles"}),
 )
 SHARING_CHANGE = ObjectOf({"inherit": FLAG, "entries": ListOf(SHARING_ENTRY)})
 

@@ -14,14 +14,15 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 
-from charter.api.openapi.declare import CURSOR, LIMIT, NO_CONTENT, Param, ok, operation
+from charter.api.openapi.components import NAME_PATTERN
+from charter.api.openapi.declare import LIMIT, NO_CONTENT, Param, ok, operation
 from charter.api.problems import problem_response
 from charter.api.representation import api_url, representation
 from charter.api.views import node_response
 from charter.errors import ValidationFailed
 from charter.input import json_object
 from charter.security.roles import Permission
-from charter.trash.listing import TrashQuery
+from charter.trash.listing import MAX_PATH_LENGTH, TrashQuery
 from charter.trash.models import TrashEntry
 from charter.trash.services import RestoreConflict, UnderLegalHold
 from charter.tree.models import Node
@@ -39,12 +40,18 @@ NODE_HOLD_VIEW = {"route_name": "api.content", "context": Node, "name": "@legal-
 # Any logged-in caller (a read token only reads): the trash service decides what they see.
 CALLER = {"caller": True, "renderer": "json"}
 RESTORE_KEYS = ("target", "name")
+# Text of at most so many characters once stripped, and no NUL.
+NO_NUL_UP_TO = "^\\s*[^\\x00]{0,%d}\\s*$"
 # The optional body of a restore (checked key by key by _restore_body).
 RESTORE_BODY = {
     "type": "object",
     "properties": {
-        "target": {"type": ["string", "null"], "description": "A folder's path."},
-        "name": {"type": ["string", "null"], "description": "A new name."},
+        "target": {
+            "type": ["string", "null"],
+            "format": "charter-folder",
+            "description": "A folder's path.",
+        },
+        "name": {"type": ["string", "null"], "pattern": f"^{NAME_PATTERN}$"},
     },
     "additionalProperties": False,
 }
@@ -105,12 +112,33 @@ def _entry_id(request: Request) -> int:
     tags=("trash",),
     params=(
         LIMIT,
-        CURSOR,
-        Param("type", "Entries of this type.", {"type": "string", "maxLength": 64}),
-        Param("deleted_by", "Entries deleted by this login.", {"type": "string", "maxLength": 100}),
-        Param("since", "Deleted from then: a date, or a moment with its offset."),
-        Param("until", "Deleted until then: a date, or a moment with its offset."),
-        Param("path", "Deleted from this path or below it.", {"type": "string", "pattern": "^/"}),
+        Param(
+            "after",
+            "Where the page starts: take it from a `next` URL; it is opaque.",
+            # Any other text is refused (400): the format names what the server hands out.
+            {"type": "string", "format": "charter-trash-cursor"},
+        ),
+        Param("type", "Entries of this type.", {"type": "string", "pattern": NO_NUL_UP_TO % 64}),
+        Param(
+            "deleted_by",
+            "Entries deleted by this login.",
+            {"type": "string", "pattern": NO_NUL_UP_TO % 100},
+        ),
+        Param(
+            "since",
+            "Deleted from then: a date, or a moment with its offset.",
+            {"type": "string", "format": "charter-moment"},
+        ),
+        Param(
+            "until",
+            "Deleted until then: a date, or a moment with its offset.",
+            {"type": "string", "format": "charter-moment"},
+        ),
+        Param(
+            "path",
+            "Deleted from this path or below it.",
+            {"type": "string", "pattern": NO_NUL_UP_TO % MAX_PATH_LENGTH},
+        ),
     ),
     responses={200: ok("TrashList")},
     operation_id="listTrash",

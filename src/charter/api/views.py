@@ -68,10 +68,12 @@ def node_response(request: Request, node: Node, body: dict[str, Any]) -> dict[st
 
 
 def page_request(request: Request, node: Node) -> PageRequest | None:
-    """The page of children the query string asks for, when ``node`` is a folder."""
-    if not node.is_container:
-        return None
-    return PageRequest.from_params(request.GET, request.registry.settings)
+    """The page of children the query string asks for, when ``node`` is a folder.
+
+    Checked for every node: a bad ``limit`` or ``after`` is a 400 wherever it is sent.
+    """
+    page = PageRequest.from_params(request.GET, request.registry.settings)
+    return page if node.is_container else None
 
 
 def node_json(request: Request, node: Node, page: PageRequest | None) -> dict[str, Any]:

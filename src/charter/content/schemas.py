@@ -5,7 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from charter.input.text import BoundedText, text_problem
+from charter.input.text import (
+    UNICODE_WHITESPACE,
+    BoundedText,
+    single_line_pattern,
+    text_problem,
+)
 
 MAX_TITLE_LENGTH = 500
 MAX_DESCRIPTION_LENGTH = 5000
@@ -24,7 +29,13 @@ class NodeFields(BaseModel):
 
     title: str = Field(
         description="Shown everywhere",
-        json_schema_extra={"minLength": 1, "maxLength": MAX_TITLE_LENGTH},
+        # One line of 1 to 500 characters once stripped (the validator below), as a pattern:
+        # a maxLength would count the whitespace that stripping removes.
+        json_schema_extra={
+            "pattern": single_line_pattern(
+                MAX_TITLE_LENGTH, blank=False, whitespace=UNICODE_WHITESPACE
+            )
+        },
     )
     description: BoundedText(MAX_DESCRIPTION_LENGTH) = ""  # type: ignore[valid-type]
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import os
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, NoReturn
 
-from pyramid.config import Configurator
+from pyramid.config import Configurator, not_
+from pyramid.httpexceptions import HTTPMethodNotAllowed
 from pyramid.request import Request
 from pyramid.response import Response
 from sqlalchemy import text
@@ -156,6 +157,11 @@ def version_view(request: Request) -> Response:
     return response
 
 
+def version_method_not_allowed(request: Request) -> NoReturn:
+    """``/api/v1/version`` only reads."""
+    raise HTTPMethodNotAllowed(headers={"Allow": "GET, HEAD"})
+
+
 def _status(status: int, reason: str, **extra: object) -> Response:
     response = Response(
         status=status,
@@ -178,7 +184,13 @@ def includeme(config: Configurator) -> None:
         )
     config.add_route("healthz", "/healthz", request_method="GET")
     config.add_route("readyz", "/readyz", request_method="GET")
-    config.add_route("api.version", "/api/v1/version", request_method="GET")
+    config.add_route("api.version", "/api/v1/version")
     config.add_view(healthz, route_name="healthz")
     config.add_view(readyz, route_name="readyz")
-    config.add_view(version_view, route_name="api.version")
+    config.add_view(version_view, route_name="api.version", request_method=("GET", "HEAD"))
+    config.add_view(
+        version_method_not_allowed,
+        route_name="api.version",
+        request_method=not_(("GET", "HEAD")),
+        require_csrf=False,
+    )

@@ -67,4 +67,31 @@ def BoundedText(  # noqa: N802 - used as a type in schemas, like pydantic's cons
             raise PydanticCustomError("text_limit", problem)
         return value
 
-    return Annotated[str, AfterValidator(check), Field(json_schema_extra={"maxLength": max_chars})]
+    # The characters allowed, for clients and fuzzers (the OpenAPI document shows it).
+    allowed = "^[^\\x00-\\x1f\\x7f]*$" if single_line else "^[^\\x00]*$"
+    schema = {"maxLength": max_chars, "pattern": allowed}
+    return Annotated[str, AfterValidator(check), Field(json_schema_extra=schema)]
+
+
+def single_line_pattern(
+    max_chars: int, *, blank: bool = True, whitespace: str | None = None
+) -> str:
+    """The JSON Schema pattern of a single-line text of at most ``max_chars`` characters once
+    stripped of the ``whitespace`` around it (str.strip's by default; also empty when
+    ``blank``)."""
+    whitespace = WHITESPACE if whitespace is None else whitespace
+    visible, line = f"[^{whitespace}\\x00-\\x1f\\x7f]", r"[^\x00-\x1f\x7f]"
+    text = f"{visible}({line}{{0,{max_chars - 2}}}{visible})?"
+    space = f"[{whitespace}]*"
+    return f"^{space}({text})?{space}$" if blank else f"^{space}{text}{space}$"
+
+
+# What str.strip() removes (str.isspace), spelt out: regular expression engines differ on \s.
+WHITESPACE = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029"
+    "\\u202f\\u205f\\u3000"
+)
+# What pydantic's str_strip_whitespace removes (Unicode White_Space: not \x1c-\x1f).
+UNICODE_WHITESPACE = (
+    "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)

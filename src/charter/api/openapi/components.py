@@ -15,6 +15,9 @@ from charter.api.problems import PROBLEM_JSON
 
 Schema = dict[str, Any]
 
+# A node's name (charter.tree.names): not starting with "@" or "_", which name views.
+NAME_PATTERN = "[A-Za-z0-9.~-][A-Za-z0-9._~-]{0,99}"
+
 STRING: Schema = {"type": "string"}
 NULLABLE_STRING: Schema = {"type": ["string", "null"]}
 URL: Schema = {"type": "string", "format": "uri"}

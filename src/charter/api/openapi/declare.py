@@ -38,7 +38,8 @@ class Param:
 
     name: str
     description: str
-    schema: Schema = field(default_factory=lambda: {"type": "string"})
+    # Query strings never hold NUL (the input checks refuse it everywhere).
+    schema: Schema = field(default_factory=lambda: {"type": "string", "pattern": "^[^\\x00]*$"})
     location: str = "query"
     required: bool = False
 
@@ -91,6 +92,8 @@ class Declaration:
     # Whether the operation needs If-Match (writes to a node) and answers an ETag.
     if_match: bool = False
     operation_ids: Mapping[str, str] = field(default_factory=dict)
+    # Whether a content view is described at the root too (the root is never moved or copied).
+    at_root: bool = True
 
 
 def operation(
@@ -107,6 +110,7 @@ def operation(
     security: str = "required",
     if_match: bool = False,
     operation_id: str | Mapping[str, str] | None = None,
+    at_root: bool = True,
 ) -> Callable[[View], View]:
     """Declare the OpenAPI operation a view serves (decorate the view, beside its view_config).
 
@@ -134,6 +138,7 @@ def operation(
             security=security,
             if_match=if_match,
             operation_ids={"*": operation_id} if isinstance(operation_id, str) else dict(ids),
+            at_root=at_root,
         )
         setattr(view, ATTRIBUTE, declaration)
         return view
@@ -189,7 +194,8 @@ LIMIT = Param(
 CURSOR = Param(
     "after",
     "Where the page starts: take it from a `next` URL; it is opaque.",
-    {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,200}$"},
+    # Any other text is refused (400): the format names what the server hands out.
+    {"type": "string", "format": "charter-cursor"},
 )
 IF_NONE_MATCH = Param(
     "If-None-Match",

@@ -24,10 +24,13 @@ from pyramid.interfaces import IRoutesMapper
 from pyramid.registry import Registry
 
 from charter.api.openapi import components
-from charter.api.openapi.components import ref
+from charter.api.openapi.components import NAME_PATTERN, ref
 from charter.api.openapi.declare import Declaration, Reply, declaration_of
+from charter.api.people_representation import one_line
 from charter.api.problems import PROBLEM_JSON
+from charter.content.models import File, Folder
 from charter.content.registry import ContentType, types_of
+from charter.tree.models import Node
 
 API_PREFIX = "/api/v1/"
 OPENAPI_VERSION = "3.1.0"
@@ -36,12 +39,9 @@ COMMON_ERRORS = (400, 414)
 CONTENT_ROUTE = "api.content"
 CONTENT_PATH_PARAM = "path"
 # A node's path below the root: one or more names (charter.tree.names), "/"-separated.
-NAME_PATTERN = "[A-Za-z0-9.~-][A-Za-z0-9._~-]{0,99}"
-CONTENT_PATH_SCHEMA = {
-    "type": "string",
-    "pattern": f"^{NAME_PATTERN}(/{NAME_PATTERN}){{0,9}}$",
-    "examples": ["welcome", "projects/onboarding/handbook"],
-}
+# The names of the path: NAME_PATTERN, "/"-separated. (The format, not a pattern, says what
+# it is: a pattern would make generators ignore the format's meaning.)
+CONTENT_PATH_SCHEMA = {"type": "string"}
 IF_MATCH_SCHEMA = {"type": "string", "pattern": r'^"[0-9]{1,18}(-[0-9a-f]{1,64})?"$'}
 _ROUTE_PARAM = re.compile(r"\{(\w+)(?::([^{}]*(?:\{[^{}]*\}[^{}]*)*))?\}")
 
@@ -57,6 +57,9 @@ class ApiView:
     methods: tuple[str, ...]
     callable: Any
     declaration: Declaration | None
+    context: Any = None
+    # The value of the view's ``container`` predicate: a folder (True) or not (False).
+    container: bool | None = None
 
     @property
     def label(self) -> str:
@@ -86,9 +89,12 @@ def api_views(registry: Registry) -> Iterator[ApiView]:
         elif isinstance(methods, str):
             methods = (methods,)
         subpath: tuple[str, ...] = ()
+        container = None
         for predicate in view["predicates"]:
             if type(predicate).__name__ == "SubpathPredicate":
                 subpath = predicate.value
+            if type(predicate).__name__ == "ContainerPredicate":
+                container = predicate.value
         yield ApiView(
             route_name=route_name,
             pattern=pattern,
@@ -97,6 +103,8 @@ def api_views(registry: Registry) -> Iterator[ApiView]:
             methods=tuple(sorted(methods)),
             callable=view["callable"],
             declaration=declaration_of(view["callable"]),
+            context=view["context"],
+            container=container,
         )
 
 
@@ -168,7 +176,7 @@ class _Builder:
                 "name": {
                     "type": ["string", "null"],
                     "pattern": f"^{NAME_PATTERN}$",
-                    "description": "The URL segment; made from the title when left out.",
+                    "description": "The URL segment; made from the title when null or left out.",
                 },
                 "@comment": COMMENT_SCHEMA,
                 **fields.get("properties", {}),
@@ -237,11 +245,25 @@ class _Builder:
                 segments.append(segment)
         suffix = "".join(f"/{segment}" for segment in segments)
         root = view.pattern.split("*")[0]
-        yield root + suffix, suffix_params
+        # The root is a folder: it has the views of folders and of every node.
+        context = view.context if isinstance(view.context, type) else Node
+        if issubclass(Folder, context) and view.container is not False and declaration.at_root:
+            yield root + suffix, suffix_params
+        if view.container:
+            kind = "charter-folder-path"
+        elif issubclass(context, File):
+            kind = "charter-file-path"
+        else:
+            kind = "charter-node-path"
         node_param = _path_param(
             CONTENT_PATH_PARAM,
-            CONTENT_PATH_SCHEMA,
-            "The node's path below the root, such as projects/onboarding.",
+            {**CONTENT_PATH_SCHEMA, "format": kind},
+            "The node's path below the root, such as projects/onboarding"
+            + {
+                "charter-folder-path": ": a folder's.",
+                "charter-file-path": ": a file's.",
+                "charter-node-path": ".",
+            }[kind],
         )
         yield f"{root}/{{{CONTENT_PATH_PARAM}}}{suffix}", [node_param, *suffix_params]
 
@@ -326,14 +348,17 @@ class _Builder:
             content = {"application/json": {"schema": body.json_schema()}}
         else:
             content = {"application/json": {"schema": body}}
-        return {"required": declaration.body_required, "content": content}
+        settings = self.registry.settings
+        return {
+            "required": declaration.body_required,
+            "content": _with_settings(content, settings),
+        }
 
 
 COMMENT_SCHEMA = {
     "type": ["string", "null"],
-    "maxLength": 500,
-    "pattern": "^[^\\x00-\\x1f\\x7f]*$",
-    "description": "A comment on the revision this makes: one line.",
+    "pattern": one_line(500),
+    "description": "A comment on the revision this makes: one line of at most 500 characters.",
 }
 
 
@@ -353,6 +378,24 @@ def _add_content_refusals(operation: dict[str, Any], method: str, below_root: bo
             },
         )
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _with_settings(value: Any, settings: Any) -> Any:
+    """``value`` with every bound that names a setting (``"minLength": "charter.x"``) given
+    the setting's value."""
+    if isinstance(value, dict):
+        return {
+            key: settings[item]
+            if key in BOUND_KEYS and isinstance(item, str) and item in settings
+            else _with_settings(item, settings)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_with_settings(item, settings) for item in value]
+    return value
+
+
+BOUND_KEYS = ("minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems")
 
 
 def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:

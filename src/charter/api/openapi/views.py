@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import NoReturn
 
 from markupsafe import escape
+from pyramid.config import not_
+from pyramid.httpexceptions import HTTPMethodNotAllowed
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from charter.api.openapi import SWAGGER_UI
-from charter.api.openapi.declare import Reply, operation
+from charter.api.openapi.declare import Reply, ok, operation
 from charter.api.openapi.document import build_document
+from charter.health import version_view
 
+READ_METHODS = ("GET", "HEAD")
 DOCUMENT_KEY = "charter.api.openapi.document"
 OPENAPI_JSON = "application/vnd.oai.openapi+json"
 DOCS_PAGE = """<!DOCTYPE html>
@@ -60,7 +65,7 @@ def document_bytes(request: Request) -> tuple[bytes, str]:
     operation_id="getOpenapiDocument",
 )
 @view_config(
-    route_name="api.openapi", request_method=("GET", "HEAD"), permission=NO_PERMISSION_REQUIRED
+    route_name="api.openapi", request_method=READ_METHODS, permission=NO_PERMISSION_REQUIRED
 )
 def openapi_json(request: Request) -> Response:
     """The document, generated from the routes and the schemas the API checks input with
@@ -84,9 +89,7 @@ def openapi_json(request: Request) -> Response:
     security="none",
     operation_id="getApiReference",
 )
-@view_config(
-    route_name="api.docs", request_method=("GET", "HEAD"), permission=NO_PERMISSION_REQUIRED
-)
+@view_config(route_name="api.docs", request_method=READ_METHODS, permission=NO_PERMISSION_REQUIRED)
 def api_docs(request: Request) -> Response:
     """A page rendering the document with Swagger UI, served from this site (no CDN)."""
     page = DOCS_PAGE.format(
@@ -96,3 +99,52 @@ def api_docs(request: Request) -> Response:
         docs_js=escape(request.static_path("charter.api.openapi:static/docs.js")),
     )
     return Response(page, content_type="text/html", charset="utf-8")
+
+
+# Changes nothing, so no CSRF token is needed to be told so.
+@view_config(
+    route_name="api.openapi",
+    request_method=not_(READ_METHODS),
+    require_csrf=False,
+    permission=NO_PERMISSION_REQUIRED,
+)
+@view_config(
+    route_name="api.docs",
+    request_method=not_(READ_METHODS),
+    require_csrf=False,
+    permission=NO_PERMISSION_REQUIRED,
+)
+def reference_method_not_allowed(request: Request) -> NoReturn:
+    """Say which methods the document and the reference page answer."""
+    raise HTTPMethodNotAllowed(headers={"Allow": ", ".join(READ_METHODS)})
+
+
+# /api/v1/version is served by charter.health, which cannot import the API package (it
+# is included without it): its operation is declared here.
+operation(
+    "The release, the build and the database's schema revisions",
+    tags=("reference",),
+    responses={
+        200: ok(
+            {
+                "type": "object",
+                "properties": {
+                    "name": {"const": "charter"},
+                    "version": {"type": "string"},
+                    "build": {"type": ["string", "null"]},
+                    "schema": {
+                        "type": ["object", "null"],
+                        "properties": {
+                            "revisions": {"type": "array", "items": {"type": "string"}},
+                            "heads": {"type": "array", "items": {"type": "string"}},
+                            "at_head": {"type": "boolean"},
+                        },
+                    },
+                },
+                "required": ["name", "version", "build", "schema"],
+            }
+        )
+    },
+    security="none",
+    operation_id="getVersion",
+)(version_view)
