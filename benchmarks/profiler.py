@@ -235,11 +235,13 @@ def callgrind_outer(args: argparse.Namespace, url_text: str, out_folder: Path) -
             "--count",
             str(args.count),
         ]
-        subprocess.run(command, check=True, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, text=True)
         summary = re.search(r"^totals: (\d+)", out_file.read_text(), re.MULTILINE)
-        if summary is None:
-            raise RuntimeError(f"no totals in {out_file}")
+        if done.returncode or summary is None:
+            print(f"  {kind}: failed\n{done.stderr[-2000:]}", flush=True)
+            continue
         results[kind] = int(summary[1]) / args.count
+        print(f"  {kind}: {results[kind]:,.0f} instructions per request", flush=True)
         if args.annotate:
             annotated = subprocess.run(
                 ["callgrind_annotate", "--inclusive=yes", str(out_file)],
