@@ -66,6 +66,12 @@ requires = [
     "anyascii>=0.3",
     # Swagger UI 5 (OpenAPI 3.1) for the API reference at /api/v1/docs, served from the site.
     "swagger-ui-bundle-v2>=5.17",
+    # Text inside uploaded files for search (charter.search.extract; see docs/search.md):
+    # pure-Python, maintained readers, run in a subprocess with time and memory limits.
+    "pypdf>=4.0",
+    "python-docx>=1.1",
+    "openpyxl>=3.1",
+    "python-pptx>=1.0",
 ]
 
 test_requires = [
@@ -125,6 +131,7 @@ setup(
             "charter-revisions = charter.scripts.revisions:main",
             "charter-worker = charter.scripts.worker:main",
             "charter-audit = charter.scripts.audit:main",
+            "charter-search = charter.scripts.search:main",
         ],
         "pytest11": ["charter = charter.testing.plugin"],
     },
