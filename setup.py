@@ -64,6 +64,8 @@ requires = [
     "standardwebhooks>=1.1",
     # Names generated from titles transliterate letters outside ASCII (Über -> uber).
     "anyascii>=0.3",
+    # The UI's gettext catalogues: extracted and compiled with Babel (docs/staff-guide.md).
+    "Babel>=2.14",
     # Swagger UI 5 (OpenAPI 3.1) for the API reference at /api/v1/docs, served from the site.
     "swagger-ui-bundle-v2>=5.17",
     # Text inside uploaded files for search (charter.search.extract; see docs/search.md):
@@ -108,7 +110,16 @@ setup(
     # Namespace discovery so the template and static folders ship as package data.
     packages=find_namespace_packages("src"),
     include_package_data=True,
-    package_data={"charter": ["web/templates/*.jinja2", "web/static/*", "api/openapi/static/*"]},
+    package_data={
+        "charter": [
+            "web/templates/*.jinja2",
+            "web/static/*",
+            "api/openapi/static/*",
+            "locale/*.pot",
+            "locale/*/LC_MESSAGES/*.po",
+            "locale/*/LC_MESSAGES/*.mo",
+        ]
+    },
     zip_safe=False,
     install_requires=requires,
     extras_require={

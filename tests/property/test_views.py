@@ -594,6 +594,13 @@ ENDPOINTS = [
     Endpoint("GET login:*/ -> login_form", "GET", "/login", query=("came_from",)),
     Endpoint("GET,HEAD favicon:*/ -> favicon", "GET", "/favicon.ico"),
     Endpoint(
+        "POST language:*/ -> choose_language",
+        "POST",
+        "/language",
+        body="form",
+        fields={"language": "de", "came_from": "/"},
+    ),
+    Endpoint(
         "POST login:*/ -> login_submit",
         "POST",
         "/login",

@@ -6,6 +6,7 @@ from pyramid.config import Configurator
 
 from charter.web import audit, trash, workflow
 from charter.web.helpers import breadcrumbs, is_site_administrator, node_url, with_article
+from charter.web.i18n import DOMAIN, LANGUAGES
 from charter.web.menus import menu_views
 from charter.web.navigation import navigation_tree
 
@@ -14,7 +15,10 @@ STATIC_MAX_AGE = 3600
 
 def includeme(config: Configurator) -> None:
     """Templates, static files, HTML views and error pages."""
+    # Templates translate through the "charter" catalogues (charter.web.i18n).
+    config.registry.settings.setdefault("jinja2.i18n.domain", DOMAIN)
     config.include("pyramid_jinja2")
+    config.include("charter.web.i18n")
     config.include("charter.web.menus")
     config.add_jinja2_renderer(".jinja2")
     config.add_jinja2_search_path("charter:web/templates", name=".jinja2")
@@ -28,6 +32,7 @@ def includeme(config: Configurator) -> None:
             with_article=with_article,
             navigation_tree=navigation_tree,
             menu_views=menu_views,
+            languages=LANGUAGES,
         )
 
     # Runs once the renderer above exists (pyramid_jinja2 creates it in an action).
