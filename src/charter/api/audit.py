@@ -86,11 +86,25 @@ PAGE_SCHEMA: dict[str, Any] = {
 FILTERS = (
     LIMIT,
     CURSOR,
-    Param("actor", "Entries by this login.", {"type": "string", "maxLength": 100}),
-    Param("action", "Entries of this action code.", {"type": "string", "maxLength": 64}),
-    Param("path", "Entries about this path or below it.", {"type": "string"}),
-    Param("since", "From then: a date, or a moment with its offset."),
-    Param("until", "Until then: a date (the whole day), or a moment with its offset."),
+    Param("actor", "Entries by this login.", {"type": "string", "pattern": "^[^\\x00]{0,100}$"}),
+    Param(
+        "action", "Entries of this action code.", {"type": "string", "pattern": "^[^\\x00]{0,64}$"}
+    ),
+    Param(
+        "path",
+        "Entries about this path or below it.",
+        {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]*$"},
+    ),
+    Param(
+        "since",
+        "From then: a date, or a moment with its offset.",
+        {"type": "string", "format": "charter-moment"},
+    ),
+    Param(
+        "until",
+        "Until then: a date (the whole day), or a moment with its offset.",
+        {"type": "string", "format": "charter-moment"},
+    ),
     Param("node", "Entries about the node with this uid.", {"type": "string", "maxLength": 32}),
 )
 

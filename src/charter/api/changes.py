@@ -24,6 +24,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 
+from charter.api.openapi.declare import Param, ok, operation
 from charter.api.problems import problem_response
 from charter.api.representation import api_url
 from charter.changes.feed import KINDS, CursorExpired, FeedPage, FeedQuery, horizon, read_page
@@ -179,6 +180,40 @@ def entry_json(request: Request, entry: dict[str, Any]) -> dict[str, Any]:
     ).model_dump(mode="json", by_alias=True)
 
 
+@operation(
+    "What changed, in commit order, after a cursor",
+    tags=("changes",),
+    params=(
+        Param(
+            "since",
+            "A cursor from `cursor` or `seq`, or latest (no entries: the newest cursor).",
+            {"type": "string", "pattern": "^(latest|[0-9]{1,18})$"},
+        ),
+        Param(
+            "limit",
+            "Entries per page.",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        ),
+        Param(
+            "wait",
+            "Seconds to wait for a change when there is none (long polling).",
+            {"type": "integer", "minimum": 0, "maximum": MAX_WAIT_S},
+        ),
+        Param(
+            "path",
+            "Only changes at or below this path.",
+            {"type": "string", "pattern": "^/([^/\\x00]+(/[^/\\x00]+)*)?$", "maxLength": 4000},
+        ),
+        Param(
+            "type",
+            "Only changes to nodes of this type (repeatable).",
+            {"type": "string", "minLength": 1, "maxLength": 64},
+        ),
+    ),
+    responses={200: ok(ChangesPage)},
+    errors=(410,),
+    operation_id="listChanges",
+)
 @view_config(route_name="api.changes", request_method="GET", caller=True, renderer="json")
 def changes(request: Request) -> dict[str, Any]:
     """The entries after ``since`` the caller may see, oldest first, and the next cursor."""

@@ -31,6 +31,7 @@ from charter.content.models import File
 from charter.errors import TooLarge, ValidationFailed
 from charter.history.revisions import FileBlob
 from charter.input.headers import header_text
+from charter.input.text import UNICODE_WHITESPACE
 from charter.security.roles import Permission
 from charter.tree.models import Node
 
@@ -91,7 +92,11 @@ def _form(fields: dict[str, Any]) -> dict[str, Any]:
 UPLOAD_BODY = _form(
     {
         "name": {"type": "string", "pattern": f"^({NAME_PATTERN})?$"},
-        "title": {"type": "string", "pattern": one_line(500)},
+        # Stripped as the type's title is (pydantic: Unicode White_Space).
+        "title": {
+            "type": "string",
+            "pattern": one_line(500, whitespace=UNICODE_WHITESPACE),
+        },
     }
 )
 # New bytes for a file, and the comment on the revision they make.

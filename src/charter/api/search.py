@@ -27,8 +27,9 @@ MAX_LIMIT = 100
 SEARCH_PARAMS = (
     Param(
         "q",
-        'The query: words, "phrases", -excluded, prefix*, OR.',
+        'The query: words, "phrases", -excluded, prefix*, OR; at least one word.',
         {"type": "string", "format": "charter-search-query"},
+        required=True,
     ),
     Param("sort", "relevance (default) or modified.", {"enum": ["relevance", "modified"]}),
     Param("limit", "Hits per page.", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),

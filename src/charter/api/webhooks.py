@@ -18,6 +18,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from charter.api.openapi.declare import NO_CONTENT, Param, Reply, created, ok, operation
 from charter.changes.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from charter.changes.webhooks import EVENT_TYPES, EndpointChanges
 from charter.errors import ValidationFailed
@@ -164,12 +165,52 @@ def endpoint_json(
     return {"@id": request.route_url("api.webhook", endpoint_id=endpoint.id), **body}
 
 
+# An endpoint as the views answer it: WebhookOut and its URL (the secret only when made).
+ENDPOINT_SCHEMA = {
+    **WebhookOut.model_json_schema(mode="serialization"),
+    "title": "Webhook",
+}
+ENDPOINT_SCHEMA["properties"] = {
+    "@id": {"type": "string", "format": "uri"},
+    **ENDPOINT_SCHEMA["properties"],
+}
+ENDPOINT_SCHEMA["required"] = [
+    "@id",
+    *(name for name in ENDPOINT_SCHEMA.get("required", []) if name != "secret"),
+]
+ENDPOINT_WITH_SECRET = {**ENDPOINT_SCHEMA, "required": [*ENDPOINT_SCHEMA["required"], "secret"]}
+ENDPOINT_LIST = {
+    "type": "object",
+    "properties": {"items": {"type": "array", "items": ENDPOINT_SCHEMA}},
+    "required": ["items"],
+}
+
+
+@operation(
+    "The webhook endpoints",
+    tags=("webhooks",),
+    responses={200: ok(ENDPOINT_LIST)},
+    errors=(403,),
+    operation_id="listWebhooks",
+)
 @view_config(route_name="api.webhooks", request_method="GET", **ADMIN)
 def list_webhooks(request: Request) -> dict[str, Any]:
     """Every endpoint; secrets are never listed."""
     return {"items": [endpoint_json(request, e) for e in request.webhooks.all()]}
 
 
+@operation(
+    "Register a webhook endpoint",
+    tags=("webhooks",),
+    body=WebhookIn,
+    responses={
+        201: created(
+            ENDPOINT_WITH_SECRET,
+            links={"GetWebhook": ("getWebhook", {"endpoint_id": "$response.body#/id"})},
+        )
+    },
+    operation_id="createWebhook",
+)
 @view_config(route_name="api.webhooks", request_method="POST", **ADMIN)
 def create_webhook(request: Request) -> dict[str, Any]:
     """Register an endpoint: ``201`` with its secret, shown this once."""
@@ -190,12 +231,27 @@ def create_webhook(request: Request) -> dict[str, Any]:
     return result
 
 
+@operation(
+    "One webhook endpoint",
+    tags=("webhooks",),
+    responses={200: ok(ENDPOINT_SCHEMA)},
+    errors=(403, 404),
+    operation_id="getWebhook",
+)
 @view_config(route_name="api.webhook", request_method="GET", **ADMIN)
 def show_webhook(request: Request) -> dict[str, Any]:
     """One endpoint (without its secret)."""
     return endpoint_json(request, request.webhooks.get(_endpoint_id(request)))
 
 
+@operation(
+    "Change a webhook endpoint",
+    tags=("webhooks",),
+    body=WebhookPatch,
+    responses={200: ok(ENDPOINT_SCHEMA)},
+    errors=(404,),
+    operation_id="changeWebhook",
+)
 @view_config(route_name="api.webhook", request_method="PATCH", **ADMIN)
 def change_webhook(request: Request) -> dict[str, Any]:
     """Change an endpoint; ``"subtree": null`` removes its subtree filter, ``"active": true``
@@ -216,6 +272,13 @@ def change_webhook(request: Request) -> dict[str, Any]:
     return endpoint_json(request, endpoint)
 
 
+@operation(
+    "Remove a webhook endpoint, its outbox and its log",
+    tags=("webhooks",),
+    responses={204: NO_CONTENT},
+    errors=(404,),
+    operation_id="deleteWebhook",
+)
 @view_config(route_name="api.webhook", request_method="DELETE", permission=Permission.MANAGE)
 def delete_webhook(request: Request) -> Response:
     """Remove an endpoint, its outbox and its log: ``204``."""
@@ -223,6 +286,13 @@ def delete_webhook(request: Request) -> Response:
     return HTTPNoContent()
 
 
+@operation(
+    "A new signing secret for an endpoint",
+    tags=("webhooks",),
+    responses={200: ok(ENDPOINT_WITH_SECRET)},
+    errors=(404,),
+    operation_id="rotateWebhookSecret",
+)
 @view_config(route_name="api.webhook.rotate", request_method="POST", **ADMIN)
 def rotate_secret(request: Request) -> dict[str, Any]:
     """A new secret, shown once; for 24 hours deliveries are signed with both."""
@@ -259,6 +329,21 @@ def message_json(
     ).model_dump(mode="json")
 
 
+@operation(
+    "An endpoint's delivery log, newest first",
+    tags=("webhooks",),
+    params=(
+        Param(
+            "before",
+            "The id of the message the page follows, from `next`.",
+            {"type": "integer", "minimum": 1},
+        ),
+        Param("limit", "Messages per page.", {"type": "integer", "minimum": 1, "maximum": 100}),
+    ),
+    responses={200: ok(DeliveryPage)},
+    errors=(403, 404),
+    operation_id="listWebhookMessages",
+)
 @view_config(route_name="api.webhook.messages", request_method="GET", **ADMIN)
 def list_messages(request: Request) -> dict[str, Any]:
     """The delivery log, newest first: ``?before=<id>&limit=N`` (keyset)."""
@@ -289,6 +374,13 @@ def list_messages(request: Request) -> dict[str, Any]:
     return DeliveryPage(items=items, next=next_url).model_dump(mode="json")
 
 
+@operation(
+    "Deliver a message again",
+    tags=("webhooks",),
+    responses={202: Reply("Queued for the worker.", DeliveryOut)},
+    errors=(404,),
+    operation_id="redeliverWebhookMessage",
+)
 @view_config(route_name="api.webhook.redeliver", request_method="POST", **ADMIN)
 def redeliver(request: Request) -> dict[str, Any]:
     """Send a message again as soon as the worker runs: ``202``."""

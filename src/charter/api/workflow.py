@@ -117,9 +117,10 @@ BULK_BODY = {
     "required": ["transition", "items"],
     "properties": {
         "transition": STRING,
-        "items": {"type": "array", "items": STRING, "maxItems": MAX_BULK_ITEMS},
-        "comment": {"type": "string", "maxLength": 500},
+        "items": {"type": "array", "items": STRING, "minItems": 1, "maxItems": MAX_BULK_ITEMS},
+        "comment": {"type": "string", "maxLength": 500, "pattern": "^[^\\x00]*$"},
     },
+    "additionalProperties": False,
 }
 
 

@@ -297,6 +297,7 @@ PROBLEM_STATUSES = {
     404: "No such item, or one the caller may not view.",
     405: "The URL does not answer this method; `Allow` lists those it does.",
     409: "Conflicts with the current state (a taken name, a type the folder refuses...).",
+    410: "The cursor is older than what is kept: resync from a full listing.",
     412: "The node changed since the version in If-Match (`current_version` says which).",
     413: "The body or upload is over its limit.",
     414: "The query string is over 8 KiB.",

@@ -64,7 +64,8 @@ class Reply:
     None for no body), media type and headers (component names: ETag, Location...)."""
 
     description: str
-    schema: str | Schema | None = None
+    # A component's name, a JSON Schema, or the pydantic model the view answers with.
+    schema: str | Schema | type | None = None
     media_type: str = "application/json"
     headers: tuple[str, ...] = ()
     # OpenAPI links to later operations, by name: {"GetUser": ("getUser", {"user_id": "..."})}.

@@ -14,11 +14,13 @@ are described by the ``405`` response of the others.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from pyramid.config.predicates import not_
 from pyramid.interfaces import IRoutesMapper
 from pyramid.registry import Registry
@@ -196,6 +198,16 @@ class _Builder:
             choices.append(fields)
         return {"anyOf": choices}
 
+    def model_schema(self, model: type[BaseModel], mode: str = "serialization") -> dict:
+        """The JSON Schema of a pydantic model an API view reads or answers with, its
+        nested models made components."""
+        schema = model.model_json_schema(
+            by_alias=True, ref_template="#/components/schemas/{model}", mode=mode
+        )
+        for name, definition in schema.pop("$defs", {}).items():
+            self.schemas.setdefault(name, definition)
+        return schema
+
     # -- operations ------------------------------------------------------------
 
     def add(self, view: ApiView) -> None:
@@ -320,6 +332,8 @@ class _Builder:
     def _responses(self, declaration: Declaration, method: str) -> dict[str, Any]:
         responses: dict[str, Any] = {}
         for status, reply in declaration.responses.items():
+            if isinstance(reply.schema, type) and issubclass(reply.schema, BaseModel):
+                reply = dataclasses.replace(reply, schema=self.model_schema(reply.schema))
             responses[str(status)] = _reply(reply)
         errors = set(COMMON_ERRORS) | set(declaration.errors)
         if declaration.security != "none":
@@ -342,6 +356,8 @@ class _Builder:
             content = {"application/json": {"schema": self.new_node_body()}}
         elif body == "node-changes":
             content = {"application/json": {"schema": self.changes_body()}}
+        elif isinstance(body, type) and issubclass(body, BaseModel):
+            content = {"application/json": {"schema": self.model_schema(body, "validation")}}
         elif callable(body):
             content = body()
         elif hasattr(body, "json_schema"):
