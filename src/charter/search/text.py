@@ -93,6 +93,8 @@ _FOLD = str.maketrans(
 
 def fold(text: str) -> str:
     """``text`` case-folded with accents removed: ``Café`` → ``cafe``."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
 
@@ -121,21 +123,29 @@ def encode(word: str) -> str:
     return word
 
 
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
 def terms(text: str) -> list[str]:
     """The encoded terms of ``text``, in order."""
-    return [encode(word) for word in words(text)]
+    folded = fold(text)
+    if not folded.isascii():
+        return [encode(word) for word in words(text)]
+    # The same result as above, in fewer Python steps (most text is ASCII).
+    return [
+        word
+        if len(word) >= SHORT and word not in STOPWORDS and not word.startswith(MARKER)
+        else encode(word)
+        for word in (w[:MAX_TERM_LENGTH] for w in _ASCII_WORD.findall(folded))
+    ]
 
 
 def search_terms(text: str, max_chars: int) -> str:
     """The space-separated terms of ``text`` as stored in the index (at most ``max_chars``)."""
-    out: list[str] = []
-    size = 0
-    for term in terms(text):
-        size += len(term) + 1
-        if size > max_chars:
-            break
-        out.append(term)
-    return " ".join(out)
+    joined = " ".join(terms(text))
+    if len(joined) <= max_chars:
+        return joined
+    return joined[: max_chars + 1].rsplit(" ", 1)[0]
 
 
 def prefix_alternatives(prefix: str) -> tuple[list[str], list[str]]:
