@@ -27,6 +27,7 @@ from benchlib import MARIADB_URL, BenchmarkError, print_table
 from load import LoadOptions, run_load
 from querycounts import run_querycounts
 from scale import run_scale
+from search import run_search
 from throughput import ThroughputOptions, run_throughput
 
 FULL_SIZES = [1_000, 1_000_000]
@@ -35,6 +36,8 @@ FULL_LOAD_S = 60
 QUICK_LOAD_S = 20
 FULL_AUDIT_ROWS = 1_000_000
 QUICK_AUDIT_ROWS = 100_000
+FULL_SEARCH_DOCS = 100_000
+QUICK_SEARCH_DOCS = 10_000
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -64,7 +67,7 @@ def parser() -> argparse.ArgumentParser:
         "benchmark",
         nargs="?",
         default="all",
-        choices=["all", "throughput", "scale", "queries", "load", "audit"],
+        choices=["all", "throughput", "scale", "queries", "load", "audit", "search"],
         help="which benchmark to run (default: all)",
     )
     cli.add_argument(
@@ -147,7 +150,7 @@ def main() -> int:
     # a terminated run would leave both behind.
     signal.signal(signal.SIGTERM, stop_on_terminate)
     chosen = (
-        ["throughput", "scale", "queries", "load", "audit"]
+        ["throughput", "scale", "queries", "load", "audit", "search"]
         if options.benchmark == "all"
         else [options.benchmark]
     )
@@ -216,6 +219,14 @@ def main() -> int:
                 QUICK_AUDIT_ROWS if options.quick else FULL_AUDIT_ROWS,
                 min(options.samples, 200),
                 options.seed,
+                options.keep,
+                work_folder,
+            )
+        if "search" in chosen:
+            verdicts["search"] = run_search(
+                options.database_url or MARIADB_URL,
+                QUICK_SEARCH_DOCS if options.quick else FULL_SEARCH_DOCS,
+                min(options.samples, 30),
                 options.keep,
                 work_folder,
             )

@@ -1,0 +1,216 @@
+"""Search benchmark: a generated corpus, p50/p95 of first pages with facets, index throughput.
+
+``python benchmarks/search.py [--database-url URL] [--docs N] [--runs N]``
+(or ``python benchmarks/run.py search``). It builds a corpus of ``--docs``
+documents (default 100,000) with bodies of 200 to 2,000 words drawn from a
+Zipf-distributed vocabulary; ``commonterm`` is in half of them, ``rareterm``
+in two in a thousand, the phrase "quarterly budget review" in one in ten.
+One in ten documents is readable by the searching user (the others by
+someone else), so every query runs the same permission filter as listings.
+It then times, through ``DatabaseSearch`` (the service the API and the page
+call), the first page of 20 hits with facets for each query and prints p50
+and p95, and the rate at which the index rows were written (terms computed
+in Python and inserted). Goal (issue 10): p95 <= 150 ms on MariaDB at
+100,000 documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchlib import (
+    charter_engine,
+    database_url,
+    fresh_database,
+    percentile,
+    print_table,
+    remove_database,
+    shown,
+    verdict,
+)
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from charter.content.models import Document
+from charter.db.meta import utcnow
+from charter.search.backends import backend_for
+from charter.search.models import SearchEntry
+from charter.search.query import parse
+from charter.search.service import DatabaseSearch, SearchRequest
+from charter.search.text import search_terms
+from charter.tree.models import Node, NodeViewer
+from charter.tree.paths import hash_path
+from charter.tree.visibility import Viewer
+
+GOAL_MS = 150.0
+QUERIES = {
+    "rare term": "rareterm",
+    "50% term": "commonterm",
+    "phrase": '"quarterly budget review"',
+    "two words": "commonterm budget",
+}
+VOCABULARY = 30_000
+READER = "user:1"
+OTHER = "user:2"
+BATCH = 500
+
+
+def vocabulary(rng: random.Random) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = set()
+    while len(words) < VOCABULARY:
+        words.add("".join(rng.choice(letters) for _ in range(rng.randint(3, 10))))
+    return sorted(words)
+
+
+def body(rng: random.Random, words: list[str], weights: list[float], number: int) -> str:
+    chosen = rng.choices(words, cum_weights=weights, k=rng.randint(200, 2000))
+    if number % 2 == 0:
+        chosen[rng.randrange(len(chosen))] = "commonterm"
+    if number % 1000 in (0, 7):
+        chosen[rng.randrange(len(chosen))] = "rareterm"
+    if number % 20 in (0, 3):
+        chosen[rng.randrange(len(chosen))] = "quarterly budget review"
+    return " ".join(chosen)
+
+
+def build(engine, docs: int, seed: int) -> float:
+    """Insert the root and ``docs`` documents with their viewers and search rows; index rate."""
+    rng = random.Random(seed)
+    words = vocabulary(rng)
+    weights, total = [], 0.0
+    for rank in range(1, len(words) + 1):
+        total += 1.0 / rank
+        weights.append(total)
+    now = utcnow()
+    with Session(engine) as session:
+        root = Node(
+            type="Folder", name="", path="/", path_hash=hash_path("/"), depth=0, title="Root"
+        )
+        session.add(root)
+        session.commit()
+        root_id = root.id
+    index_seconds = 0.0
+    for start in range(0, docs, BATCH):
+        numbers = range(start, min(start + BATCH, docs))
+        nodes, documents, viewers, entries = [], [], [], []
+        for number in numbers:
+            node_id = root_id + 1 + number
+            text = body(rng, words, weights, number)
+            name = f"doc-{number}"
+            nodes.append(
+                {
+                    "id": node_id,
+                    "uid": f"{node_id:032x}",
+                    "type": "Document",
+                    "parent_id": root_id,
+                    "name": name,
+                    "path": f"/{name}",
+                    "path_hash": hash_path(f"/{name}"),
+                    "depth": 1,
+                    "position": number,
+                    "title": f"Document {number}",
+                    "description": "",
+                    "created": now,
+                    "modified": now,
+                    "version": 1,
+                    "inherit_roles": True,
+                    "legal_hold": False,
+                }
+            )
+            documents.append({"id": node_id, "body": text, "body_html": text})
+            principal = READER if number % 10 == 0 else OTHER
+            viewers.append({"node_id": node_id, "principal": principal, "role": "Reader"})
+            began = time.perf_counter()
+            terms = search_terms(f"Document {number}\n{name}\n{text}", 600_000)
+            index_seconds += time.perf_counter() - began
+            entries.append(
+                {
+                    "node_id": node_id,
+                    "terms": terms,
+                    "text": text,
+                    "file_text": "",
+                    "blob_sha256": None,
+                    "indexed": now,
+                }
+            )
+        with engine.begin() as connection:
+            connection.execute(insert(Node.__table__), nodes)
+            connection.execute(insert(Document.__table__), documents)
+            connection.execute(insert(NodeViewer.__table__), viewers)
+            began = time.perf_counter()
+            connection.execute(insert(SearchEntry.__table__), entries)
+        index_seconds += time.perf_counter() - began
+        print(f"\r  {start + len(numbers)} / {docs} documents", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    return docs / index_seconds
+
+
+def measure(engine, runs: int) -> dict[str, tuple[float, float, int]]:
+    backend = backend_for(engine.dialect.name)
+    viewer = Viewer(principals=frozenset({READER, "system.Everyone", "system.Authenticated"}))
+    figures = {}
+    for label, text in QUERIES.items():
+        timings = []
+        hits = 0
+        for run in range(runs + 2):
+            with Session(engine) as session:
+                search = DatabaseSearch(session, backend, viewer)
+                began = time.perf_counter()
+                results = search.search(SearchRequest(parse(text), limit=20))
+                elapsed = (time.perf_counter() - began) * 1000
+            if run >= 2:  # the first two warm the caches
+                timings.append(elapsed)
+            hits = results.facets.total
+        timings.sort()
+        figures[label] = (percentile(timings, 50), percentile(timings, 95), hits)
+    return figures
+
+
+def run_search(base_url: str | None, docs: int, runs: int, keep: bool, folder: Path) -> bool:
+    """Build the corpus on ``base_url`` (SQLite in ``folder`` when None), time the queries,
+    print the table; True when every p95 meets the goal."""
+    url = database_url(base_url, f"search_{docs}", folder)
+    fresh_database(url)
+    engine = charter_engine(url)
+    try:
+        print(f"== Search: {docs} documents, 10% readable, on {shown(url)} ==")
+        rate = build(engine, docs, seed=10)
+        figures = measure(engine, runs)
+    finally:
+        engine.dispose()
+        if not keep:
+            remove_database(url)
+    rows = [
+        (label, hits, f"{p50:.1f}", f"{p95:.1f}", verdict(p95 <= GOAL_MS))
+        for label, (p50, p95, hits) in figures.items()
+    ]
+    headers = ["query (first page + facets)", "visible hits", "p50 ms", "p95 ms", "p95<=150"]
+    print_table(headers, rows)
+    print(f"index rows written: {rate:.0f} documents per second (terms + insert)")
+    print()
+    return all(p95 <= GOAL_MS for _, p95, _ in figures.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the search benchmark from the command line."""
+    parser = argparse.ArgumentParser(prog="benchmarks/search.py", description=__doc__)
+    parser.add_argument("--database-url", help="a server URL (default: SQLite in a temp folder)")
+    parser.add_argument("--docs", type=int, default=100_000, help="documents in the corpus")
+    parser.add_argument("--runs", type=int, default=30, help="timed runs of each query")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        passed = run_search(args.database_url, args.docs, args.runs, args.keep, Path(folder))
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
