@@ -697,6 +697,35 @@ ENDPOINTS = [
         body="form",
         fields={"action": "edit", "title": "The board", "members": "bo"},
     ),
+    # -- the webhook admin pages: {webhook} is an endpoint, {message} one of its messages
+    Endpoint("GET admin.webhooks:*/ -> webhooks_page", "GET", "/admin/webhooks"),
+    Endpoint(
+        "POST admin.webhooks:*/ -> create_webhook",
+        "POST",
+        "/admin/webhooks",
+        body="form",
+        fields={
+            "url": "https://example.com/hook",
+            "description": "Partner",
+            "subtree": "/docs",
+            "event_types": "content.created",
+        },
+    ),
+    Endpoint(
+        "GET admin.webhook:*/ -> webhook_page",
+        "GET",
+        "/admin/webhooks/{segment}",
+        segment="{webhook}",
+        query=("before",),
+    ),
+    Endpoint(
+        "POST admin.webhook:*/ -> change_webhook",
+        "POST",
+        "/admin/webhooks/{segment}",
+        segment="{webhook}",
+        body="form",
+        fields={"action": "redeliver", "message": "{message}"},
+    ),
     # -- history: /docs/team/people has versions 1 and 2, notes.txt version 1
     Endpoint(
         "GET,HEAD api.content:Node/@history -> history",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
-from charter.web import audit, trash, workflow
+from charter.web import audit, trash, webhooks, workflow
 from charter.web.helpers import breadcrumbs, is_site_administrator, node_url, with_article
 from charter.web.i18n import DOMAIN, LANGUAGES
 from charter.web.menus import menu_views
@@ -57,6 +57,7 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin.group", "/admin/groups/{name}")
     trash.add_routes(config)
     audit.add_routes(config)
+    webhooks.add_routes(config)
     config.add_accept_view_order("text/html")
     config.add_accept_view_order("application/json", weighs_less_than="text/html")
     config.scan("charter.web")
