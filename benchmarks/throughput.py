@@ -55,7 +55,7 @@ from sqlalchemy.engine import URL
 
 SERVE_SCRIPT = Path(__file__).with_name("serve.py")
 DOCUMENT_URL_PATH = API_PREFIX + DOCUMENT_PATH
-SERVER_START_TIMEOUT_S = 60
+SERVER_START_TIMEOUT_S = 180
 SERVER_STOP_TIMEOUT_S = 10
 WRK = "wrk"
 HTML = {"Accept": "text/html"}
