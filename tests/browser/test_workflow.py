@@ -54,10 +54,10 @@ def test_an_editor_submits_a_reviewer_publishes_the_public_reads(
 
     log_in_as(eddie)
     page.goto("/news/story")
-    expect(page.locator("h1 .state-badge")).to_have_text("Private")
+    expect(page.locator("#node-state .state-badge")).to_have_text("Private")
     take(page, "submit", "Ready for review.")
     expect(page.locator(".flash-message")).to_contain_text("is now Pending review")
-    expect(page.locator("h1 .state-badge")).to_have_text("Pending review")
+    expect(page.locator("#node-state .state-badge")).to_have_text("Pending review")
     log_out(page)
 
     log_in_as(rae)
@@ -65,7 +65,7 @@ def test_an_editor_submits_a_reviewer_publishes_the_public_reads(
     expect(page.locator("ul.children .state-badge")).to_have_text(["Pending review"])
     page.get_by_role("link", name="Big story").click()
     take(page, "publish")
-    expect(page.locator("h1 .state-badge")).to_have_text("Published")
+    expect(page.locator("#node-state .state-badge")).to_have_text("Published")
     page.locator("#history-tab").click()
     steps = page.locator("#workflow-history tr.workflow-step")
     expect(steps).to_have_count(2)
@@ -75,5 +75,5 @@ def test_an_editor_submits_a_reviewer_publishes_the_public_reads(
 
     page.goto("/news/story")
     expect(page.get_by_role("heading", name="Big story")).to_be_visible()
-    expect(page.locator("h1 .state-badge")).to_have_text("Published")
+    expect(page.locator("#node-state .state-badge")).to_have_text("Published")
     expect(page.locator("#state-menu")).to_have_count(0)

@@ -13,12 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import false, or_, select, update
+from sqlalchemy import false, insert, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from charter.audit.service import SYSTEM, Actor, AuditLog
 from charter.content.registry import TypeRegistry
+from charter.db.meta import utcnow
 from charter.errors import (
     ChangedMeanwhile,
     CharterError,
@@ -270,7 +271,10 @@ class WorkflowService:
         transition: Transition,
         from_state: str | None,
         comment: str,
+        add: bool = True,
     ) -> WorkflowStep:
+        """The history row of a transition (added to the session unless ``add`` is False:
+        bulk inserts its rows in one statement) and its audit entry."""
         step = WorkflowStep(
             node_id=node.id,
             actor_id=self.actor.user_id,
@@ -281,7 +285,8 @@ class WorkflowService:
             to_state=transition.to,
             comment=comment,
         )
-        self.dbsession.add(step)
+        if add:
+            self.dbsession.add(step)
         self.audit.record(
             "workflow.transition",
             self.actor,
@@ -429,9 +434,19 @@ class WorkflowService:
                 set_committed_value(node, "workflow_state", transition.to)
                 set_committed_value(node, "version", node.version + 1)
                 outcome.to_state = transition.to
-                steps.append(
-                    (node, self._record(node, workflow, transition, outcome.from_state, comment))
+                step = self._record(
+                    node, workflow, transition, outcome.from_state, comment, add=False
                 )
+                steps.append((node, step))
+        if steps:
+            # One INSERT of many rows (the ORM would send one per row to learn their ids).
+            now = utcnow()
+            for _, step in steps:
+                step.at = now  # what subscribers of StateChanged read
+            self.dbsession.execute(
+                insert(WorkflowStep),
+                [{**_step_values(step), "at": now} for _, step in steps],
+            )
         self.dbsession.flush()
         for outcome, _, _ in accepted:
             if outcome.done:
@@ -449,6 +464,20 @@ class WorkflowService:
                 .limit(limit)
             )
         )
+
+
+def _step_values(step: WorkflowStep) -> dict[str, Any]:
+    """The column values of a history row not yet in the session."""
+    return {
+        "node_id": step.node_id,
+        "actor_id": step.actor_id,
+        "actor_login": step.actor_login,
+        "workflow": step.workflow,
+        "transition": step.transition,
+        "from_state": step.from_state,
+        "to_state": step.to_state,
+        "comment": step.comment,
+    }
 
 
 def _stale(node: Node, current_version: int | None) -> PreconditionFailed:

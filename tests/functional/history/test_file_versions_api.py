@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from charter import make_configurator
 from charter.content.models import File
+from charter.content.registry import types_of
 from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
 from charter.history.models import Revision
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
 from charter.testing.assertions import assert_problem
+from charter.workflow.services import WorkflowService
 
 API = "/api/v1/content"
 REPORT = f"{API}/docs/report.txt"
@@ -189,27 +191,36 @@ def test_a_multipart_put_without_a_file_is_a_400(anonymous_app, as_editor, repor
     assert_problem(response, 400, "/file")
 
 
-def test_only_editors_may_put(anonymous_app, bearer, staff_user, editor, report, dbsession):
+def test_only_editors_may_put(
+    anonymous_app, bearer, staff_user, editor, report, dbsession, charter_app
+):
+    # Published, so that the reader sees it (a private file is not found by readers).
+    WorkflowService(dbsession, types_of(charter_app.registry)).advance(
+        file_at(dbsession, "/docs/report.txt"), "published"
+    )
+    dbsession.flush()
+    version = file_at(dbsession, "/docs/report.txt").version
+    match = f'"{version}"'
     reader = anonymous_app.put(
         f"{REPORT}/@download",
         SECOND,
-        headers={**bearer(staff_user), **RAW, "If-Match": '"1"'},
+        headers={**bearer(staff_user), **RAW, "If-Match": match},
         status=403,
     )
     read_only = anonymous_app.put(
         f"{REPORT}/@download",
         SECOND,
-        headers={**bearer(editor, scope="read"), **RAW, "If-Match": '"1"'},
+        headers={**bearer(editor, scope="read"), **RAW, "If-Match": match},
         status=403,
     )
     anonymous = anonymous_app.put(
-        f"{REPORT}/@download", SECOND, headers={**RAW, "If-Match": '"1"'}, status=401
+        f"{REPORT}/@download", SECOND, headers={**RAW, "If-Match": match}, status=401
     )
 
     for response in (reader, read_only):
         assert_problem(response, 403)
     assert_problem(anonymous, 401)
-    assert file_at(dbsession, "/docs/report.txt").version == 1
+    assert file_at(dbsession, "/docs/report.txt").version == version
 
 
 def test_a_document_has_no_bytes_to_replace(anonymous_app, as_editor, content, docs, dbsession):
@@ -270,8 +281,13 @@ def two_versions(anonymous_app, as_editor, report):
 
 
 def test_old_bytes_stay_downloadable_from_the_history(
-    anonymous_app, bearer, staff_user, two_versions
+    anonymous_app, bearer, staff_user, two_versions, dbsession, charter_app
 ):
+    # Published, so that a reader sees it and its history.
+    WorkflowService(dbsession, types_of(charter_app.registry)).advance(
+        file_at(dbsession, "/docs/report.txt"), "published"
+    )
+    dbsession.flush()
     reader = bearer(staff_user)
 
     listing = anonymous_app.get(f"{REPORT}/@history", headers=reader).json

@@ -6,7 +6,9 @@ import io
 import pytest
 import transaction
 
+from charter.content.registry import types_of
 from charter.content.services import ContentService, Uploads
+from charter.testing.content import reviewed_types
 
 API = "/api/v1/content"
 HISTORY_BUDGET = 3
@@ -23,7 +25,8 @@ def docs(site_root, content, charter_app, dbsession):
     manager = transaction.TransactionManager(explicit=True)
     manager.begin()
     store = charter_app.registry["charter.blobs.store"]
-    files = ContentService(dbsession, uploads=Uploads(store, manager, 1 << 20))
+    types = reviewed_types(types_of(charter_app.registry))
+    files = ContentService(dbsession, types=types, uploads=Uploads(store, manager, 1 << 20))
     data = files.upload(docs, io.BytesIO(b"one"), "data.txt")
     files.replace(data, io.BytesIO(b"two"), None, 1)
     files.replace(data, io.BytesIO(b"three"), None, 2)

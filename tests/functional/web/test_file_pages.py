@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 from charter import make_configurator
 from charter.audit.models import AuditEntry
 from charter.content.models import File
+from charter.content.registry import types_of
 from charter.content.services import ContentService, Uploads
 from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
+from charter.testing.content import reviewed_types
 from charter.testing.samples import png_image
 from charter.testing.sessions import login_as
 from charter.tree.models import Node
@@ -76,15 +78,17 @@ def store(charter_app):
 
 
 @pytest.fixture
-def stored_file(dbsession, store):
-    """``stored_file(parent, filename, data, ...)``: a File whose bytes are committed to the
-    store (the test's database transaction is still rolled back at the end)."""
+def stored_file(dbsession, store, charter_app):
+    """``stored_file(parent, filename, data, ...)``: a published File whose bytes are
+    committed to the store (the test's database transaction is still rolled back at the
+    end)."""
+    types = reviewed_types(types_of(charter_app.registry))
 
     def make(parent, filename, data, **fields):
         manager = transaction.TransactionManager(explicit=True)
         manager.begin()
         uploads = Uploads(store, manager, max_size=1 << 20)
-        node = ContentService(dbsession, uploads=uploads).upload(
+        node = ContentService(dbsession, types=types, uploads=uploads).upload(
             parent, _Stream(data), filename, **fields
         )
         manager.commit()  # only the blob store joined this transaction
