@@ -68,6 +68,8 @@ class Site:
     token: str
     editor_token: str
     document_id: int
+    # The document's version (its ETag) once seeded: publishing it moved it on.
+    document_version: int = 1
 
     @property
     def headers(self) -> dict[str, str]:
@@ -119,7 +121,7 @@ def seed_site(url: URL, big_folder: bool = True) -> Site:
                 SharingService(session).update(place, {user_principal(editor.id): ["Editor"]})
             _, editor_token = TokenService(session).create(editor, "benchmarks", "read-write")
             session.flush()
-            site = Site(token, editor_token, document.id)
+            site = Site(token, editor_token, document.id, document.version)
     finally:
         engine.dispose()
     return site

@@ -152,7 +152,7 @@ def kinds_for(site: Site) -> list[Kind]:
             "Charter  GET document, If-None-Match (304)",
             "charter",
             DOCUMENT_URL_PATH,
-            {**site.headers, "If-None-Match": '"1"'},
+            {**site.headers, "If-None-Match": f'"{site.document_version}"'},
             status=304,
         ),
         Kind(
