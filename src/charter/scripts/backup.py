@@ -344,9 +344,12 @@ def _load_tables(
         # Rows the migrations seeded (version numbers, counters) make way for the backup's.
         if connection.scalar(select(func.count()).select_from(table)):
             connection.execute(table.delete())
+        # Generated columns (PostgreSQL's search vector) are computed again, not inserted.
+        generated = {column.name for column in table.columns if column.computed is not None}
+        kept = [i for i, name in enumerate(columns) if name not in generated and name in table.c]
         batch: list[dict[str, Any]] = []
         for row in rows:
-            batch.append(dict(zip(columns, row, strict=True)))
+            batch.append({columns[i]: row[i] for i in kept})
             if len(batch) >= BATCH:
                 connection.execute(table.insert(), batch)
                 batch = []
