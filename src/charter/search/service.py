@@ -249,7 +249,7 @@ class DatabaseSearch:
         self.viewer = viewer
 
     def search(self, request: SearchRequest) -> SearchResults:
-        """Two statements: the page (with snippets' text) and the facets."""
+        """Three statements: the page, its hits' text (for snippets), and the facets."""
         match = self.backend.compile(request.query)
         score = match.score.label("score")
         columns = [
@@ -261,7 +261,6 @@ class DatabaseSearch:
             Node.workflow_state,
             Node.modified,
             score,
-            func.substr(SearchEntry.text, 1, SNIPPET_SOURCE),
         ]
         statement = self._filtered(select(*columns), match, request)
         cursor = request.cursor()
@@ -284,6 +283,18 @@ class DatabaseSearch:
                 )
             statement = statement.order_by(Node.modified.desc(), Node.id)
         rows = self.dbsession.execute(statement.limit(request.limit + 1)).all()
+        # The snippets' text is read for the page's hits only: selected with every match, it
+        # went into the sort's temporary table (MariaDB wrote one on disk per query).
+        page_ids = [row[0] for row in rows[: request.limit]]
+        texts = dict(
+            self.dbsession.execute(
+                select(SearchEntry.node_id, func.substr(SearchEntry.text, 1, SNIPPET_SOURCE)).where(
+                    SearchEntry.node_id.in_(page_ids)
+                )
+            ).all()
+            if page_ids
+            else []
+        )
         exact, prefixes = request.query.highlight_words()
         hits = [
             Hit(
@@ -295,7 +306,7 @@ class DatabaseSearch:
                 state=row[5],
                 modified=row[6],
                 score=float(row[7] or 0.0),
-                snippet=snippet((row[8] or "").replace(FILE_MARK, " "), exact, prefixes),
+                snippet=snippet((texts.get(row[0]) or "").replace(FILE_MARK, " "), exact, prefixes),
             )
             for row in rows[: request.limit]
         ]
