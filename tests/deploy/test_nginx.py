@@ -241,7 +241,11 @@ def accel(site):
         )
     )
     server = start_gunicorn(site, "accel", workers=1, ini=ini)
-    proxy = start_nginx(site.folder / "accel-nginx", server.port, blobs=site.folder / "blobs")
+    try:
+        proxy = start_nginx(site.folder / "accel-nginx", server.port, blobs=site.folder / "blobs")
+    except BaseException:
+        stop(server.process)
+        raise
     yield server, proxy
     stop(proxy.process)
     stop(server.process)
