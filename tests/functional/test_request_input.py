@@ -281,6 +281,23 @@ def test_a_multipart_field_that_is_not_utf8_is_a_400(anonymous_app, as_editor, d
     assert state(dbsession) == before
 
 
+def test_a_multipart_part_without_a_name_is_a_400_not_a_500(anonymous_app, as_editor, dbsession):
+    """Found by schemathesis: a part with no name (or a file part with no file name at all)
+    made the input check fail with a TypeError."""
+    before = state(dbsession)
+    body = b"--XX\r\nContent-Disposition: form-data\r\n\r\nFalse\r\n--XX--\r\n"
+
+    response = anonymous_app.post(
+        f"{API}/docs",
+        body,
+        headers={**as_editor, "Content-Type": "multipart/form-data; boundary=XX"},
+        status=400,
+    )
+
+    assert_problem(response, 400)
+    assert state(dbsession) == before
+
+
 def test_a_slug_is_read_as_percent_encoded_utf8(anonymous_app, as_editor, dbsession):
     response = anonymous_app.post(
         f"{API}/docs",

@@ -83,18 +83,19 @@ PAGE_SCHEMA: dict[str, Any] = {
     "required": ["items", "next"],
     "additionalProperties": False,
 }
+
+
+# Filter text: printable characters only (str.isprintable), at most so many.
+def _text(maximum: int) -> dict[str, Any]:
+    return {"type": "string", "format": "charter-printable", "maxLength": maximum}
+
+
 FILTERS = (
     LIMIT,
     CURSOR,
-    Param("actor", "Entries by this login.", {"type": "string", "pattern": "^[^\\x00]{0,100}$"}),
-    Param(
-        "action", "Entries of this action code.", {"type": "string", "pattern": "^[^\\x00]{0,64}$"}
-    ),
-    Param(
-        "path",
-        "Entries about this path or below it.",
-        {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]*$"},
-    ),
+    Param("actor", "Entries by this login.", _text(100)),
+    Param("action", "Entries of this action code.", _text(64)),
+    Param("path", "Entries about this path or below it.", _text(4000)),
     Param(
         "since",
         "From then: a date, or a moment with its offset.",
@@ -105,7 +106,11 @@ FILTERS = (
         "Until then: a date (the whole day), or a moment with its offset.",
         {"type": "string", "format": "charter-moment"},
     ),
-    Param("node", "Entries about the node with this uid.", {"type": "string", "maxLength": 32}),
+    Param(
+        "node",
+        "Entries about the node with this uid.",
+        {"type": "string", "pattern": "^[0-9A-Za-z]{0,32}$"},
+    ),
 )
 
 

@@ -110,7 +110,8 @@ BULK_SCHEMA = {
 }
 COMMENT_BODY = {
     "type": "object",
-    "properties": {"comment": {"type": "string", "maxLength": 500}},
+    "properties": {"comment": {"type": "string", "maxLength": 500, "pattern": "^[^\\x00]*$"}},
+    "additionalProperties": False,
 }
 BULK_BODY = {
     "type": "object",
@@ -278,7 +279,8 @@ def outcome_json(outcome: BulkOutcome) -> dict[str, Any]:
     responses={200: ok(BULK_SCHEMA)},
     operation_id="bulkTransition",
 )
-@view_config(route_name=BULK_ROUTE, request_method="POST", renderer="json")
+# A logged-in caller (401 for the anonymous, before any CSRF check; a read token may not).
+@view_config(route_name=BULK_ROUTE, request_method="POST", caller=True, renderer="json")
 def bulk_transition(request: Request) -> dict[str, Any]:
     """``{"transition", "items": [paths or uids], "comment"?}``: each item is judged on its
     own and answered in order (``done``, or ``status`` and ``reason``); an item the caller

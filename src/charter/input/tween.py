@@ -127,7 +127,10 @@ def _check_form_fields(request: Request) -> None:
         raise MalformedRequest("The multipart form has no valid boundary.") from None
     # In a multipart form WebOb has already put U+FFFD for undecodable bytes.
     for key, value in fields:
-        text = value if isinstance(value, str) else getattr(value, "filename", "")
+        if key is None:
+            raise MalformedRequest("A part of the multipart form has no name.")
+        # A file part may have no file name at all (None).
+        text = value if isinstance(value, str) else getattr(value, "filename", None) or ""
         for part in (key, text):
             _check_form_text(part, key)
             if REPLACEMENT_CHARACTER in part:
