@@ -69,7 +69,8 @@ def test_add_a_folder_then_a_document_in_it(editor_page):
 
     expect(page.locator("h1")).to_have_text("Kick-off")
     assert path_of(page) == "/docs/meeting-notes/kickoff"
-    expect(page.locator(".document-body h2")).to_have_text("Agenda")
+    # Headings of a body sit one level below the page's own <h1>: "## Agenda" is an <h3>.
+    expect(page.locator(".document-body h3")).to_have_text("Agenda")
     expect(page.locator(".document-body li")).to_have_text(["Budget", "Hiring"])
     page.locator("nav[aria-label=breadcrumb]").get_by_role("link", name="Meeting notes").click()
     expect(page.locator("ul.children li a")).to_have_text(["Kick-off"])

@@ -42,7 +42,7 @@ def test_share_a_private_folder_with_a_group(people, page, log_in_as):
     page.locator("#sharing-link").click()
     expect(page.get_by_role("heading", name="Sharing", exact=True)).to_be_visible()
     page.get_by_label("Search by name, login, email or group").fill("engineering")
-    page.get_by_role("button", name="Search").click()
+    page.locator("#sharing-search").get_by_role("button", name="Search").click()
     page.locator("#search-results").get_by_role("button", name="Add").click()
     row = page.locator("tr.grant-row[data-principal='group:engineering']")
     expect(row).to_be_visible()
@@ -57,7 +57,7 @@ def test_share_a_private_folder_with_a_group(people, page, log_in_as):
     log_in_as(member)
     page.goto("/")
     expect(page.locator(CHILD_LINKS)).to_have_text(["Projects", "Welcome"])
-    page.get_by_role("link", name="Projects").click()
+    page.locator(CHILD_LINKS).get_by_text("Projects").click()
     expect(page.get_by_role("heading", name="Projects", level=1)).to_be_visible()
     # Readers may not share.
     expect(page.locator("#sharing-link")).to_have_count(0)

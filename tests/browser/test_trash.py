@@ -52,6 +52,7 @@ def test_delete_then_restore_from_the_trash_page(editor_page):
     )
     expect(page.locator("body")).not_to_contain_text("People")
 
+    page.locator("#user-menu summary").click()
     page.locator("#trash-link").click()
     row = page.locator(".trash-row").filter(has_text="Team")
     expect(row).to_contain_text("/docs/team")
