@@ -792,6 +792,13 @@ ENDPOINTS = [
         fields={"comment": "Ready for review."},
         headers={"If-Match": '"2"'},
     ),
+    Endpoint("!POST api.workflow.bulk:*/ -> bulk_method_not_allowed", "GET", "/api/v1/@workflow"),
+    Endpoint(
+        "!GET,HEAD,POST api.content:Node/@workflow -> workflow_method_not_allowed",
+        "PUT",
+        CONTENT + "/docs/team/{segment}/@workflow",
+        segment="people",
+    ),
     Endpoint(
         "POST api.workflow.bulk:*/ -> bulk_transition",
         "POST",

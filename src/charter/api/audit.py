@@ -22,6 +22,7 @@ from charter.audit.reading import EVERYTHING, AuditAccess, AuditQuery, entry_rec
 from charter.errors import Forbidden
 from charter.security.policy import effective_roles
 from charter.security.roles import Permission, Role
+from charter.trash.listing import MAX_PATH_LENGTH
 from charter.tree.models import Node
 from charter.web.audit import export_response
 
@@ -95,7 +96,7 @@ FILTERS = (
     CURSOR,
     Param("actor", "Entries by this login.", _text(100)),
     Param("action", "Entries of this action code.", _text(64)),
-    Param("path", "Entries about this path or below it.", _text(4000)),
+    Param("path", "Entries about this path or below it.", _text(MAX_PATH_LENGTH)),
     Param(
         "since",
         "From then: a date, or a moment with its offset.",

@@ -207,7 +207,7 @@ def entry_json(request: Request, entry: dict[str, Any]) -> dict[str, Any]:
         Param(
             "type",
             "Only changes to nodes of this type (repeatable).",
-            {"type": "string", "minLength": 1, "maxLength": 64},
+            {"type": "string", "pattern": "^[^\\x00]{1,64}$"},
         ),
     ),
     responses={200: ok(ChangesPage)},

@@ -10,10 +10,10 @@ test (see charter.workflow.services), and nothing changes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
-from pyramid.config import Configurator
-from pyramid.httpexceptions import HTTPForbidden
+from pyramid.config import Configurator, not_
+from pyramid.httpexceptions import HTTPForbidden, HTTPMethodNotAllowed
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
@@ -118,7 +118,12 @@ BULK_BODY = {
     "required": ["transition", "items"],
     "properties": {
         "transition": STRING,
-        "items": {"type": "array", "items": STRING, "minItems": 1, "maxItems": MAX_BULK_ITEMS},
+        "items": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^[^\\x00]*$"},
+            "minItems": 1,
+            "maxItems": MAX_BULK_ITEMS,
+        },
         "comment": {"type": "string", "maxLength": 500, "pattern": "^[^\\x00]*$"},
     },
     "additionalProperties": False,
@@ -310,3 +315,24 @@ def transition_refused(exc: TransitionRefused, request: Request) -> Response:
         f"urn:charter:problem:workflow:{exc.reason}",
         reason=exc.reason,
     )
+
+
+# Changes nothing, so no CSRF token is needed to be told so.
+@view_config(route_name=BULK_ROUTE, request_method=not_(("POST",)), require_csrf=False)
+def bulk_method_not_allowed(request: Request) -> NoReturn:
+    """``/api/v1/@workflow`` only takes transitions (POST)."""
+    raise HTTPMethodNotAllowed(headers={"Allow": "POST"})
+
+
+# Only those who may view the node learn that it exists.
+@view_config(
+    route_name="api.content",
+    context=Node,
+    name=WORKFLOW,
+    request_method=not_(("GET", "HEAD", "POST")),
+    require_csrf=False,
+    permission=Permission.VIEW,
+)
+def workflow_method_not_allowed(context: Node, request: Request) -> NoReturn:
+    """A node's ``@workflow`` is read (GET); its transitions are taken (POST)."""
+    raise HTTPMethodNotAllowed(headers={"Allow": "POST" if request.subpath else "GET, HEAD"})
