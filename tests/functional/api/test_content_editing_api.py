@@ -19,9 +19,19 @@ from charter.tree.models import Node
 
 SITE = "http://example.com"
 API = "/api/v1/content"
-# Statements of one POST or PATCH: the folder's lock and the reads it guards are
-# two, and the revision the change records is one.
-BUDGET = 10
+# Statements of one POST or PATCH, by what makes them. The content itself: the
+# folder's lock and the reads it guards are two, and the revision the change
+# records is one.
+CONTENT_STATEMENTS = 10
+# The audit log's entry for the change.
+AUDIT_STATEMENTS = 1
+# The search index: its row is read and written in the same transaction.
+SEARCH_STATEMENTS = 2
+# The change feed: who may see the node, the counter's row lock, the previous
+# audience (for tombstones), the entry and its audience, the counter, and the
+# webhook endpoints that want it (charter.changes). Bounded, not per node.
+CHANGE_FEED_STATEMENTS = 7
+BUDGET = CONTENT_STATEMENTS + AUDIT_STATEMENTS + SEARCH_STATEMENTS + CHANGE_FEED_STATEMENTS
 
 
 class Binder(Folder):
