@@ -16,11 +16,13 @@ from sqlalchemy import func, select
 from charter import make_configurator
 from charter.content.events import ObjectAdded
 from charter.content.models import File
+from charter.content.registry import types_of
 from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
 from charter.testing.assertions import assert_problem
 from charter.testing.samples import png_image
+from charter.workflow.services import WorkflowService
 
 SITE = "http://example.com"
 API = "/api/v1/content"
@@ -397,6 +399,19 @@ def uploaded(app, as_editor, docs, dbsession):
 
 
 @pytest.fixture
+def publish(dbsession, charter_app):
+    """``publish(node)``: takes ``node`` to ``published`` (an upload starts private, found by
+    its editors only), as an editor would before readers look."""
+
+    def advance(node):
+        WorkflowService(dbsession, types_of(charter_app.registry)).advance(node, "published")
+        dbsession.flush()  # requests read through their own savepoint
+        return node
+
+    return advance
+
+
+@pytest.fixture
 def big_notes(uploaded):
     """A text file of a few KiB, and its bytes."""
     data = b"".join(b"line %04d of the notes\n" % number for number in range(300))
@@ -405,9 +420,10 @@ def big_notes(uploaded):
 
 @pytest.mark.parametrize("view", ["/@download", "/@@download"])
 def test_a_download_streams_the_exact_bytes_with_validators(
-    app, bearer, staff_user, big_notes, view
+    app, bearer, staff_user, big_notes, publish, view
 ):
     notes, data = big_notes
+    notes = publish(notes)
     prefix = API if view == "/@download" else ""
 
     answer = app.get(f"{prefix}/docs/notes.txt{view}", headers=bearer(staff_user))
@@ -559,8 +575,8 @@ def test_upload_strips_control_characters_from_the_file_name(app, as_editor, doc
 # -- who may download -----------------------------------------------------------------
 
 
-def test_a_reader_can_download(app, bearer, staff_user, uploaded):
-    node = uploaded("chart.png", PNG)
+def test_a_reader_can_download(app, bearer, staff_user, uploaded, publish):
+    node = publish(uploaded("chart.png", PNG))
 
     answer = app.get(f"{API}{node.path}/@download", headers=bearer(staff_user, scope="read"))
 

@@ -12,6 +12,8 @@ from charter.testing.content import reviewed_types
 
 API = "/api/v1/content"
 HISTORY_BUDGET = 3
+# A web page of a node also reads its navigation tree (charter.web.navigation): one query.
+NAVIGATION_TREE = 1
 
 
 @pytest.fixture
@@ -41,8 +43,10 @@ def test_a_history_page_costs_at_most_3_queries_however_long_the_history(
 ):
     if interface == "api":
         app, prefix, view, headers = anonymous_app, API, "@history", bearer(staff_user)
+        budget = HISTORY_BUDGET
     else:
         app, prefix, view, headers = testapp, "", "@@history", {}
+        budget = HISTORY_BUDGET + NAVIGATION_TREE
     app.get(f"{prefix}/docs/{view}", headers=headers)  # the caller's first use is recorded
 
     counts = {}
@@ -53,4 +57,4 @@ def test_a_history_page_costs_at_most_3_queries_however_long_the_history(
         counts[page] = len(queries)
 
     assert len(set(counts.values())) == 1, counts
-    assert max(counts.values()) <= HISTORY_BUDGET, counts
+    assert max(counts.values()) <= budget, counts
