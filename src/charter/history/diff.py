@@ -159,7 +159,23 @@ def long_text_fields(schema: type[BaseModel]) -> frozenset[str]:
         if prop.get("type") == "string"
         and "format" not in prop
         and prop.get("maxLength", LONG_TEXT_LENGTH + 1) > LONG_TEXT_LENGTH
+        and _pattern_allows_long_text(prop.get("pattern"))
     )
+
+
+def _pattern_allows_long_text(pattern: str | None) -> bool:
+    """Whether a JSON Schema ``pattern`` lets a field hold text longer than
+    ``LONG_TEXT_LENGTH`` in several lines: a pattern can bound a length without a maxLength
+    (a title's, counted once stripped) or forbid line breaks. A pattern Python cannot read
+    bounds nothing that is known."""
+    if pattern is None:
+        return True
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        return True
+    line = "x" * (LONG_TEXT_LENGTH // 2 + 1)
+    return compiled.search(f"{line}\n{line}") is not None
 
 
 def _lines(value: Any) -> list[str]:
