@@ -1,5 +1,7 @@
 """``/api/v1/types``: the registered content types and the JSON Schemas of their fields."""
 
+import re
+
 import pytest
 import webtest
 from pydantic import Field
@@ -8,10 +10,16 @@ from charter import make_configurator
 from charter.content.models import Folder
 from charter.content.schemas import FolderFields
 from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
+from charter.input.text import UNICODE_WHITESPACE, single_line_pattern
 from charter.testing.assertions import assert_problem
 from charter.testing.sessions import login_as
 
 TYPES = "/api/v1/types"
+# A title is one line of 1 to 500 characters once stripped: said as a pattern (a maxLength
+# would count the whitespace that stripping removes); what it means is checked below.
+TITLE_PATTERN = single_line_pattern(500, blank=False, whitespace=UNICODE_WHITESPACE)
+# Any text but NUL, which no database column takes.
+NO_NUL = "^[^\\x00]*$"
 SITE = "http://example.com"
 
 DOCUMENT = {
@@ -34,14 +42,14 @@ DOCUMENT = {
                 "title": "Title",
                 "description": "Shown everywhere",
                 "type": "string",
-                "minLength": 1,
-                "maxLength": 500,
+                "pattern": TITLE_PATTERN,
             },
             "description": {
                 "title": "Description",
                 "type": "string",
                 "default": "",
                 "maxLength": 5000,
+                "pattern": NO_NUL,
             },
             "body": {
                 "title": "Body",
@@ -49,6 +57,7 @@ DOCUMENT = {
                 "type": "string",
                 "default": "",
                 "maxLength": 500000,
+                "pattern": NO_NUL,
             },
         },
         "required": ["title"],
@@ -93,6 +102,26 @@ def test_lists_every_registered_type_by_name(testapp):
     items = response.json["items"]
     assert [item["name"] for item in items] == ["Document", "File", "Folder"]
     assert items[0] == DOCUMENT
+
+
+@pytest.mark.parametrize(
+    ("title", "accepted"),
+    [
+        ("Guide", True),
+        ("  Guide\u3000", True),
+        ("x" * 500, True),
+        (" " + "x" * 500 + " ", True),
+        ("x" * 501, False),
+        ("", False),
+        ("   ", False),
+        ("two\nlines", False),
+        ("nul\x00", False),
+    ],
+)
+def test_the_title_pattern_says_what_a_title_may_be(testapp, title, accepted):
+    pattern = testapp.get(f"{TYPES}/Document").json["schema"]["properties"]["title"]["pattern"]
+
+    assert (re.search(pattern, title) is not None) is accepted
 
 
 def test_one_type_has_the_keys_it_has_in_the_list(testapp):
