@@ -9,12 +9,14 @@ from sqlalchemy import select
 
 from charter import make_configurator
 from charter.content.models import File
+from charter.content.registry import types_of
 from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
 from charter.history.models import Revision
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
 from charter.testing.sessions import login_as
 from charter.tree.models import Node
+from charter.workflow.services import WorkflowService
 
 SITE = "http://example.com"
 FIRST = b"First draft of the report.\n"
@@ -344,7 +346,12 @@ def test_an_editor_uploads_a_new_version_of_a_file(editor, report, dbsession):
     assert editor.get(version_page.html.select_one("#revision-download")["href"]).body == FIRST
 
 
-def test_readers_are_not_offered_a_new_version(reader, editor, report):
+def test_readers_are_not_offered_a_new_version(reader, editor, report, dbsession, charter_app):
+    # Published, so that the reader sees it (a private file is not found by readers).
+    WorkflowService(dbsession, types_of(charter_app.registry)).advance(
+        node_at(dbsession, "/docs/report.txt"), "published"
+    )
+    dbsession.flush()  # requests read through their own savepoint
     assert reader.get("/docs/report.txt").html.select_one("#replace-link") is None
     reader.get("/docs/report.txt/@@replace", status=403)
 
