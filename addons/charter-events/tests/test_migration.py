@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from charter.addons import addon_version_locations
 from charter.db.meta import Base
 from charter.db.migrations import alembic_config, current_revisions, head_revisions, upgrade
+from charter.search.models import is_engine_difference
 from sqlalchemy import inspect
 
 import charter_events.models  # noqa: F401 - the add-on's table on the metadata
@@ -48,8 +49,10 @@ def test_models_and_migrations_do_not_drift(db_connection):
         return not (type_ == "table" and name.startswith("alembic_version"))
 
     context = MigrationContext.configure(db_connection, opts={"include_name": not_a_version_table})
+    differences = compare_metadata(context, Base.metadata)
 
-    assert compare_metadata(context, Base.metadata) == []
+    # The full-text structures each database's search backend builds have no model.
+    assert [found for found in differences if not is_engine_difference(found)] == []
 
 
 def test_the_table_comes_with_the_addon_and_goes_with_its_downgrade(scratch_engine):
