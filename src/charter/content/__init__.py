@@ -15,7 +15,7 @@ from charter.content.fields import (
 from charter.content.registry import REGISTRY_KEY, TypeRegistry, add_content_type, types_of
 from charter.content.services import ContentService, Uploads
 from charter.content.types import CORE_TYPES
-from charter.security import caller_permits
+from charter.security.permits import caller_permits
 
 # For add-on schemas (docs/addons.md, "Dates and times in a schema").
 __all__ = [

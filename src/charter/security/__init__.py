@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from pyramid.config import Configurator
@@ -26,16 +25,6 @@ def actor(request: Request) -> Actor:
     if identity is None:
         return Actor(address=request.remote_addr)
     return Actor(identity.user_id, identity.login, request.remote_addr)
-
-
-def caller_permits(request: Request) -> Callable[[Any, str], bool]:
-    """Whether this request's caller holds a permission on a node: what services are given
-    to check permissions with."""
-
-    def permits(node: Any, permission: str) -> bool:
-        return bool(request.has_permission(permission, node))
-
-    return permits
 
 
 def sharing_service(request: Request) -> SharingService:

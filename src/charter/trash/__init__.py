@@ -6,7 +6,7 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 
 from charter.content.registry import types_of
-from charter.security import caller_permits
+from charter.security.permits import caller_permits
 from charter.security.roles import Permission, permissions_of
 from charter.trash.services import TrashAccess, TrashService
 

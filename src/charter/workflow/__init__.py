@@ -72,7 +72,7 @@ def compile_workflows(config: Configurator) -> None:
 def workflow_service(request: Request) -> WorkflowService:
     """The workflow service acting for this request's caller, with its permissions."""
     from charter.content.registry import types_of
-    from charter.security import caller_permits
+    from charter.security.permits import caller_permits
     from charter.workflow.services import WorkflowService
 
     return WorkflowService(
