@@ -6,7 +6,7 @@ from pyramid.config import Configurator
 
 from charter.web import audit, trash, webhooks, workflow
 from charter.web.helpers import breadcrumbs, is_site_administrator, node_url, with_article
-from charter.web.i18n import DOMAIN, LANGUAGES
+from charter.web.i18n import DOMAIN, LANGUAGES, return_path
 from charter.web.menus import menu_views
 from charter.web.navigation import navigation_tree
 
@@ -33,6 +33,7 @@ def includeme(config: Configurator) -> None:
             navigation_tree=navigation_tree,
             menu_views=menu_views,
             languages=LANGUAGES,
+            return_path=return_path,
         )
 
     # Runs once the renderer above exists (pyramid_jinja2 creates it in an action).

@@ -45,6 +45,15 @@ def _same_site_path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def return_path(request: Request) -> str:
+    """Where the language menu leads back to: this page, or the home page when its
+    address is not valid UTF-8 (an error page answering such an address)."""
+    try:
+        return request.path_qs
+    except UnicodeDecodeError:
+        return "/"
+
+
 @view_config(route_name="language", request_method="POST", permission=NO_PERMISSION_REQUIRED)
 def choose_language(request: Request) -> HTTPSeeOther:
     """Remember the language picked in the menu (a cookie), and go back to the page."""
