@@ -520,6 +520,7 @@ def test_a_file_page_and_its_download_cost_what_a_document_costs(
     with query_recorder.record() as document_queries:
         testapp.get("/docs/guide")
 
-    # The lineage (with the file's own columns) and the identity: one query each.
-    assert len(page_queries) == len(document_queries) == 2
+    # The lineage (with the file's own columns) and the identity: one query each;
+    # a page also shows the folder tree beside it (one query), a download does not.
+    assert len(page_queries) == len(document_queries) == 2 + 1
     assert len(download_queries) == 2
