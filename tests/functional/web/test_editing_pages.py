@@ -102,7 +102,8 @@ def test_editor_adds_a_folder_then_a_document_in_it(editor, eddie, docs, dbsessi
     page = form.submit(status=303).follow()
 
     assert page.request.path == "/docs/meeting-notes/2026-01-kickoff"
-    assert page.html.select_one(".document-body h2").get_text(strip=True) == "Agenda"
+    # Body headings sit one level below the page's own <h1>: "##" is an <h3>.
+    assert page.html.select_one(".document-body h3").get_text(strip=True) == "Agenda"
     document = node_at(dbsession, "/docs/meeting-notes/2026-01-kickoff")
     assert isinstance(document, Document)
     # The browser's CRLF line ends are stored as LF.
