@@ -26,6 +26,7 @@ from charter.addons.migrations import VERSION_TABLE_PREFIX
 from charter.db.meta import Base
 from charter.db.migrations import current_revisions, head_revisions, upgrade
 from charter.scripts import migrate
+from charter.search.models import is_engine_difference
 from charter.settings import SettingsError
 
 FIXTURE_ADDONS = Path(__file__).resolve().parents[1] / "fixtures" / "addons"
@@ -121,7 +122,12 @@ def test_the_addon_table_matches_its_model_and_the_core_schema_does_not_drift(
 
     with scratch_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_name": not_a_version_table})
-        differences = compare_metadata(context, combined)
+        # The full-text structures each database's search backend builds have no model.
+        differences = [
+            found
+            for found in compare_metadata(context, combined)
+            if not is_engine_difference(found)
+        ]
 
     assert differences == [], "autogenerate finds differences:\n" + "\n".join(
         repr(difference) for difference in differences
@@ -208,7 +214,8 @@ def test_an_addon_page_renders_its_own_template_inside_the_core_layout(
     assert response.content_type == "text/html"
     assert response.html.find(id="probe-greeting").text == "Hello from the probe"
     assert response.html.title.text == "Probe · Charter"
-    assert response.html.find("footer").text.strip() == "Charter · powered by Charter"
+    # The footer also holds the language menu.
+    assert response.html.find("footer").text.strip().startswith("Charter · powered by Charter")
 
 
 def test_an_addon_overrides_a_core_template_only_while_enabled(
