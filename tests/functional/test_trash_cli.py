@@ -82,8 +82,8 @@ def test_purge_deletes_what_is_older_than_the_retention(ini, sql, capsys):
     out = capsys.readouterr()
     assert out.err == ""  # no progress bar without a terminal
     lines = out.out.splitlines()
-    assert lines[0] == "Purged “Projects” (/projects, 3 items)"
-    assert lines[1].startswith("Purged 1 deleted item(s) deleted more than 30 days ago (3 item(s)")
+    assert lines[0] == "Purged “Projects” (/projects, 4 items)"
+    assert lines[1].startswith("Purged 1 deleted item(s) deleted more than 30 days ago (4 item(s)")
     assert (
         lines[2]
         == "Kept “Policies” (/policies, 2 items): “Policies” (/policies) is under legal hold"
@@ -103,8 +103,8 @@ def test_dry_run_and_older_than(ini, sql, capsys):
 
     assert trash.main([ini, "purge", "--older-than", "1", "--dry-run"]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "Would purge “Projects” (/projects, 3 items)",
-        "Dry run: would purge 1 deleted item(s) deleted more than 1 day ago (3 item(s), "
+        "Would purge “Projects” (/projects, 4 items)",
+        "Dry run: would purge 1 deleted item(s) deleted more than 1 day ago (4 item(s), "
         "0 bytes of files); nothing was removed.",
     ]
     assert node_count(sql) == before
