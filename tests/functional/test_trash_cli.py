@@ -89,7 +89,7 @@ def test_purge_deletes_what_is_older_than_the_retention(ini, sql, capsys):
         == "Kept “Policies” (/policies, 2 items): “Policies” (/policies) is under legal hold"
     )
     assert lines[3] == "1 item(s) under legal hold stayed in the trash."
-    assert node_count(sql) == before - 3
+    assert node_count(sql) == before - 4
     ids = {row[0] for row in sql("SELECT id FROM trash_entries")}
     assert old not in ids
     assert held in ids
