@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from charter.audit.actions import action_label
 from charter.audit.models import MAX_ACTION_LENGTH, MAX_LOGIN_LENGTH, UID_LENGTH, AuditEntry
-from charter.content.fields import MomentOutOfRange, storable_utc
+from charter.content.fields import moment_filter
 from charter.errors import Forbidden, ValidationFailed
 from charter.input.numbers import whole_number
 from charter.security.roles import Role
@@ -97,8 +97,8 @@ class AuditQuery:
             actor=text("actor", MAX_LOGIN_LENGTH),
             action=text("action", MAX_ACTION_LENGTH),
             path=path,
-            since=_moment(params.get("since"), "since", end_of_day=False, problems=problems),
-            until=_moment(params.get("until"), "until", end_of_day=True, problems=problems),
+            since=moment_filter(params.get("since"), "since", end_of_day=False, problems=problems),
+            until=moment_filter(params.get("until"), "until", end_of_day=True, problems=problems),
             node=node,
             limit_given=limit_text is not None,
         )
@@ -130,31 +130,6 @@ class AuditQuery:
     def for_node(self, uid: str) -> AuditQuery:
         """The same query about one node only."""
         return replace(self, node=uid)
-
-
-def _moment(
-    value: str | None, name: str, *, end_of_day: bool, problems: list[tuple[str, str]]
-) -> dt.datetime | None:
-    """A date (``2026-11-30``: that whole day, in UTC) or a moment with its UTC offset."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            moment = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-            if end_of_day:
-                moment += dt.timedelta(days=1) - dt.timedelta(microseconds=1)
-        else:
-            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return storable_utc(moment)
-    except MomentOutOfRange as problem:
-        problems.append((name, str(problem)))
-    except (ValueError, OverflowError):
-        problems.append(
-            (name, "a date such as 2026-11-30, or a moment such as 2026-11-30T09:00:00Z")
-        )
-    return None
 
 
 def _shown_moment(moment: dt.datetime | None) -> str | None:

@@ -72,3 +72,28 @@ def _check_storable(moment: dt.datetime) -> dt.datetime:
 StorableDateTime = Annotated[AwareDatetime, AfterValidator(_check_storable)]
 """A pydantic field type: an ISO 8601 date and time with its offset, which every supported
 database can store once it is converted to UTC. The value keeps the offset it was given."""
+
+
+def moment_filter(
+    value: str | None, name: str, *, end_of_day: bool, problems: list[tuple[str, str]]
+) -> dt.datetime | None:
+    """A filter's date (``2026-11-30``: that whole day, in UTC) or a moment with its UTC offset."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            moment = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+            if end_of_day:
+                moment += dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+        else:
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return storable_utc(moment)
+    except MomentOutOfRange as problem:
+        problems.append((name, str(problem)))
+    except (ValueError, OverflowError):
+        problems.append(
+            (name, "a date such as 2026-11-30, or a moment such as 2026-11-30T09:00:00Z")
+        )
+    return None

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from charter.content.fields import MomentOutOfRange, storable_utc
+from charter.content.fields import moment_filter, storable_utc
 from charter.errors import ValidationFailed
 from charter.input.numbers import whole_number
 from charter.tree.names import MAX_DEPTH, MAX_NAME_LENGTH
@@ -66,8 +66,8 @@ class TrashQuery:
                 after = decode_cursor(params["after"])
             except ValidationFailed as failure:
                 problems.extend(failure.errors)
-        since = _moment(params.get("since"), "since", end_of_day=False, problems=problems)
-        until = _moment(params.get("until"), "until", end_of_day=True, problems=problems)
+        since = moment_filter(params.get("since"), "since", end_of_day=False, problems=problems)
+        until = moment_filter(params.get("until"), "until", end_of_day=True, problems=problems)
         path = text("path", MAX_PATH_LENGTH)
         if path is not None:
             path = "/" + path.strip("/") if path.strip("/") else ROOT_PATH
@@ -106,31 +106,6 @@ class TrashQuery:
     def first_page(self) -> TrashQuery:
         """The same query from its first page."""
         return replace(self, after=None)
-
-
-def _moment(
-    value: str | None, name: str, *, end_of_day: bool, problems: list[tuple[str, str]]
-) -> dt.datetime | None:
-    """A date (``2026-11-30``: that whole day, in UTC) or a moment with its UTC offset."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            moment = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-            if end_of_day:
-                moment += dt.timedelta(days=1) - dt.timedelta(microseconds=1)
-        else:
-            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return storable_utc(moment)
-    except MomentOutOfRange as problem:
-        problems.append((name, str(problem)))
-    except (ValueError, OverflowError):
-        problems.append(
-            (name, "a date such as 2026-11-30, or a moment such as 2026-11-30T09:00:00Z")
-        )
-    return None
 
 
 def _shown_moment(moment: dt.datetime | None) -> str | None:
