@@ -93,6 +93,10 @@ def check_body(request: Request) -> None:
     the upload limit's business.
     """
     content_type = request.content_type
+    if not content_type:
+        # WebOb reads a body with no media type as a form, in the charset a bare
+        # ``;charset=...`` names.
+        check_charset(request)
     if is_json_type(content_type):
         check_charset(request)
         check_body_size(request)
