@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from charter.content.registry import types_of
 from charter.content.sample import add_sample_content
 from charter.content.services import ContentService
-from charter.testing.live import LiveRequest, LiveResponse, LiveServer
+from charter.testing.live import LiveRequest, LiveResponse, LiveServer, empty_database
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 DOCUMENTED_HOST = "http://127.0.0.1:6543"
@@ -129,6 +129,16 @@ def _commands(page: str, block: list[tuple[int, str]]) -> list[Example]:
 
 
 PAGES = sorted(path for path in DOCS.glob("*.md") if examples_of(path))
+
+
+@pytest.fixture(scope="module")
+def charter_live_database_url(
+    charter_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database for these pages alone: their examples count on the site as charter-init
+    leaves it (the first delete is trash entry 1), not on what other tests left there."""
+    with empty_database(charter_database_url, "docs", tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

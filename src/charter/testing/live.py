@@ -21,6 +21,7 @@ import threading
 import traceback
 import urllib.parse
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -655,14 +656,27 @@ def charter_live_database_url(
 ) -> Iterator[str]:
     """The live server's database: the worker's test database name plus ``_live`` (a
     SQLite file of its own otherwise), created empty and dropped at the end."""
+    with empty_database(charter_database_url, "live", tmp_path_factory) as url:
+        yield url
+
+
+@contextmanager
+def empty_database(
+    charter_database_url: str, suffix: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database beside the worker's test database (its name plus ``_<suffix>``, or a
+    SQLite file of its own), created empty and dropped on leaving."""
     url = make_url(charter_database_url)
     if url.get_backend_name() == "sqlite":
-        url = make_url(f"sqlite:///{Path(tmp_path_factory.mktemp('live')) / 'live.sqlite'}")
+        folder = Path(tmp_path_factory.mktemp(suffix))
+        url = make_url(f"sqlite:///{folder / f'{suffix}.sqlite'}")
     else:
-        url = url.set(database=f"{url.database}_live")
+        url = url.set(database=f"{url.database}_{suffix}")
     recreate_database(url)
-    yield url.render_as_string(hide_password=False)
-    drop_database(url)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        drop_database(url)
 
 
 @pytest.fixture(scope="module")
