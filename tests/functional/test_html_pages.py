@@ -84,7 +84,8 @@ def test_document_page_shows_rendered_markdown(testapp, deep_site):
     page = testapp.get("/teams/berlin/notes")
 
     body = page.html.select_one(".document-body")
-    assert body.find("h2").get_text(strip=True) == "Agenda"
+    # A body's headings sit one level below the page's own <h1>: "## Agenda" is an <h3>.
+    assert body.find("h3").get_text(strip=True) == "Agenda"
     assert [" ".join(item.get_text().split()) for item in body.find_all("li")] == [
         "Budget review",
         "Plans for next year",

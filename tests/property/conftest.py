@@ -385,12 +385,19 @@ def world(charter_app: Router, property_connection: Connection) -> World:
             _csrf_token(app),
         )
     admin = callers["admin"]
-    admin.app.post(
+    etag = admin.app.post(
         "/api/v1/content/docs",
         b"Minutes of the meeting.\n",
         headers={**admin.token, "Slug": "notes.txt", "Content-Type": "text/plain"},
         status=201,
-    )
+    ).headers["ETag"]
+    # Published, as the rest of /docs: a new upload starts private, hidden from the reader.
+    for transition in ("submit", "publish"):
+        etag = admin.app.post(
+            f"/api/v1/content/docs/notes.txt/@workflow/{transition}",
+            headers={**admin.token, "If-Match": etag},
+            status=200,
+        ).headers["ETag"]
     # Versions 1 and 2 of /docs/team/people; /docs/old in the trash.
     admin.app.patch(
         "/api/v1/content/docs/team/people",
