@@ -8,10 +8,12 @@ one node's entries for those who manage it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 from pyramid.config import Configurator
+from pyramid.config.predicates import not_
+from pyramid.httpexceptions import HTTPMethodNotAllowed
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
@@ -29,6 +31,8 @@ from charter.web.audit import export_response
 CALLER = {"caller": True}
 AUDIT = "@audit"
 NOT_MANAGER = "only Administrators and the Managers of this item may read its audit log"
+# What the log and its export answer (a GET view answers HEAD too).
+READ_METHODS = ("GET", "HEAD")
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_INTEGER = {"type": ["integer", "null"]}
@@ -140,7 +144,7 @@ def _page_body(request: Request, query: AuditQuery, access: AuditAccess, url: st
     errors=(403,),
     operation_id="listAuditEntries",
 )
-@view_config(route_name="api.audit", request_method=("GET", "HEAD"), renderer="json", **CALLER)
+@view_config(route_name="api.audit", request_method=READ_METHODS, renderer="json", **CALLER)
 def list_entries(request: Request) -> dict[str, Any]:
     """A page of entries: everything for Administrators, the entries about what they manage
     (and may view) for Managers of a folder; ``403`` for anyone else."""
@@ -167,6 +171,14 @@ def export_entries(request: Request) -> Response:
     """Every entry of the selection the caller may read as NDJSON, streamed a batch at a time
     (the same selection as CSV: ``/admin/audit/export?format=csv``, with the same token)."""
     return export_response(request, "ndjson")
+
+
+# Changes nothing, so no CSRF token is needed to be told so.
+@view_config(route_name="api.audit", request_method=not_(READ_METHODS), require_csrf=False)
+@view_config(route_name="api.audit.export", request_method=not_(READ_METHODS), require_csrf=False)
+def audit_method_not_allowed(request: Request) -> NoReturn:
+    """Say which methods the log and its export answer."""
+    raise HTTPMethodNotAllowed(headers={"Allow": ", ".join(READ_METHODS)})
 
 
 @operation(

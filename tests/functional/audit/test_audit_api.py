@@ -272,3 +272,14 @@ def test_an_export_is_refused_to_someone_who_manages_nothing(anonymous_app, bear
     response = anonymous_app.get(f"{AUDIT}/export", headers=bearer(staff_user), status=403)
 
     assert_problem(response, 403)
+
+
+@pytest.mark.parametrize("url", [AUDIT, f"{AUDIT}/export"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_the_log_and_its_export_refuse_other_methods_with_405_and_allow(
+    anonymous_app, as_admin, url, method
+):
+    response = anonymous_app.request(url, method=method, headers=as_admin, status=405)
+
+    assert_problem(response, 405)
+    assert response.headers["Allow"] == "GET, HEAD"
