@@ -23,6 +23,7 @@ from charter.api.openapi.declare import ok, operation
 from charter.api.problems import problem_response
 from charter.api.representation import api_url
 from charter.api.views import node_json, node_response
+from charter.errors import ValidationFailed
 from charter.input import json_object
 from charter.security.roles import Permission
 from charter.tree.models import Node
@@ -207,11 +208,22 @@ def show_workflow(context: Node, request: Request) -> dict[str, Any]:
     return workflow_json(request, context)
 
 
+def _body(request: Request, schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON object of the request, refused (400, naming each) when it holds a key that
+    ``schema`` does not declare: a misspelt key must not be silently ignored."""
+    body = json_object(request)
+    unknown = sorted(set(body) - set(schema["properties"]))
+    if unknown:
+        expected = ", ".join(schema["properties"])
+        raise ValidationFailed([(key, f"unknown field; expected {expected}") for key in unknown])
+    return body
+
+
 def _comment(request: Request) -> Any:
     """The ``comment`` of an optional JSON body ("" without a body)."""
     if not request.body:
         return ""
-    return json_object(request).get("comment")
+    return _body(request, COMMENT_BODY).get("comment")
 
 
 @operation(
@@ -292,7 +304,7 @@ def bulk_transition(request: Request) -> dict[str, Any]:
     may not see answers as one that does not exist."""
     if request.identity is None:
         raise HTTPForbidden()
-    body = json_object(request)
+    body = _body(request, BULK_BODY)
     outcomes = request.workflow.bulk(body.get("items"), body.get("transition"), body.get("comment"))
     done = sum(1 for outcome in outcomes if outcome.done)
     return {

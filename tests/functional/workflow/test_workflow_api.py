@@ -315,6 +315,38 @@ def test_bulk_refuses_a_malformed_request(anonymous_app, team, tokens, body):
     assert_problem(response, 400)
 
 
+def test_bulk_refuses_a_key_it_does_not_know_and_changes_nothing(
+    anonymous_app, team, tokens, dbsession
+):
+    new_document(anonymous_app, tokens["eve"])
+
+    response = anonymous_app.post_json(
+        "/api/v1/@workflow",
+        {"transition": "submit", "items": ["/team/memo"], "force": True},
+        headers=tokens["eve"],
+        status=400,
+    )
+
+    assert_problem(response, 400)
+    assert [error["pointer"] for error in response.json["errors"]] == ["/force"]
+    assert dbsession.scalar(select(func.count()).select_from(WorkflowStep)) == 0
+
+
+def test_a_transition_refuses_a_key_other_than_comment(anonymous_app, team, tokens):
+    new_document(anonymous_app, tokens["eve"])
+
+    response = anonymous_app.post_json(
+        f"{API}/team/memo/@workflow/submit",
+        {"comment": "ready", "to": "published"},
+        headers={**tokens["eve"], "If-Match": etag(anonymous_app, tokens["eve"], "/team/memo")},
+        status=400,
+    )
+
+    assert [error["pointer"] for error in response.json["errors"]] == ["/to"]
+    state = anonymous_app.get(f"{API}/team/memo/@workflow", headers=tokens["eve"]).json["state"]
+    assert state == "private"
+
+
 def test_bulk_needs_a_login(anonymous_app, team):
     anonymous_app.post_json(
         "/api/v1/@workflow",
