@@ -176,8 +176,17 @@ def export_entries(request: Request) -> Response:
 # Changes nothing, so no CSRF token is needed to be told so.
 @view_config(route_name="api.audit", request_method=not_(READ_METHODS), require_csrf=False)
 @view_config(route_name="api.audit.export", request_method=not_(READ_METHODS), require_csrf=False)
+# Only those who may view the node learn that it exists.
+@view_config(
+    route_name="api.content",
+    context=Node,
+    name=AUDIT,
+    request_method=not_(READ_METHODS),
+    permission=Permission.VIEW,
+    require_csrf=False,
+)
 def audit_method_not_allowed(request: Request) -> NoReturn:
-    """Say which methods the log and its export answer."""
+    """Say which methods the log, its export and a node's log answer."""
     raise HTTPMethodNotAllowed(headers={"Allow": ", ".join(READ_METHODS)})
 
 
@@ -193,7 +202,7 @@ def audit_method_not_allowed(request: Request) -> NoReturn:
     route_name="api.content",
     context=Node,
     name=AUDIT,
-    request_method=("GET", "HEAD"),
+    request_method=READ_METHODS,
     permission=Permission.VIEW,
     renderer="json",
 )

@@ -274,12 +274,18 @@ def test_an_export_is_refused_to_someone_who_manages_nothing(anonymous_app, bear
     assert_problem(response, 403)
 
 
-@pytest.mark.parametrize("url", [AUDIT, f"{AUDIT}/export"])
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-def test_the_log_and_its_export_refuse_other_methods_with_405_and_allow(
-    anonymous_app, as_admin, url, method
+@pytest.mark.parametrize("url", [AUDIT, f"{AUDIT}/export", f"{CONTENT}/docs/@audit"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE"])
+def test_the_log_its_export_and_a_nodes_log_refuse_other_methods_with_405_and_allow(
+    anonymous_app, as_admin, site, url, method
 ):
     response = anonymous_app.request(url, method=method, headers=as_admin, status=405)
 
     assert_problem(response, 405)
     assert response.headers["Allow"] == "GET, HEAD"
+
+
+def test_a_node_hidden_from_the_caller_stays_404_whatever_the_method(
+    anonymous_app, as_manager, site
+):
+    anonymous_app.put(f"{CONTENT}/docs/board/@audit", headers=as_manager, status=404)
