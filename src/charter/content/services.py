@@ -50,6 +50,7 @@ from charter.history.revisions import (
     RevisionService,
     check_comment,
 )
+from charter.input.text import is_blank
 from charter.security.roles import Permission
 from charter.trash.models import TrashEntry
 from charter.trash.services import TrashService
@@ -181,13 +182,16 @@ class ContentService:
         The bytes go to the blob store within this transaction; their MIME
         type is sniffed from the bytes, never taken from the client. More
         than the configured limit is refused (TooLarge) and keeps nothing.
+        A ``title`` that is only white space is left out: the file's name is its title.
         """
         uploads = self._uploads()
         self._require(parent, Permission.ADD)
         file_type = self.types.get("File")
         self.types.check_placement(parent, file_type)
         filename = _clean_filename(filename)
-        values = file_type.validate({"title": title or filename, "description": description})
+        if title is None or is_blank(title):
+            title = filename
+        values = file_type.validate({"title": title, "description": description})
         comment = check_comment(comment)
         blob = self._write_blob(uploads, stream)
         node = File(

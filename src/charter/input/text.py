@@ -95,3 +95,10 @@ WHITESPACE = (
 UNICODE_WHITESPACE = (
     "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
 )
+_UNICODE_BLANK = re.compile(f"[{UNICODE_WHITESPACE}]*")
+
+
+def is_blank(value: str) -> bool:
+    """Whether ``value`` is empty once stripped as pydantic strips a title (Unicode
+    White_Space only: a control character such as \\x1c is not blank but invalid)."""
+    return _UNICODE_BLANK.fullmatch(value) is not None

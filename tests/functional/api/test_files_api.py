@@ -7,7 +7,7 @@ import os
 import re
 import zipfile
 from email.utils import parsedate_to_datetime
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 import webtest
@@ -601,3 +601,20 @@ def test_the_anonymous_are_asked_to_authenticate(app, uploaded):
 
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")
     assert app.get(f"{node.path}/@@download", status=302).location.startswith(SITE + "/login")
+
+
+@pytest.mark.parametrize("title", ["\u2003", " \u3000 ", "\u00a0\u2028"])
+def test_a_title_of_unicode_white_space_is_left_out_and_the_file_name_is_the_title(
+    app, as_editor, docs, dbsession, title
+):
+    form = post_multipart(app, "/docs", as_editor, "q1.pdf", PDF, title=title)
+    raw = post_raw(app, "/docs", NOTES, as_editor, query=f"?name=notes.txt&title={quote(title)}")
+
+    assert (form.json["title"], raw.json["title"]) == ("q1.pdf", "notes.txt")
+
+
+def test_a_title_of_a_control_character_is_still_refused(app, as_editor, docs, dbsession):
+    answer = post_multipart(app, "/docs", as_editor, "q1.pdf", PDF, status=400, title="\x1c")
+
+    assert_problem(answer, 400, "/title")
+    assert file_count(dbsession) == 0
