@@ -1,7 +1,8 @@
 """Charter's benchmarks: throughput, scale, query counts and load against DESIGN.md's budget.
 
-Run ``python benchmarks/run.py`` (all four) or name one: ``throughput``,
-``scale``, ``queries`` or ``load``. See benchmarks/README.md for what each measures.
+Run ``python benchmarks/run.py`` (all of them) or name one: ``throughput``,
+``scale``, ``queries``, ``load``, ``audit``, ``search`` or ``workflow``. See
+benchmarks/README.md for what each measures.
 It prints figures and PASS/FAIL lines; with ``--check`` a FAIL also makes
 the exit status 1. Servers it starts listen on 127.0.0.1 only and are
 stopped at the end; the databases it creates are dropped unless ``--keep``.
@@ -29,6 +30,7 @@ from querycounts import run_querycounts
 from scale import run_scale
 from search import run_search
 from throughput import ThroughputOptions, run_throughput
+from workflow import run_workflow
 
 FULL_SIZES = [1_000, 1_000_000]
 QUICK_SIZES = [1_000, 100_000]
@@ -38,6 +40,9 @@ FULL_AUDIT_ROWS = 1_000_000
 QUICK_AUDIT_ROWS = 100_000
 FULL_SEARCH_DOCS = 100_000
 QUICK_SEARCH_DOCS = 10_000
+# The workflow benchmark's bulk takes 1,000 items from /bulk, a tenth of the tree.
+FULL_WORKFLOW_NODES = 100_000
+QUICK_WORKFLOW_NODES = 20_000
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -67,7 +72,7 @@ def parser() -> argparse.ArgumentParser:
         "benchmark",
         nargs="?",
         default="all",
-        choices=["all", "throughput", "scale", "queries", "load", "audit", "search"],
+        choices=["all", "throughput", "scale", "queries", "load", "audit", "search", "workflow"],
         help="which benchmark to run (default: all)",
     )
     cli.add_argument(
@@ -80,7 +85,8 @@ def parser() -> argparse.ArgumentParser:
         "--quick",
         action="store_true",
         help=f"scale: trees of {QUICK_SIZES} nodes instead of {FULL_SIZES}; "
-        f"load: {QUICK_LOAD_S} s instead of {FULL_LOAD_S}",
+        f"load: {QUICK_LOAD_S} s instead of {FULL_LOAD_S}; workflow: a tree of "
+        f"{QUICK_WORKFLOW_NODES:,} nodes instead of {FULL_WORKFLOW_NODES:,}",
     )
     cli.add_argument("--nodes", type=parse_sizes, help="scale: tree sizes to compare, e.g. 1k,20k")
     options: list[tuple[str, int, str]] = [
@@ -150,7 +156,7 @@ def main() -> int:
     # a terminated run would leave both behind.
     signal.signal(signal.SIGTERM, stop_on_terminate)
     chosen = (
-        ["throughput", "scale", "queries", "load", "audit", "search"]
+        ["throughput", "scale", "queries", "load", "audit", "search", "workflow"]
         if options.benchmark == "all"
         else [options.benchmark]
     )
@@ -227,6 +233,13 @@ def main() -> int:
                 options.database_url or MARIADB_URL,
                 QUICK_SEARCH_DOCS if options.quick else FULL_SEARCH_DOCS,
                 min(options.samples, 30),
+                options.keep,
+                work_folder,
+            )
+        if "workflow" in chosen:
+            verdicts["workflow"] = run_workflow(
+                options.database_url or MARIADB_URL,
+                QUICK_WORKFLOW_NODES if options.quick else FULL_WORKFLOW_NODES,
                 options.keep,
                 work_folder,
             )

@@ -92,23 +92,19 @@ def verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nodes", type=parse_nodes, default=100_000)
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--keep", action="store_true")
-    args = parser.parse_args(argv)
-
-    folder = Path(tempfile.mkdtemp(prefix="charter-bench-workflow-"))
-    url = database_url(args.database_url, "workflow", folder)
+def run_workflow(base_url: str | None, nodes: int, keep: bool, folder: Path) -> bool:
+    """Run the benchmark on a tree of ``nodes`` and print the figures; True when every
+    budget holds (run.py's ``workflow``)."""
+    print(f"== Workflow: a transition, a definition change, a bulk of {BULK_ITEMS:,} ==")
+    url = database_url(base_url, "workflow", folder)
     fresh_database(url)
     engine = charter_engine(url)
     passed = True
     try:
         started = time.perf_counter()
-        build_tree(engine, args.nodes)
+        build_tree(engine, nodes)
         print(
-            f"tree: {args.nodes:,} nodes on {url.get_backend_name()} "
+            f"tree: {nodes:,} nodes on {url.get_backend_name()} "
             f"(built in {time.perf_counter() - started:.1f} s)"
         )
         with Session(engine) as session, session.begin():
@@ -179,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                 session.scalar(select(func.max(Node.version))),
             )
         print(
-            f"definition change on {args.nodes:,} nodes: compiled in {compile_s * 1000:.2f} ms "
+            f"definition change on {nodes:,} nodes: compiled in {compile_s * 1000:.2f} ms "
             f"with {len(compile_statements)} statements; rows (nodes, node_viewers, max version) "
             f"{rows_before} before, {rows_after} after"
         )
@@ -220,9 +216,21 @@ def main(argv: list[str] | None = None) -> int:
         assert types_of(config.registry)
     finally:
         engine.dispose()
-        if not args.keep:
+        if not keep:
             remove_database(url)
-    return 0 if passed else 1
+    print(f"  workflow budget: {verdict(passed)}")
+    print()
+    return passed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=parse_nodes, default=100_000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="charter-bench-workflow-"))
+    return 0 if run_workflow(args.database_url, args.nodes, args.keep, folder) else 1
 
 
 if __name__ == "__main__":

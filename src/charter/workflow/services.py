@@ -271,34 +271,28 @@ class WorkflowService:
         transition: Transition,
         from_state: str | None,
         comment: str,
-        add: bool = True,
     ) -> WorkflowStep:
-        """The history row of a transition (added to the session unless ``add`` is False:
-        bulk inserts its rows in one statement) and its audit entry."""
-        step = WorkflowStep(
-            node_id=node.id,
-            actor_id=self.actor.user_id,
-            actor_login=self.actor.login,
-            workflow=workflow.name,
-            transition=transition.name,
-            from_state=from_state,
-            to_state=transition.to,
-            comment=comment,
-        )
-        if add:
-            self.dbsession.add(step)
-        self.audit.record(
-            "workflow.transition",
-            self.actor,
-            node=node,
-            uid=node.uid,
-            title=node.title,
-            transition=transition.name,
-            from_state=from_state,
-            to_state=transition.to,
-            comment=comment,
-        )
+        """Add the history row of a transition and its audit entry to the session."""
+        step = _step(self.actor, node, workflow, transition, from_state, comment)
+        self.dbsession.add(step)
+        self.audit.record(**self._audit_entry(node, transition, from_state, comment))
         return step
+
+    def _audit_entry(
+        self, node: Node, transition: Transition, from_state: str | None, comment: str
+    ) -> dict[str, Any]:
+        """The arguments of a transition's audit entry."""
+        return {
+            "action": "workflow.transition",
+            "actor": self.actor,
+            "node": node,
+            "uid": node.uid,
+            "title": node.title,
+            "transition": transition.name,
+            "from_state": from_state,
+            "to_state": transition.to,
+            "comment": comment,
+        }
 
     def bulk(self, items: Sequence[Any], name: str, comment: Any = "") -> list[BulkOutcome]:
         """Take ``name`` on every item (a uid or a path), each judged on its own: one outcome
@@ -428,25 +422,30 @@ class WorkflowService:
                 .execution_options(synchronize_session=False)
             )
         steps = []
+        entries = []
+        now = utcnow()
         for members in groups.values():
             for outcome, workflow, transition in members:
                 node = outcome.node
                 set_committed_value(node, "workflow_state", transition.to)
                 set_committed_value(node, "version", node.version + 1)
                 outcome.to_state = transition.to
-                step = self._record(
-                    node, workflow, transition, outcome.from_state, comment, add=False
-                )
-                steps.append((node, step))
-        if steps:
-            # One INSERT of many rows (the ORM would send one per row to learn their ids).
-            now = utcnow()
-            for _, step in steps:
+                step = _step(self.actor, node, workflow, transition, outcome.from_state, comment)
                 step.at = now  # what subscribers of StateChanged read
+                steps.append((node, step))
+                entries.append(
+                    self.audit.entry_values(
+                        **self._audit_entry(node, transition, outcome.from_state, comment)
+                    )
+                )
+        if steps:
+            # One INSERT of many rows per table (the ORM would send one per row to learn
+            # their ids): the statements of a bulk do not grow with its items.
             self.dbsession.execute(
                 insert(WorkflowStep),
                 [{**_step_values(step), "at": now} for _, step in steps],
             )
+            self.audit.record_many(entries)
         self.dbsession.flush()
         for outcome, _, _ in accepted:
             if outcome.done:
@@ -464,6 +463,27 @@ class WorkflowService:
                 .limit(limit)
             )
         )
+
+
+def _step(
+    actor: Actor,
+    node: Node,
+    workflow: Workflow,
+    transition: Transition,
+    from_state: str | None,
+    comment: str,
+) -> WorkflowStep:
+    """The history row of a transition ``actor`` takes on ``node``."""
+    return WorkflowStep(
+        node_id=node.id,
+        actor_id=actor.user_id,
+        actor_login=actor.login,
+        workflow=workflow.name,
+        transition=transition.name,
+        from_state=from_state,
+        to_state=transition.to,
+        comment=comment,
+    )
 
 
 def _step_values(step: WorkflowStep) -> dict[str, Any]:
