@@ -219,11 +219,20 @@ def _body(request: Request, schema: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _comment_of(body: dict[str, Any]) -> Any:
+    """The body's ``comment`` ("" when left out); null is not a comment (the service
+    checks the rest)."""
+    comment = body.get("comment", "")
+    if comment is None:
+        raise ValidationFailed([("comment", "must be a string")])
+    return comment
+
+
 def _comment(request: Request) -> Any:
     """The ``comment`` of an optional JSON body ("" without a body)."""
     if not request.body:
         return ""
-    return _body(request, COMMENT_BODY).get("comment")
+    return _comment_of(_body(request, COMMENT_BODY))
 
 
 @operation(
@@ -305,7 +314,7 @@ def bulk_transition(request: Request) -> dict[str, Any]:
     if request.identity is None:
         raise HTTPForbidden()
     body = _body(request, BULK_BODY)
-    outcomes = request.workflow.bulk(body.get("items"), body.get("transition"), body.get("comment"))
+    outcomes = request.workflow.bulk(body.get("items"), body.get("transition"), _comment_of(body))
     done = sum(1 for outcome in outcomes if outcome.done)
     return {
         "transition": body.get("transition"),

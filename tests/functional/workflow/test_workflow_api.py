@@ -196,9 +196,15 @@ def test_rejecting_needs_a_comment(anonymous_app, team, tokens):
     assert done.json["to"] == "private"
 
 
-def test_a_comment_that_is_not_text_is_invalid_input(anonymous_app, team, tokens):
+@pytest.mark.parametrize("comment", [5, None])
+def test_a_comment_that_is_not_text_is_invalid_input(anonymous_app, team, tokens, comment):
     new_document(anonymous_app, tokens["eve"])
-    response = take(anonymous_app, tokens["eve"], "/team/memo", "submit", comment=5, status=400)
+    response = anonymous_app.post_json(
+        f"{API}/team/memo/@workflow/submit",
+        {"comment": comment},
+        headers={**tokens["eve"], "If-Match": etag(anonymous_app, tokens["eve"], "/team/memo")},
+        status=400,
+    )
     assert_problem(response, 400)
     assert response.json["errors"][0]["pointer"] == "/comment"
 
@@ -308,6 +314,7 @@ def test_bulk_hides_what_the_caller_may_not_see(anonymous_app, team, tokens):
         {"transition": "submit", "items": "/team"},
         {"transition": 3, "items": ["/team"]},
         {"transition": "submit", "items": ["/team"] * 1001},
+        {"transition": "submit", "items": ["/team"], "comment": None},
     ],
 )
 def test_bulk_refuses_a_malformed_request(anonymous_app, team, tokens, body):
