@@ -143,6 +143,8 @@ setup(
             "charter-worker = charter.scripts.worker:main",
             "charter-audit = charter.scripts.audit:main",
             "charter-search = charter.scripts.search:main",
+            "charter-export = charter.scripts.export:main",
+            "charter-import = charter.scripts.importing:main",
         ],
         "pytest11": ["charter = charter.testing.plugin"],
     },

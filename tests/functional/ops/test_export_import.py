@@ -1,0 +1,413 @@
+"""``charter-export`` and ``charter-import``: a subtree moved to another site gives the same API
+output for every item (uids, bodies, bytes); every refusal leaves the target as it was; a
+hostile export folder is refused with one line."""
+
+import hashlib
+import io
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import webtest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyramid.paster import get_app
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from charter.accounts.models import User
+from charter.accounts.services import TokenService
+from charter.audit.service import Actor
+from charter.content.registry import types_of
+from charter.content.services import ContentService, Uploads
+from charter.ops import export as export_service
+from charter.ops.transfer import CHECKSUMS, MANIFEST
+from charter.scripts import export, importing, init
+from charter.scripts.environment import app_environment
+from charter.security.principals import user_principal
+from charter.security.sharing import SharingService
+from charter.testing.databases import drop_database, recreate_database
+from charter.testing.strategies import invalid_utf8, over_limit_text
+from charter.tree.names import name_problem
+from charter.workflow.services import WorkflowService
+
+CLI = Actor(login="cli")
+# What an import makes anew: when and by whom, and the version counter of its own history.
+VOLATILE = {"created", "modified", "version"}
+FILE_BYTES = b"%PDF-1.4 not really a pdf\n" + bytes(range(256)) * 40
+
+
+@pytest.fixture
+def source_ini(write_ini, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(init.ADMIN_PASSWORD_VARIABLE, "a-password-for-the-export-tests")
+    path = write_ini(f"charter.blobs.path = {tmp_path / 'blobs'}")
+    assert init.main([path]) == 0
+    capsys.readouterr()
+    return path
+
+
+@pytest.fixture
+def target(source_ini, scratch_database_url, tmp_path, capsys):
+    """A second, initialised site: its own database and blob folder."""
+    url = make_url(scratch_database_url)
+    if url.get_backend_name() == "sqlite":
+        url = url.set(database=str(tmp_path / "target.sqlite"))
+    else:
+        url = url.set(database=f"{url.database}_target")
+    recreate_database(url)
+    text_url = url.render_as_string(hide_password=False)
+    source = Path(source_ini).read_text(encoding="utf-8")
+    path = tmp_path / "target.ini"
+    path.write_text(
+        source.replace(scratch_database_url.replace("%", "%%"), text_url.replace("%", "%%"))
+        .replace(str(tmp_path / "blobs"), str(tmp_path / "target-blobs"))
+        .replace("CLI Test Site", "Target Site"),
+        encoding="utf-8",
+    )
+    assert init.main([str(path)]) == 0
+    capsys.readouterr()
+    yield str(path), text_url
+    drop_database(url)
+
+
+def add_user(session, login):
+    user = User(login=login, email=f"{login}@example.com", password_hash="x", full_name=login)
+    session.add(user)
+    session.flush()  # the grant below names the new id
+    return user
+
+
+def build_subtree(ini):
+    """/transfer: folders, a document edited twice, a published one, a file, local roles,
+    roles blocked below, an item in the trash; accounts jane (on both sites) and bob."""
+    with app_environment(ini) as env:
+        request = env["request"]
+        with request.tm:
+            session = request.dbsession
+            types = types_of(request.registry)
+            uploads = Uploads(request.blobs, request.tm, 10_000_000)
+            content = ContentService(session, types, CLI, audit=request.audit, uploads=uploads)
+            workflow = WorkflowService(session, types, CLI, audit=request.audit)
+            sharing = SharingService(session, request.audit)
+            jane, bob = add_user(session, "jane"), add_user(session, "bob")
+            root = content.tree.root()
+            top = content.create(
+                root, "Folder", {"title": "Transfer", "description": "All of them"}, "transfer"
+            )
+            plan = content.create(top, "Document", {"title": "Plan", "body": "# v1"}, "plan")
+            content.update(plan, {"body": "# v2\n\n*more*"}, plan.version, "second")
+            content.update(plan, {"title": "The plan"}, plan.version, "third")
+            workflow.advance(plan, "published")
+            sub = content.create(top, "Folder", {"title": "Sub"}, "sub")
+            content.upload(sub, io.BytesIO(FILE_BYTES), "notes.pdf", title="Notes")
+            content.create(sub, "Document", {"title": "Draft", "body": "draft"}, "draft")
+            old = content.create(top, "Document", {"title": "Old", "body": "gone"}, "old")
+            content.delete(old)
+            sharing.update(top, {user_principal(jane.id): ["Editor"]}, actor=CLI)
+            sharing.update(
+                sub,
+                {user_principal(bob.id): ["Reader"], "system.Authenticated": ["Reader"]},
+                inherit=False,
+                actor=CLI,
+            )
+
+
+def add_jane(ini):
+    with app_environment(ini) as env, env["request"].tm:
+        add_user(env["request"].dbsession, "jane")
+
+
+def api_client(ini, url):
+    """WebTest on the site of ``ini``, with a read-write token of its administrator."""
+    engine = create_engine(url)
+    with Session(engine) as session, session.begin():
+        admin = session.scalars(select(User).where(User.login == "admin")).one()
+        _, token = TokenService(session).create(admin, "export tests", scope="read-write")
+    engine.dispose()
+    app = webtest.TestApp(get_app(ini), extra_environ={"HTTP_HOST": "example.com"})
+    app.authorization = ("Bearer", token)
+    return app
+
+
+def live_paths(url, below="/transfer"):
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        paths = sorted(
+            p
+            for p in connection.scalars(text("SELECT path FROM nodes"))
+            if p == below or p.startswith(below + "/")
+        )
+    engine.dispose()
+    return paths
+
+
+def site_state(url, blobs):
+    """What a refused import must not change: every row count that content writes touch,
+    and the stored blobs."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        counts = {
+            table: connection.scalar(select(func.count()).select_from(text(table)))
+            for table in ("nodes", "local_roles", "audit_log", "revisions", "files", "changes")
+        }
+    engine.dispose()
+    stored = sorted(p.name for p in Path(blobs).rglob("*") if p.is_file() and len(p.name) == 64)
+    return counts, stored
+
+
+def stable(body):
+    """A node's API JSON without what an import makes anew."""
+    kept = {key: value for key, value in body.items() if key not in VOLATILE}
+    if "items" in kept:
+        kept["items"] = [stable(item) for item in kept["items"]]
+    return kept
+
+
+def sharing_of(app, path):
+    entries = app.get(f"/api/v1/content{path}/@sharing").json["entries"]
+    return sorted((entry["title"], tuple(entry["roles"])) for entry in entries)
+
+
+@pytest.fixture
+def exported(source_ini, scratch_database_url, tmp_path, capsys, monkeypatch):
+    build_subtree(source_ini)
+    # Batches of two: the keyset pages cross depths and sibling positions.
+    monkeypatch.setattr(export_service, "BATCH", 2)
+    folder = tmp_path / "export"
+    assert export.main([source_ini, "/transfer", str(folder)]) == 0
+    assert "Exported 5 item(s) from /transfer and 1 file(s)" in capsys.readouterr().out
+    return folder
+
+
+def test_round_trip_gives_the_same_items_uids_bodies_and_bytes(
+    source_ini, target, exported, scratch_database_url, capsys
+):
+    target_ini, target_url = target
+    add_jane(target_ini)
+    manifest = json.loads((exported / MANIFEST).read_text())
+    assert (manifest["format"], manifest["version"], manifest["root"]) == (
+        "charter-export",
+        1,
+        "/transfer",
+    )
+    assert manifest["nodes"] == 5
+    assert manifest["blobs"]["count"] == 1
+    assert manifest["site"] == {"title": "CLI Test Site"}
+
+    assert importing.main([target_ini, str(exported), "/"]) == 0
+    captured = capsys.readouterr()
+    assert "Imported 5 item(s) (1 file(s)) as /transfer" in captured.out
+    # bob has no account on the target: his grant is reported and left out.
+    assert "account 'bob'" in captured.err
+
+    source = api_client(source_ini, scratch_database_url)
+    copy = api_client(target_ini, target_url)
+    paths = live_paths(scratch_database_url)
+    assert paths == live_paths(target_url)
+    assert "/transfer/old" not in paths
+    assert len(paths) == 5
+    for path in paths:
+        url = f"/api/v1/content{path}"
+        assert stable(copy.get(url).json) == stable(source.get(url).json), path
+    download = "/api/v1/content/transfer/sub/notes.pdf/@download"
+    assert copy.get(download).body == source.get(download).body == FILE_BYTES
+    assert copy.get("/api/v1/content/transfer/plan").json["state"] == "published"
+    assert sharing_of(copy, "/transfer") == sharing_of(source, "/transfer")
+    kept = [entry for entry in sharing_of(source, "/transfer/sub") if entry[0] != "bob"]
+    assert len(kept) == 1
+    assert sharing_of(copy, "/transfer/sub") == kept
+    assert copy.get("/api/v1/content/transfer/sub/@sharing").json["inherit"] is False
+    history = copy.get("/api/v1/content/transfer/plan/@history").json
+    assert "Imported from /transfer of CLI Test Site" in json.dumps(history)
+
+
+def test_new_uids_gives_every_item_a_new_uid(
+    source_ini, target, exported, scratch_database_url, capsys
+):
+    target_ini, target_url = target
+    assert importing.main([target_ini, str(exported), "/", "--new-uids", "--name", "copy"]) == 0
+    assert "as /copy" in capsys.readouterr().out
+    source = api_client(source_ini, scratch_database_url)
+    copy = api_client(target_ini, target_url)
+    for path in live_paths(scratch_database_url):
+        original = source.get(f"/api/v1/content{path}").json
+        made = copy.get(f"/api/v1/content/copy{path.removeprefix('/transfer')}").json
+        assert made["uid"] != original["uid"]
+        assert made["title"] == original["title"]
+
+
+def refused(target_ini, target_url, tmp_path, args, message, capsys):
+    before = site_state(target_url, tmp_path / "target-blobs")
+    assert importing.main([target_ini, *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert "nothing was imported" in err, err
+    assert site_state(target_url, tmp_path / "target-blobs") == before
+
+
+def test_an_existing_uid_is_refused_and_changes_nothing(target, exported, tmp_path, capsys):
+    target_ini, target_url = target
+    assert importing.main([target_ini, str(exported), "/"]) == 0
+    capsys.readouterr()
+    refused(
+        target_ini,
+        target_url,
+        tmp_path,
+        [str(exported), "/", "--name", "again"],
+        "already exists here",
+        capsys,
+    )
+
+
+def test_a_missing_target_is_refused(target, exported, tmp_path, capsys):
+    target_ini, target_url = target
+    refused(target_ini, target_url, tmp_path, [str(exported), "/nowhere"], "no folder at", capsys)
+
+
+def test_a_taken_name_is_refused_and_changes_nothing(target, exported, tmp_path, capsys):
+    target_ini, target_url = target
+    assert importing.main([target_ini, str(exported), "/", "--new-uids"]) == 0
+    capsys.readouterr()
+    refused(
+        target_ini,
+        target_url,
+        tmp_path,
+        [str(exported), "/", "--new-uids"],
+        "already holds an item named 'transfer'",
+        capsys,
+    )
+
+
+def test_an_unknown_format_version_is_refused(target, exported, tmp_path, capsys):
+    target_ini, target_url = target
+    manifest = json.loads((exported / MANIFEST).read_text())
+    manifest["version"] = 99
+    (exported / MANIFEST).write_text(json.dumps(manifest))
+    refused(target_ini, target_url, tmp_path, [str(exported), "/"], "version 99", capsys)
+
+
+def test_a_blob_that_does_not_match_its_checksum_is_refused(target, exported, tmp_path, capsys):
+    target_ini, target_url = target
+    blob = next(p for p in (exported / "blobs").rglob("*") if p.is_file())
+    blob.write_bytes(blob.read_bytes() + b"tampered")
+    refused(
+        target_ini,
+        target_url,
+        tmp_path,
+        [str(exported), "/"],
+        "does not match its checksum",
+        capsys,
+    )
+
+
+def test_a_changed_node_document_is_refused(target, exported, tmp_path, capsys):
+    target_ini, target_url = target
+    document = exported / "nodes" / "00000002.json"
+    document.write_bytes(document.read_bytes().replace(b"The plan", b"The scam"))
+    refused(
+        target_ini,
+        target_url,
+        tmp_path,
+        [str(exported), "/"],
+        "does not match its checksum",
+        capsys,
+    )
+
+
+# -- hostile export folders ----------------------------------------------------------------
+
+
+def rewrite(folder, number, data):
+    """Put ``data`` in node document ``number`` with checksums that match it, as an attacker
+    who knows the format would."""
+    name = f"nodes/{number:08d}.json"
+    (folder / name).write_bytes(data)
+    lines = (folder / CHECKSUMS).read_text().splitlines()
+    lines[number - 1] = f"{hashlib.sha256(data).hexdigest()}  {name}"
+    (folder / CHECKSUMS).write_text("\n".join(lines) + "\n")
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["checksums"][CHECKSUMS] = hashlib.sha256((folder / CHECKSUMS).read_bytes()).hexdigest()
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+
+
+HOSTILE = settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+bad_names = st.one_of(
+    st.sampled_from(["../x", "..", "a/b", "@@view", ""]),
+    st.text(max_size=120).filter(lambda name: name_problem(name) is not None),
+)
+bad_fields = st.one_of(
+    st.tuples(st.just("name"), bad_names),
+    st.tuples(st.just("title"), over_limit_text(500)),
+    st.tuples(st.just("title"), st.just("")),
+    st.tuples(st.just("@type"), st.text(max_size=70).filter(lambda t: t != "Document")),
+    st.tuples(st.just("uid"), st.text(max_size=40)),
+    st.tuples(st.just("parent"), st.text(max_size=40)),
+    st.tuples(st.just("fields"), st.dictionaries(st.text(max_size=8), st.integers(), min_size=1)),
+)
+
+
+@HOSTILE
+@given(change=bad_fields)
+def test_a_hostile_field_is_refused_cleanly(target, exported, tmp_path, capsys, change):
+    target_ini, target_url = target
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    shutil.copytree(exported, folder, dirs_exist_ok=True)
+    # The third item (after a folder and a document are made): what was made goes too.
+    document = json.loads((folder / "nodes" / "00000003.json").read_text())
+    key, value = change
+    document[key] = value
+    rewrite(folder, 3, json.dumps(document).encode("utf-8"))
+    refused(target_ini, target_url, tmp_path, [str(folder), "/"], "", capsys)
+
+
+@HOSTILE
+@given(data=invalid_utf8())
+def test_a_node_document_that_is_not_utf8_is_refused(target, exported, tmp_path, capsys, data):
+    target_ini, target_url = target
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    shutil.copytree(exported, folder, dirs_exist_ok=True)
+    rewrite(folder, 2, b'{"@type": "Document", "title": "' + data + b'"}')
+    refused(target_ini, target_url, tmp_path, [str(folder), "/"], "not UTF-8", capsys)
+
+
+@HOSTILE
+@given(name=st.one_of(st.text(max_size=30), st.integers(), st.none()))
+def test_a_manifest_of_another_format_is_refused(target, exported, tmp_path, capsys, name):
+    target_ini, target_url = target
+    if name == "charter-export":
+        return
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    shutil.copytree(exported, folder, dirs_exist_ok=True)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["format"] = name
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    refused(target_ini, target_url, tmp_path, [str(folder), "/"], "is not 'charter-export'", capsys)
+
+
+def test_a_checksum_file_naming_other_paths_is_refused(target, exported, tmp_path, capsys):
+    target_ini, target_url = target
+    lines = (exported / CHECKSUMS).read_text().splitlines()
+    lines[1] = lines[1].split()[0] + "  ../../etc/passwd"
+    (exported / CHECKSUMS).write_text("\n".join(lines) + "\n")
+    manifest = json.loads((exported / MANIFEST).read_text())
+    manifest["checksums"][CHECKSUMS] = hashlib.sha256(
+        (exported / CHECKSUMS).read_bytes()
+    ).hexdigest()
+    (exported / MANIFEST).write_text(json.dumps(manifest))
+    refused(target_ini, target_url, tmp_path, [str(exported), "/"], "line 2", capsys)
+
+
+def test_export_refuses_a_missing_path_and_a_folder_in_use(source_ini, tmp_path, capsys):
+    assert export.main([source_ini, "/nowhere", str(tmp_path / "out")]) == 2
+    assert "no item at /nowhere" in capsys.readouterr().err
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "x").write_text("")
+    assert export.main([source_ini, "/", str(tmp_path / "used")]) == 2
+    assert "not empty" in capsys.readouterr().err
