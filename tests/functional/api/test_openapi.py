@@ -139,3 +139,20 @@ def test_the_reference_page_renders_the_document_with_local_files(anonymous_app)
         assert asset.startswith("/static/"), "no third-party host: it works offline"
         assert anonymous_app.get(asset).status_int == 200
     assert "<script>" not in html, "no inline script: the CSP forbids it"
+
+
+def test_no_query_parameter_may_hold_nul(anonymous_app, document):
+    """The input checks refuse NUL in every query parameter (400), so no string parameter's
+    schema may admit it: a free-text one carries the pattern that says so."""
+    admitting = sorted(
+        f"{method.upper()} {path} ?{parameter['name']}"
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+        and parameter["schema"].get("type") == "string"
+        and not {"pattern", "format", "enum"} & set(parameter["schema"])
+    )
+    assert admitting == []
+    refused = anonymous_app.get("/api/v1/search", {"q": "welcome", "state": "\x00"}, status=400)
+    assert "NUL" in refused.json["detail"]

@@ -32,23 +32,35 @@ Schema = dict[str, Any]
 View = TypeVar("View", bound=Callable[..., Any])
 
 
+# Query strings never hold NUL (the input checks refuse it everywhere).
+NO_NUL = "^[^\\x00]*$"
+# What already limits a string's characters (a format's strategy, a pattern, a list).
+_CHARACTER_RULES = frozenset({"pattern", "format", "enum"})
+
+
 @dataclass(frozen=True)
 class Param:
     """A query (or header) parameter."""
 
     name: str
     description: str
-    # Query strings never hold NUL (the input checks refuse it everywhere).
-    schema: Schema = field(default_factory=lambda: {"type": "string", "pattern": "^[^\\x00]*$"})
+    schema: Schema = field(default_factory=lambda: {"type": "string", "pattern": NO_NUL})
     location: str = "query"
     required: bool = False
 
     def to_openapi(self, settings: Mapping[str, Any]) -> dict[str, Any]:
-        """The OpenAPI Parameter Object; a bound named by a setting takes its value."""
+        """The OpenAPI Parameter Object; a bound named by a setting takes its value, and a
+        free-text query string says it holds no NUL."""
         schema = {
             key: settings[value] if isinstance(value, str) and value in settings else value
             for key, value in self.schema.items()
         }
+        if (
+            self.location == "query"
+            and schema.get("type") == "string"
+            and not _CHARACTER_RULES & set(schema)
+        ):
+            schema["pattern"] = NO_NUL
         return {
             "name": self.name,
             "in": self.location,
