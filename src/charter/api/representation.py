@@ -77,6 +77,8 @@ def _summary(request: Request, node: Node, parent: str | None) -> dict[str, Any]
         "created": node.created.isoformat(),
         "modified": node.modified.isoformat(),
         "version": node.version,
+        # As ``state`` of the node's @workflow (charter.api.workflow); None: no workflow.
+        "state": node.workflow_state,
     }
 
 

@@ -108,6 +108,7 @@ def expected_json(node, **extra):
         "created": node.created.isoformat(),
         "modified": node.modified.isoformat(),
         "version": node.version,
+        "state": node.workflow_state,
         **node.content_fields(),
         **extra,
     }

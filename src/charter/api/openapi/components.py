@@ -64,6 +64,13 @@ NODE_SUMMARY = {
     "created": MOMENT,
     "modified": MOMENT,
     "version": {"type": "integer", "minimum": 1},
+    "state": {
+        "type": ["string", "null"],
+        "description": (
+            "The node's workflow state (private, pending, published...), as `state` of its "
+            "`@workflow`; null when its type follows no workflow."
+        ),
+    },
 }
 
 PROBLEM: Schema = {
