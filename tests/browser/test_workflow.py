@@ -2,7 +2,9 @@
 it, and on a public site a visitor who is not logged in reads it.
 
 Before it is published the visitor (and a reader) cannot; the badge and the
-State menu follow each step, and the history shows both steps.
+State menu follow each step, and the history shows both steps. Then an
+administrator finds the story's steps, who took each, on Administration →
+Audit log: its creation, the submission and the publication.
 """
 
 import pytest
@@ -43,7 +45,7 @@ def take(page: Page, transition: str, comment: str = "") -> None:
 
 
 def test_an_editor_submits_a_reviewer_publishes_the_public_reads(
-    newsroom, page, log_in_as, charter_app, monkeypatch
+    newsroom, page, log_in_as, charter_app, monkeypatch, admin_user
 ):
     eddie, rae = newsroom
     monkeypatch.setitem(charter_app.registry.settings, "charter.public_site", True)
@@ -77,3 +79,22 @@ def test_an_editor_submits_a_reviewer_publishes_the_public_reads(
     expect(page.get_by_role("heading", name="Big story")).to_be_visible()
     expect(page.locator("#node-state .state-badge")).to_have_text("Published")
     expect(page.locator("#state-menu")).to_have_count(0)
+
+    # Administration → Audit log, narrowed to the story: newest first, who did each step.
+    log_in_as(admin_user)
+    page.goto("/admin/users")
+    page.locator("#admin-nav").get_by_role("link", name="Audit log").click()
+    page.locator("#audit-filters summary").click()
+    page.get_by_label("Under (path)").fill("/news/story")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("tr.audit-row")
+    expect(rows.locator(".audit-action")).to_have_text(
+        ["Workflow transition", "Workflow transition", "Added"]
+    )
+    expect(rows.locator(".audit-actor")).to_have_text(["rae", "eddie", "eddie"])
+    expect(rows.nth(0).locator(".audit-details")).to_contain_text("publish")
+    expect(rows.nth(0).locator(".audit-details")).to_contain_text("published")
+    expect(rows.nth(1).locator(".audit-details")).to_contain_text("submit")
+    expect(rows.nth(1).locator(".audit-details")).to_contain_text("Ready for review.")
+    for row in range(3):
+        expect(rows.nth(row).locator(".audit-item")).to_contain_text("/news/story")
