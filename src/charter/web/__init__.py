@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.config import Configurator
 
 from charter.web import audit, trash, webhooks, workflow
+from charter.web.audit import node_audit_url
 from charter.web.helpers import breadcrumbs, is_site_administrator, node_url, with_article
 from charter.web.i18n import DOMAIN, LANGUAGES, return_path
 from charter.web.menus import menu_views
@@ -32,6 +33,7 @@ def includeme(config: Configurator) -> None:
             with_article=with_article,
             navigation_tree=navigation_tree,
             menu_views=menu_views,
+            node_audit_url=node_audit_url,
             languages=LANGUAGES,
             return_path=return_path,
         )

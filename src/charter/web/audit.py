@@ -26,6 +26,9 @@ from charter.audit.reading import (
     stream,
 )
 from charter.errors import ValidationFailed
+from charter.security.policy import effective_roles
+from charter.security.roles import Role
+from charter.tree.models import Node
 from charter.web.forms import errors_by_field
 
 TEMPLATE = "charter:web/templates/audit.jinja2"
@@ -41,6 +44,20 @@ def add_routes(config: Configurator) -> None:
     """Declare the audit log page and its export."""
     config.add_route("admin.audit", "/admin/audit")
     config.add_route("admin.audit.export", "/admin/audit/export")
+
+
+def node_audit_url(request: Request, node: Node) -> str | None:
+    """The audit log page filtered to ``node`` and what lies below it, for a caller who may
+    read those entries: a site Administrator, or a Manager of the node (site-wide or of a
+    folder above it); None for anyone else. Decided from the lineage traversal loaded, with
+    no query, so every node page can ask."""
+    identity = request.identity
+    if identity is None:
+        return None
+    roles = {str(role) for role in effective_roles(identity, node)}
+    if not roles & {Role.ADMINISTRATOR.value, Role.MANAGER.value}:
+        return None
+    return request.route_url("admin.audit", _query={"path": node.path})
 
 
 @view_config(route_name="admin.audit", request_method="GET", renderer=TEMPLATE, **CALLER)
