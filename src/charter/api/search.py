@@ -117,6 +117,7 @@ def results_json(request: Request, search: SearchRequest, results: SearchResults
             "type": results.facets.types,
             "state": results.facets.states,
             "modified": results.facets.modified,
+            "approximate": results.facets.approximate,
         }
     return body
 

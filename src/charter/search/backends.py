@@ -19,10 +19,13 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
+    and_,
     bindparam,
     column,
     func,
+    literal,
     literal_column,
+    or_,
     table,
     text,
     type_coerce,
@@ -136,29 +139,61 @@ class PostgreSQLBackend(SearchBackend):
 
 
 class MySQLBackend(SearchBackend):
-    """MariaDB/MySQL: InnoDB ``MATCH (terms) AGAINST (... IN BOOLEAN MODE)``."""
+    """MariaDB/MySQL: InnoDB ``MATCH (terms) AGAINST (... IN BOOLEAN MODE)``.
+
+    A phrase is not handed to InnoDB as a phrase: to check one, InnoDB reads the
+    text of every item holding all its words before returning a single row (a
+    phrase common in the corpus cost seconds, whatever the LIMIT). The engine is
+    asked for items with all the words, and the order of the words is checked in
+    the same statement on the terms of each row it returns (which it reads
+    anyway), so a LIMIT bounds the work.
+    """
 
     name = "mysql"
 
     def engine_text(self, query: Query) -> str:
-        """Boolean-mode syntax: ``+(a b*) +"c d" -e``."""
+        """Boolean-mode syntax: ``+(a b*) +((+c +d)) -e`` (a left-out phrase is checked in SQL)."""
         parts = [
             "+(" + " ".join(self._atom(atom) for atom in group) + ")" for group in query.required
         ]
-        parts += [f"-({self._atom(atom)})" for atom in query.excluded]
+        parts += [f"-({self._atom(atom)})" for atom in query.excluded if not _is_phrase(atom)]
         return " ".join(parts)
 
     def _atom(self, atom: Atom) -> str:
         if isinstance(atom, Phrase):
-            return f'"{_phrase_words(atom)}"' if len(atom.terms) > 1 else atom.terms[0]
+            if len(atom.terms) > 1:
+                return "(" + " ".join(f"+{term}" for term in atom.terms) + ")"
+            return atom.terms[0]
         return " ".join([f"{prefix}*" for prefix in atom.prefixes] + list(atom.exact))
 
     def compile(self, query: Query) -> Match:
-        """The MATCH expression serves as condition (relevance > 0) and score."""
+        """The MATCH expression serves as condition (relevance > 0) and score; phrases are
+        checked on the row's terms."""
         relevance = mysql_match(
             SearchEntry.terms, against=bindparam("search_query", self.engine_text(query))
         ).in_boolean_mode()
-        return Match(relevance, type_coerce(relevance, Float))
+        checks = [
+            or_(*(_contains(atom) for atom in group))
+            for group in query.required
+            if any(_is_phrase(atom) for atom in group)
+        ]
+        checks += [~_contains(atom) for atom in query.excluded if _is_phrase(atom)]
+        condition = and_(relevance, *checks) if checks else relevance
+        return Match(condition, type_coerce(relevance, Float))
+
+
+def _is_phrase(atom: Atom) -> bool:
+    return isinstance(atom, Phrase) and len(atom.terms) > 1
+
+
+def _contains(atom: Atom) -> ColumnElement[bool]:
+    """SQL: the row's terms (single spaces between them) hold ``atom`` as whole terms."""
+    padded = func.concat(" ", SearchEntry.terms, " ")
+    if isinstance(atom, Phrase):
+        needles = [" " + " ".join(atom.terms) + " "]
+    else:
+        needles = [f" {prefix}" for prefix in atom.prefixes] + [f" {term} " for term in atom.exact]
+    return or_(*(func.instr(padded, literal(needle)) > 0 for needle in needles))
 
 
 BACKENDS: dict[str, type[SearchBackend]] = {

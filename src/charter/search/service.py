@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from charter.accounts.models import User
@@ -38,6 +38,9 @@ SORTS = ("relevance", "modified")
 MAX_FILTER_VALUES = 20
 # Characters of each hit's text read for its snippet.
 SNIPPET_SOURCE = 20_000
+# The most visible matches one search reads (docs/search.md#how-many-results): beyond it the
+# counts say "more than" and the order is among the matches the engine found first.
+CANDIDATE_LIMIT = 500
 MODIFIED_BUCKETS = (
     ("day", dt.timedelta(days=1)),
     ("week", dt.timedelta(days=7)),
@@ -221,6 +224,8 @@ class Facets:
     states: dict[str, int] = field(default_factory=dict)
     modified: dict[str, int] = field(default_factory=dict)
     total: int = 0
+    # More than CANDIDATE_LIMIT visible matches: counted (and ranked) among the first found.
+    approximate: bool = False
 
 
 @dataclass
@@ -249,95 +254,62 @@ class DatabaseSearch:
         self.viewer = viewer
 
     def search(self, request: SearchRequest) -> SearchResults:
-        """Three statements: the page, its hits' text (for snippets), and the facets."""
+        """Two statements: the visible matches (the page and the facets are made from them),
+        then the page's hits with their text (for snippets)."""
         match = self.backend.compile(request.query)
-        score = match.score.label("score")
-        columns = [
-            Node.id,
-            Node.uid,
-            Node.path,
-            Node.title,
-            Node.type,
-            Node.workflow_state,
-            Node.modified,
-            score,
-        ]
-        statement = self._filtered(select(*columns), match, request)
-        cursor = request.cursor()
-        if request.sort == "relevance":
-            if cursor is not None:
-                statement = statement.where(
-                    or_(
-                        match.score < cursor[0],
-                        and_(match.score == cursor[0], Node.id > cursor[1]),
+        candidates = self.dbsession.execute(
+            self._filtered(
+                select(Node.id, match.score, Node.type, Node.workflow_state, Node.modified),
+                match,
+                request,
+            ).limit(CANDIDATE_LIMIT + 1)
+        ).all()
+        approximate = len(candidates) > CANDIDATE_LIMIT
+        candidates = candidates[:CANDIDATE_LIMIT]
+        rows = _page(candidates, request)
+        page = rows[: request.limit]
+        details = (
+            {
+                row[0]: row[1:]
+                for row in self.dbsession.execute(
+                    select(
+                        Node.id,
+                        Node.uid,
+                        Node.path,
+                        Node.title,
+                        func.substr(SearchEntry.text, 1, SNIPPET_SOURCE),
                     )
-                )
-            statement = statement.order_by(match.score.desc(), Node.id)
-        else:
-            if cursor is not None:
-                statement = statement.where(
-                    or_(
-                        Node.modified < cursor[0],
-                        and_(Node.modified == cursor[0], Node.id > cursor[1]),
-                    )
-                )
-            statement = statement.order_by(Node.modified.desc(), Node.id)
-        rows = self.dbsession.execute(statement.limit(request.limit + 1)).all()
-        # The snippets' text is read for the page's hits only: selected with every match, it
-        # went into the sort's temporary table (MariaDB wrote one on disk per query).
-        page_ids = [row[0] for row in rows[: request.limit]]
-        texts = dict(
-            self.dbsession.execute(
-                select(SearchEntry.node_id, func.substr(SearchEntry.text, 1, SNIPPET_SOURCE)).where(
-                    SearchEntry.node_id.in_(page_ids)
-                )
-            ).all()
-            if page_ids
-            else []
+                    .join(SearchEntry, SearchEntry.node_id == Node.id)
+                    .where(Node.id.in_([row[0] for row in page]))
+                ).all()
+            }
+            if page
+            else {}
         )
         exact, prefixes = request.query.highlight_words()
-        hits = [
-            Hit(
-                node_id=row[0],
-                uid=row[1],
-                path=row[2],
-                title=row[3],
-                type=row[4],
-                state=row[5],
-                modified=row[6],
-                score=float(row[7] or 0.0),
-                snippet=snippet((texts.get(row[0]) or "").replace(FILE_MARK, " "), exact, prefixes),
+        hits = []
+        for node_id, score, type_name, state, modified in page:
+            uid, path, title, text = details[node_id]
+            hits.append(
+                Hit(
+                    node_id=node_id,
+                    uid=uid,
+                    path=path,
+                    title=title,
+                    type=type_name,
+                    state=state,
+                    modified=modified,
+                    score=float(score or 0.0),
+                    snippet=snippet((text or "").replace(FILE_MARK, " "), exact, prefixes),
+                )
             )
-            for row in rows[: request.limit]
-        ]
         next_cursor = None
         if len(rows) > request.limit:
             last = hits[-1]
             key: Any = last.score if request.sort == "relevance" else last.modified.isoformat()
             next_cursor = _encode_cursor(request.sort, key, last.node_id)
-        facets = self._facets(match, request) if request.facets else None
+        facets = _facets(candidates, approximate) if request.facets else None
         return SearchResults(hits, next_cursor, facets)
-
-    def _facets(self, match: Any, request: SearchRequest) -> Facets:
-        now = utcnow()
-        buckets = [
-            func.sum(case((Node.modified >= now - span, 1), else_=0))
-            for _, span in MODIFIED_BUCKETS
-        ]
-        statement = self._filtered(
-            select(Node.type, Node.workflow_state, func.count(), *buckets), match, request
-        ).group_by(Node.type, Node.workflow_state)
-        facets = Facets(modified={name: 0 for name, _ in MODIFIED_BUCKETS})
-        for type_name, state, count, *ages in self.dbsession.execute(statement):
-            facets.total += count
-            facets.types[type_name] = facets.types.get(type_name, 0) + count
-            if state is not None:
-                facets.states[state] = facets.states.get(state, 0) + count
-            for (name, _), value in zip(MODIFIED_BUCKETS, ages, strict=True):
-                facets.modified[name] += int(value or 0)
-        facets.types = dict(sorted(facets.types.items(), key=lambda item: (-item[1], item[0])))
-        facets.states = dict(sorted(facets.states.items(), key=lambda item: (-item[1], item[0])))
-        return facets
 
     def _filtered(self, statement: Select, match: Any, request: SearchRequest) -> Select:
         statement = match.join(statement.select_from(SearchEntry)).join(
@@ -364,6 +336,44 @@ class DatabaseSearch:
             owner = select(User.id).where(User.login == request.owner).scalar_subquery()
             conditions.append(Node.owner_id == owner)
         return filter_visible(statement.where(*conditions), self.viewer)
+
+
+def _page(candidates: list[Any], request: SearchRequest) -> list[Any]:
+    """The candidates after the request's cursor, in its order: one more than a page.
+
+    The order and the cursor are those the SQL of a keyset page would apply:
+    (score descending, id) or (modified descending, id).
+    """
+    column = 1 if request.sort == "relevance" else 4
+    ordered = sorted(candidates, key=lambda row: row[0])
+    ordered.sort(key=lambda row: row[column], reverse=True)
+    cursor = request.cursor()
+    if cursor is not None:
+        key, node_id = cursor
+        ordered = [
+            row for row in ordered if row[column] < key or (row[column] == key and row[0] > node_id)
+        ]
+    return ordered[: request.limit + 1]
+
+
+def _facets(candidates: list[Any], approximate: bool) -> Facets:
+    """Counts of the visible matches by type, state and age."""
+    now = utcnow()
+    facets = Facets(
+        modified={name: 0 for name, _ in MODIFIED_BUCKETS},
+        total=len(candidates),
+        approximate=approximate,
+    )
+    for _, _, type_name, state, modified in candidates:
+        facets.types[type_name] = facets.types.get(type_name, 0) + 1
+        if state is not None:
+            facets.states[state] = facets.states.get(state, 0) + 1
+        for name, span in MODIFIED_BUCKETS:
+            if modified >= now - span:
+                facets.modified[name] += 1
+    facets.types = dict(sorted(facets.types.items(), key=lambda item: (-item[1], item[0])))
+    facets.states = dict(sorted(facets.states.items(), key=lambda item: (-item[1], item[0])))
+    return facets
 
 
 def _encode_cursor(sort: str, key: Any, node_id: int) -> str:

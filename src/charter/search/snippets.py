@@ -36,7 +36,10 @@ def snippet(
     text = " ".join(text.split())
     if not text:
         return Markup("")
-    hits = [m.span() for m in _WORD.finditer(text) if _matches(m.group(), exact, prefixes)]
+    if text.isascii():
+        hits = [m.span() for m in _ascii_pattern(exact, prefixes).finditer(text.lower())]
+    else:
+        hits = [m.span() for m in _WORD.finditer(text) if _matches(m.group(), exact, prefixes)]
     if not hits:
         end = _cut_after(text, size)
         return escape(text[:end]) + (Markup("…") if end < len(text) else Markup(""))
@@ -65,6 +68,19 @@ def snippet(
     if end < len(text):
         parts.append(Markup("…"))
     return Markup("").join(parts)
+
+
+def _ascii_pattern(exact: frozenset[str], prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    """The matched words of lower-case ASCII text, found by the regex engine in one pass.
+
+    The same words as ``_matches`` (whose Python call per word made the snippets of a
+    page of long documents take longer than the search's SQL).
+    """
+    words = [re.escape(word) for word in sorted(exact)]
+    words += [re.escape(prefix) + "[a-z0-9]*" for prefix in prefixes]
+    if not words:
+        return re.compile("(?!)")
+    return re.compile("(?<![a-z0-9])(?:" + "|".join(words) + ")(?![a-z0-9])")
 
 
 def _cut_after(text: str, position: int) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from charter.search import service
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
 
@@ -64,6 +65,8 @@ EXPECTED = [
     ),
     ("budget -IT", {"Household budget"}),
     ('budget -"IT policy"', {"IT budget Q3", "Household budget"}),
+    ('"IT policy" OR groceries', {"Meeting notes", "Household budget"}),
+    ('quart* OR "IT policy"', {"Quarterly report", "Meeting notes"}),
     ("resume", {"Naïve résumé"}),
     ("naive zoe", {"Naïve résumé"}),
     ("ZURICH", {"Naïve résumé"}),
@@ -145,6 +148,7 @@ def test_facets_count_only_what_the_caller_may_view(site):
         "type": {},
         "state": {},
         "modified": {"day": 0, "week": 0, "month": 0, "year": 0},
+        "approximate": False,
     }
 
 
@@ -164,3 +168,16 @@ def test_a_folder_search_stays_inside_the_folder(site):
     assert site.titles("budget", login="insider", path="/private") == {"Secret IT budget"}
     assert site.titles("budget", login="admin", path="/private") == {"Secret IT budget"}
     site.client("outsider").get("/api/v1/content/private/@search", {"q": "budget"}, status=404)
+
+
+def test_beyond_the_candidate_limit_counts_say_more_than(site, monkeypatch):
+    monkeypatch.setattr(service, "CANDIDATE_LIMIT", 3)
+    first = site.client("owner").get("/api/v1/search", {"q": "the", "limit": "2"}).json
+
+    assert first["facets"]["total"] == 3
+    assert first["facets"]["approximate"] is True
+    assert len(site.titles("the")) == 3
+    # Whether the limit is reached depends on what the caller may see, nothing else.
+    outsider = site.client("outsider").get("/api/v1/search", {"q": "the"}).json
+    assert outsider["facets"]["total"] == 0
+    assert outsider["facets"]["approximate"] is False

@@ -49,7 +49,10 @@ def test_each_backend_compiles_the_same_tree():
     assert PostgreSQLBackend().engine_text(query) == (
         "(zq2it) & (zq2q3 <-> plan) & (wo:* | zq2wo | zq1x) & !(old)"
     )
-    assert MySQLBackend().engine_text(query) == '+(zq2it) +("zq2q3 plan") +(wo* zq2wo zq1x) -(old)'
+    # InnoDB is asked for a phrase's words; their order is checked in SQL (MySQLBackend).
+    assert (
+        MySQLBackend().engine_text(query) == "+(zq2it) +((+zq2q3 +plan)) +(wo* zq2wo zq1x) -(old)"
+    )
 
 
 @pytest.mark.parametrize(
