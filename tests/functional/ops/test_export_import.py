@@ -41,9 +41,15 @@ FILE_BYTES = b"%PDF-1.4 not really a pdf\n" + bytes(range(256)) * 40
 
 
 @pytest.fixture
-def source_ini(write_ini, tmp_path, capsys, monkeypatch):
+def addons():
+    """The add-ons both sites load (a test parametrizes it)."""
+    return ""
+
+
+@pytest.fixture
+def source_ini(write_ini, tmp_path, capsys, monkeypatch, addons):
     monkeypatch.setenv(init.ADMIN_PASSWORD_VARIABLE, "a-password-for-the-export-tests")
-    path = write_ini(f"charter.blobs.path = {tmp_path / 'blobs'}")
+    path = write_ini(f"charter.blobs.path = {tmp_path / 'blobs'}\ncharter.addons = {addons}")
     assert init.main([path]) == 0
     capsys.readouterr()
     return path
@@ -237,6 +243,37 @@ def test_new_uids_gives_every_item_a_new_uid(
         made = copy.get(f"/api/v1/content/copy{path.removeprefix('/transfer')}").json
         assert made["uid"] != original["uid"]
         assert made["title"] == original["title"]
+
+
+@pytest.mark.parametrize("addons", ["charter-events"])
+def test_an_addon_type_round_trips_through_its_schema(
+    source_ini, target, scratch_database_url, tmp_path, capsys
+):
+    with app_environment(source_ini) as env, env["request"].tm:
+        request = env["request"]
+        content = ContentService(
+            request.dbsession, types_of(request.registry), CLI, audit=request.audit
+        )
+        folder = content.create(content.tree.root(), "Folder", {"title": "Dates"}, "dates")
+        fields = {
+            "title": "Launch",
+            "start": "2027-01-15T09:00",
+            "end": "2027-01-15T17:30",
+            "time_zone": "Europe/Berlin",
+            "location": "Room 1",
+        }
+        content.create(folder, "Event", fields, "launch")
+    assert export.main([source_ini, "/dates", str(tmp_path / "dates")]) == 0
+    event = json.loads((tmp_path / "dates" / "nodes" / "00000002.json").read_text())
+    assert event["fields"]["location"] == "Room 1"
+    target_ini, target_url = target
+
+    assert importing.main([target_ini, str(tmp_path / "dates"), "/"]) == 0
+
+    url = "/api/v1/content/dates/launch"
+    copy = api_client(target_ini, target_url).get(url).json
+    assert stable(copy) == stable(api_client(source_ini, scratch_database_url).get(url).json)
+    assert copy["@type"] == "Event"
 
 
 def refused(target_ini, target_url, tmp_path, args, message, capsys):
