@@ -314,7 +314,12 @@ def bulk_transition(request: Request) -> dict[str, Any]:
     if request.identity is None:
         raise HTTPForbidden()
     body = _body(request, BULK_BODY)
-    outcomes = request.workflow.bulk(body.get("items"), body.get("transition"), _comment_of(body))
+    items = body.get("items")
+    if isinstance(items, list):
+        wrong = [n for n, item in enumerate(items) if not isinstance(item, str)]
+        if wrong:
+            raise ValidationFailed([(f"items/{n}", "a path or a uid, a string") for n in wrong])
+    outcomes = request.workflow.bulk(items, body.get("transition"), _comment_of(body))
     done = sum(1 for outcome in outcomes if outcome.done)
     return {
         "transition": body.get("transition"),

@@ -315,6 +315,8 @@ def test_bulk_hides_what_the_caller_may_not_see(anonymous_app, team, tokens):
         {"transition": 3, "items": ["/team"]},
         {"transition": "submit", "items": ["/team"] * 1001},
         {"transition": "submit", "items": ["/team"], "comment": None},
+        {"transition": "submit", "items": ["/team", {}]},
+        {"transition": "submit", "items": [7]},
     ],
 )
 def test_bulk_refuses_a_malformed_request(anonymous_app, team, tokens, body):
@@ -352,6 +354,16 @@ def test_a_transition_refuses_a_key_other_than_comment(anonymous_app, team, toke
     assert [error["pointer"] for error in response.json["errors"]] == ["/to"]
     state = anonymous_app.get(f"{API}/team/memo/@workflow", headers=tokens["eve"]).json["state"]
     assert state == "private"
+
+
+def test_bulk_names_each_item_that_is_not_a_string(anonymous_app, team, tokens):
+    response = anonymous_app.post_json(
+        "/api/v1/@workflow",
+        {"transition": "submit", "items": ["/team", {}, None]},
+        headers=tokens["eve"],
+        status=400,
+    )
+    assert [error["pointer"] for error in response.json["errors"]] == ["/items/1", "/items/2"]
 
 
 def test_bulk_needs_a_login(anonymous_app, team):
