@@ -122,6 +122,8 @@ def _parse(data: bytes, path: Path) -> Any:
         raise TransferError(f"{path} is not UTF-8 text") from None
     except ValueError as error:
         raise TransferError(f"{path} is not JSON: {error}") from None
+    except RecursionError:
+        raise TransferError(f"{path} nests its JSON too deeply") from None
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -134,7 +136,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         shown = manifest.get("format") if isinstance(manifest, dict) else None
         raise TransferError(f"{path}: the format {shown!r} is not {FORMAT_NAME!r}")
-    if manifest.get("version") != FORMAT_VERSION:
+    # ``type`` rather than ``isinstance``: JSON's true is a Python int equal to 1.
+    if type(manifest.get("version")) is not int or manifest["version"] != FORMAT_VERSION:
         raise TransferError(
             f"{path}: format version {manifest.get('version')!r} is unknown to this release "
             f"(it reads version {FORMAT_VERSION})"
@@ -143,7 +146,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     expected = checksums.get(CHECKSUMS) if isinstance(checksums, dict) else None
     if not (folder / CHECKSUMS).is_file() or sha256_of(folder / CHECKSUMS) != expected:
         raise TransferError(f"{folder / CHECKSUMS} is missing or does not match its checksum")
-    if not isinstance(manifest.get("nodes"), int) or not isinstance(manifest.get("root"), str):
+    if type(manifest.get("nodes")) is not int or not isinstance(manifest.get("root"), str):
         raise TransferError(f"{path} does not say how many items it holds or where from")
     return manifest
 

@@ -448,6 +448,26 @@ def test_a_manifest_of_another_format_is_refused(target, exported, tmp_path, cap
     refused(target_ini, target_url, tmp_path, [str(folder), "/"], "is not 'charter-export'", capsys)
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(b"[" * 100_000, "nests its JSON too deeply"), (b'{"@type": 1', "is not JSON")],
+)
+def test_a_node_document_that_is_not_json_is_refused(
+    target, exported, tmp_path, capsys, data, message
+):
+    target_ini, target_url = target
+    rewrite(exported, 2, data)
+    refused(target_ini, target_url, tmp_path, [str(exported), "/"], message, capsys)
+
+
+def test_a_manifest_saying_true_for_its_version_is_refused(target, exported, tmp_path, capsys):
+    target_ini, target_url = target
+    manifest = json.loads((exported / MANIFEST).read_text())
+    manifest["version"] = True
+    (exported / MANIFEST).write_text(json.dumps(manifest))
+    refused(target_ini, target_url, tmp_path, [str(exported), "/"], "version True", capsys)
+
+
 def test_a_checksum_file_naming_other_paths_is_refused(target, exported, tmp_path, capsys):
     target_ini, target_url = target
     lines = (exported / CHECKSUMS).read_text().splitlines()
