@@ -83,7 +83,7 @@ def import_subtree(
 ) -> ImportReport:
     """Recreate the export in ``folder`` inside the folder at path ``target``, as ``actor``.
 
-    TransferError or a CharterError (nothing written) when anything is refused.
+    TransferError (nothing written) when anything is refused.
     """
     manifest = read_manifest(folder)
     request = env["request"]
@@ -111,7 +111,11 @@ def import_subtree(
         )
         parent = importer.target(target)
         for document_file, document in node_documents(folder):
-            importer.add(folder, document_file, document, parent, new_uids, name)
+            try:
+                importer.add(folder, document_file, document, parent, new_uids, name)
+            except CharterError as refused:
+                # Which item was refused, so the administrator can find it in the export.
+                raise TransferError(f"{document_file}: {refused.detail}") from None
             progress(1)
         if importer.report.nodes != manifest["nodes"]:
             raise TransferError(
