@@ -1,21 +1,24 @@
-"""Schemathesis against the OpenAPI document, on a live server (the test database's ``_live``
-twin), with every check it has and its stateful links.
+"""Schemathesis against the OpenAPI document, on a live server (on the test database's
+``_contract`` twin), with every check it has and its stateful links.
 
-Two runs: one with a fixed seed (the same cases on every machine, so a failure
-reproduces) and one with a seed that changes with every run (printed, and
-set with ``CHARTER_SCHEMATHESIS_SEED`` to replay it), each of at least
-``MIN_CASES`` generated cases. A failure is a bug in the app or the document:
-fix it, never switch the check off (the expectations schemathesis is given
-are in ``schemathesis.toml`` beside this file, each with its reason).
+Part of every ``make test``, on each database. Two runs: one with a fixed
+seed (the same cases on every machine, so a failure reproduces) and one with a
+seed that changes every day (UTC), so CI keeps exploring; a failure names its
+seed, and ``CHARTER_SCHEMATHESIS_SEED=<seed>`` replays it. Each run sends at
+least ``MIN_CASES`` generated cases. A failure is a bug in the app or the
+document: fix it, never switch the check off (the expectations schemathesis is
+given are in ``schemathesis.toml`` beside this file, each with its reason).
+See docs/testing.md, "The API contract tests".
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
-import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,21 +33,18 @@ from charter.content.sample import add_sample_content
 from charter.content.services import ContentService
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
-from charter.testing.live import LIVE_PASSWORD, LiveServer, LiveUser, read_nodes
-
-# Opt-in until the last findings are fixed (the workflow bulk body's extra keys, 405s of
-# /api/v1/audit and its export, an upload title of Unicode spaces): CHARTER_SCHEMATHESIS=1
-# runs it. Its settings and hooks are final; switch it on for every `make test` by removing
-# this mark once a run of both seeds is green.
-pytestmark = pytest.mark.skipif(
-    os.environ.get("CHARTER_SCHEMATHESIS") != "1",
-    reason="schemathesis run is opt-in for now: CHARTER_SCHEMATHESIS=1",
+from charter.testing.live import (
+    LIVE_PASSWORD,
+    LiveServer,
+    LiveUser,
+    empty_database,
+    read_nodes,
 )
+from charter.testing.plugin import RUN_NOTE, TEST_DATABASE_VARIABLE
 
 FIXED_SEED = 20261130
+SEED_VARIABLE = "CHARTER_SCHEMATHESIS_SEED"
 MIN_CASES = 1000
-# Cases per operation and phase: enough that each run has MIN_CASES or more.
-MAX_EXAMPLES = 5
 HERE = Path(__file__).parent
 CONFIG = HERE / "schemathesis.toml"
 # Wall time allowed one run, in seconds; a hang fails instead of holding CI up.
@@ -63,6 +63,17 @@ class Site:
 
     admin: LiveUser
     facts: dict
+
+
+@pytest.fixture(scope="module")
+def charter_live_database_url(
+    charter_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database for the fuzzer alone: as administrator it shares, moves, trashes and
+    deactivates whatever it finds, which must not be what later live tests of this
+    worker start from."""
+    with empty_database(charter_database_url, "contract", tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +139,32 @@ def site(live_server: LiveServer) -> Site:
     return Site(LiveUser(ADMIN_ID, "fuzzing-admin", text), facts)
 
 
+@dataclass(frozen=True)
+class Run:
+    """One schemathesis run: its phases and how many cases per operation and phase."""
+
+    phases: str
+    # Enough that the run sends MIN_CASES or more, and no more: each case costs CI time.
+    max_examples: int
+
+
+RUNS = {
+    # Every phase: the examples and the coverage phase's boundary cases (most of this run's
+    # cases) are the same whatever the seed, so they run once, here.
+    "fixed": Run("examples,coverage,fuzzing,stateful", max_examples=5),
+    # Random cases only, and more of each operation's: what a new seed can find.
+    "rotating": Run("fuzzing,stateful", max_examples=12),
+}
+
+
+def rotating_seed() -> int:
+    """``CHARTER_SCHEMATHESIS_SEED`` when set (to replay a run), else the UTC day's number:
+    every CI run of a day, on each database, fuzzes with the same seed."""
+    return int(os.environ.get(SEED_VARIABLE) or dt.datetime.now(dt.UTC).date().toordinal())
+
+
 def run_schemathesis(
-    live: LiveServer, site: Site, seed: int, phases: str, report: Path
+    live: LiveServer, site: Site, seed: int, run: Run, report: Path
 ) -> tuple[int, dict, str]:
     """``st run`` against the live server's document: its exit code, its JSON report and
     what it printed."""
@@ -150,9 +185,9 @@ def run_schemathesis(
         "--max-response-time",
         "60",
         "--phases",
-        phases,
+        run.phases,
         "--max-examples",
-        str(MAX_EXAMPLES),
+        str(run.max_examples),
         "--seed",
         str(seed),
         "--header",
@@ -189,30 +224,44 @@ def run_schemathesis(
     return completed.returncode, body, output
 
 
-@pytest.mark.parametrize("which", ["fixed", "rotating"])
-def test_schemathesis_finds_nothing(live: LiveServer, site: Site, which, tmp_path, capsys):
-    if which == "fixed":
-        # Every phase: the examples and the coverage phase's boundary cases are the same
-        # whatever the seed, so they run once, here.
-        seed, phases = FIXED_SEED, "examples,coverage,fuzzing,stateful"
-    else:
-        seed = int(os.environ.get("CHARTER_SCHEMATHESIS_SEED") or secrets.randbelow(2**32))
-        phases = "fuzzing,stateful"
-    code, report, output = run_schemathesis(live, site, seed, phases, tmp_path / "report.json")
-    with capsys.disabled():
-        print(f"\nschemathesis ({which} seed {seed}): {summary(report)}")
-        print(f"its output: {tmp_path / 'report.txt'}")
-    assert code == 0, f"schemathesis (seed {seed}) failed:\n{output[-20000:]}\n" + live.explain(
-        "server errors"
+@pytest.mark.parametrize("which", list(RUNS))
+def test_schemathesis_finds_nothing(
+    live: LiveServer, site: Site, which: str, tmp_path: Path, record_property
+):
+    seed = FIXED_SEED if which == "fixed" else rotating_seed()
+    code, report, output = run_schemathesis(live, site, seed, RUNS[which], tmp_path / "report.json")
+    replay = replay_command(which, seed)
+    # Shown at the end of every run (charter.testing.plugin), passed or failed.
+    record_property(
+        RUN_NOTE,
+        f"schemathesis {which} seed {seed}: {cases(report)} cases, "
+        f"{failures(report)} failures; replay: {replay}; output: {tmp_path / 'report.txt'}",
     )
-    if which == "fixed":
-        assert cases(report) >= MIN_CASES, summary(report)
-    assert live.server_errors == []
+    assert code == 0, (
+        f"schemathesis ({which} seed {seed}; replay: {replay}) failed:\n{output[-20000:]}\n"
+        + live.explain("server errors")
+    )
+    assert cases(report) >= MIN_CASES, summary(report)
+    assert live.server_errors == [], live.explain("server errors")
+
+
+def replay_command(which: str, seed: int) -> str:
+    """The command that runs ``which`` again, with its seed and on its database."""
+    variables = {TEST_DATABASE_VARIABLE: os.environ.get(TEST_DATABASE_VARIABLE)}
+    if which == "rotating":
+        variables[SEED_VARIABLE] = str(seed)
+    settings = "".join(f"{name}={value} " for name, value in variables.items() if value)
+    return f"{settings}pytest tests/contract -k {which}"
 
 
 def cases(report: dict) -> int:
     """How many generated cases the run sent."""
     return int(report.get("test_cases", {}).get("generated", 0))
+
+
+def failures(report: dict) -> int:
+    """How many distinct failures the run found."""
+    return int(report.get("test_cases", {}).get("unique_failures", 0))
 
 
 def summary(report: dict) -> str:

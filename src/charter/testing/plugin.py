@@ -64,6 +64,9 @@ TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - the test accounts
 pkg_resources.register_loader_type(AssertionRewritingHook, pkg_resources.DefaultProvider)
 
 PROPERTY_EXAMPLES = "property_examples"
+# A line a test wants shown at the end of the run whatever happens (under xdist too): a
+# contract run's seed and figures, so any run can be replayed.
+RUN_NOTE = "run_note"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,7 +76,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say how many property examples ran: tests record them as the user property
-    ``property_examples`` (xdist sends user properties to the controller)."""
+    ``property_examples`` (xdist sends user properties to the controller); then each
+    ``run_note`` a test recorded."""
     reports = [r for rs in terminalreporter.stats.values() for r in rs if hasattr(r, "when")]
     total = sum(
         value
@@ -84,6 +88,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     )
     if total:
         terminalreporter.write_line(f"property examples: {total} (profile {profile_name()})")
+    for report in reports:
+        if report.when == "teardown":
+            for name, value in report.user_properties:
+                if name == RUN_NOTE:
+                    terminalreporter.write_line(str(value))
 
 
 @pytest.fixture(scope="session")
