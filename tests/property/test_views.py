@@ -774,7 +774,7 @@ ENDPOINTS = [
         segment="notes.txt",
         body="raw",
         query=("filename", "comment"),
-        headers={"If-Match": '"1"', "Slug": "notes-2.txt"},
+        headers={"If-Match": '"3"', "Slug": "notes-2.txt"},
     ),
     # -- workflow: /docs/team/people is a document in its workflow
     Endpoint(
@@ -868,7 +868,8 @@ ENDPOINTS = [
         "/docs/{segment}/@@replace",
         segment="notes.txt",
         body="upload",
-        fields={"comment": "New figures.", "version": "1"},
+        # Version 3: uploaded, submitted, published (the world's notes.txt).
+        fields={"comment": "New figures.", "version": "3"},
     ),
     # -- the change feed; webhooks: {webhook} is an endpoint, {message} one of its messages
     Endpoint(
