@@ -40,7 +40,7 @@ MAX_FILTER_VALUES = 20
 SNIPPET_SOURCE = 20_000
 # The most visible matches one search reads (docs/search.md#how-many-results): beyond it the
 # counts say "more than" and the order is among the matches the engine found first.
-CANDIDATE_LIMIT = 500
+CANDIDATE_LIMIT = 100
 MODIFIED_BUCKETS = (
     ("day", dt.timedelta(days=1)),
     ("week", dt.timedelta(days=7)),
