@@ -181,3 +181,18 @@ def test_beyond_the_candidate_limit_counts_say_more_than(site, monkeypatch):
     outsider = site.client("outsider").get("/api/v1/search", {"q": "the"}).json
     assert outsider["facets"]["total"] == 0
     assert outsider["facets"]["approximate"] is False
+
+
+def test_pages_by_last_change_are_newest_first_and_reach_every_hit(site):
+    client = site.client("owner")
+    response = client.get("/api/v1/search", {"q": "the", "sort": "modified", "limit": "3"})
+    seen: list[tuple[str, str]] = []
+    while True:
+        seen += [(item["modified"], item["title"]) for item in response.json["items"]]
+        if response.json["next"] is None:
+            break
+        response = client.get(response.json["next"])
+
+    assert {title for _, title in seen} == dict(EXPECTED)["the"]
+    assert len(seen) == len(dict(EXPECTED)["the"])
+    assert [moment for moment, _ in seen] == sorted((moment for moment, _ in seen), reverse=True)
