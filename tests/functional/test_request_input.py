@@ -507,3 +507,34 @@ def test_a_list_longer_than_any_statement_binds_is_a_400(anonymous_app, as_edito
 
     assert "more than 10,000 entries" in str(assert_problem(response, 400, "/order"))
     assert state(dbsession) == before
+
+
+# -- cookies ------------------------------------------------------------------
+
+
+def _cookie_header(app, *extra):
+    """The app's session cookies as one header, with ``extra`` pieces around them."""
+    return "; ".join([*extra, *(f"{name}={value}" for name, value in app.cookies.items())])
+
+
+def test_a_cookie_header_of_junk_keeps_the_session_it_holds(admin_app):
+    # A run with no "=" made WebOb's parser backtrack: 16,000 characters cost 10 s of CPU.
+    header = _cookie_header(admin_app, "a" * 12_000, "x=b," + "c" * 2_000)
+
+    page = admin_app.get("/account", headers={"Cookie": header})
+
+    assert page.status_int == 200
+    assert page.html.select_one("#current-user") is not None
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/content"])
+def test_a_cookie_header_over_16_kib_is_a_431(admin_app, path):
+    header = _cookie_header(admin_app, "junk=" + "a" * 17_000)
+
+    response = admin_app.get(path, headers={"Cookie": header}, expect_errors=True)
+
+    assert response.status_int == 431
+    if path.startswith("/api/"):
+        assert_problem(response, 431)
+    else:
+        assert response.html.h1.get_text(strip=True) == "Too many cookies"

@@ -2,7 +2,8 @@
 
 The tween (:mod:`charter.input.tween`) refuses undecodable query strings,
 paths and form bodies, unsupported charsets and oversized bodies for every
-route, present and future; :mod:`charter.input.json` reads JSON bodies and
+route, present and future; :mod:`charter.input.cookies` cleans the Cookie
+header; :mod:`charter.input.json` reads JSON bodies and
 :mod:`charter.input.text` holds the limits every stored string obeys.
 """
 
@@ -18,5 +19,7 @@ __all__ = ["BoundedText", "includeme", "json_object", "text_problem"]
 
 
 def includeme(config: Configurator) -> None:
-    """Check every request's input below the exception views, so refusals render as errors."""
+    """Check every request's input below the exception views, so refusals render as errors;
+    clean its Cookie header before any tween reads it (:mod:`charter.input.cookies`)."""
+    config.set_request_factory("charter.input.cookies.request_with_clean_cookies")
     config.add_tween("charter.input.tween.request_input_tween_factory", under=EXCVIEW)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-from pyramid.httpexceptions import HTTPRequestURITooLong
+from pyramid.httpexceptions import HTTPRequestHeaderFieldsTooLarge, HTTPRequestURITooLong
 from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 
 from charter.blobs import format_size
 from charter.errors import MalformedRequest, TooLarge
+from charter.input.cookies import COOKIE_TOO_LARGE, MAX_COOKIE_HEADER_BYTES
 from charter.input.json import check_body_size, check_charset, is_json_type
 
 # Longer query strings are no request a person or partner makes by hand.
@@ -34,6 +35,10 @@ def request_input_tween_factory(
     """Refuse undecodable or oversized input, then hand the request on."""
 
     def check_input(request: Request) -> Response:
+        if request.environ.get(COOKIE_TOO_LARGE):
+            raise HTTPRequestHeaderFieldsTooLarge(
+                f"The Cookie header is longer than {format_size(MAX_COOKIE_HEADER_BYTES)}."
+            )
         check_path(request)
         check_query_string(request)
         if has_body(request):

@@ -46,6 +46,10 @@ MESSAGES: dict[int, tuple[str, str]] = {
     413: ("Too large", "Nothing was kept; try a smaller file."),
     414: ("Address too long", "The address is longer than any page of this site."),
     415: ("Not a form this page reads", "Send the form from this site's own page."),
+    431: (
+        "Too many cookies",
+        "Your browser sent more cookies than this site reads; clear its cookies and try again.",
+    ),
     500: ("Something went wrong on our side", "The error has been logged. Please try again later."),
 }
 

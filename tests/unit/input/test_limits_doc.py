@@ -7,7 +7,7 @@ import pytest
 from charter.accounts import services as accounts
 from charter.blobs import format_size
 from charter.content import models, schemas
-from charter.input import json, tween
+from charter.input import cookies, json, tween
 from charter.tree.names import MAX_DEPTH, MAX_NAME_LENGTH
 
 SECURITY_DOC = Path(__file__).resolve().parents[3] / "docs" / "security.md"
@@ -26,6 +26,7 @@ SECURITY_DOC = Path(__file__).resolve().parents[3] / "docs" / "security.md"
         f"/ {accounts.MAX_TITLE_LENGTH} characters, one line",
         f"over {format_size(tween.MAX_QUERY_STRING_BYTES)}, over {tween.MAX_QUERY_PARAMETERS}",
         f"nesting deeper than {json.MAX_DEPTH}",
+        f"| the `Cookie` header | over {format_size(cookies.MAX_COOKIE_HEADER_BYTES)}",
         f"more than {json.MAX_ITEMS:,} entries",
     ],
 )
