@@ -24,7 +24,7 @@ from charter.changes.webhooks import EVENT_TYPES, EndpointChanges
 from charter.errors import ValidationFailed
 from charter.input import json_object
 from charter.input.json import join_pointer
-from charter.input.numbers import whole_number
+from charter.input.numbers import MAX_BIGINT, whole_number
 from charter.input.text import BoundedText
 from charter.security.roles import Permission
 
@@ -336,7 +336,7 @@ def message_json(
         Param(
             "before",
             "The id of the message the page follows, from `next`.",
-            {"type": "integer", "minimum": 1},
+            {"type": "integer", "minimum": 1, "maximum": MAX_BIGINT},
         ),
         Param("limit", "Messages per page.", {"type": "integer", "minimum": 1, "maximum": 100}),
     ),

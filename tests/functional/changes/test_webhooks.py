@@ -63,6 +63,18 @@ def deliverer(db_connection, allow_private):
     return Deliverer(db_connection, allow_private)
 
 
+@pytest.fixture
+def document_schema(anonymous_app):
+    """The schema the OpenAPI document gives a GET's query parameter."""
+    document = anonymous_app.get("/api/v1/openapi.json").json
+
+    def schema(path, name):
+        parameters = document["paths"][path]["get"]["parameters"]
+        return next(p["schema"] for p in parameters if p["name"] == name)
+
+    return schema
+
+
 def register(app, headers, url, **fields):
     return app.post_json(HOOKS, {"url": url, **fields}, headers=headers, status=201).json
 
@@ -222,3 +234,18 @@ def test_an_endpoint_is_changed_and_deleted(anonymous_app, as_admin, allow_priva
 def test_other_methods_are_405(anonymous_app, as_admin, site):
     response = anonymous_app.put(HOOKS, headers=as_admin, status=405)
     assert response.headers["Allow"] == "GET, HEAD, POST"
+
+
+def test_the_delivery_log_pages_before_any_id_the_document_allows(
+    anonymous_app, as_admin, allow_private, receiver, document_schema
+):
+    hook = register(anonymous_app, as_admin, receiver.url)
+    largest = document_schema("/api/v1/webhooks/{endpoint_id}/messages", "before")["maximum"]
+
+    page = anonymous_app.get(hook["messages"], {"before": largest}, headers=as_admin)
+    over = anonymous_app.get(
+        hook["messages"], {"before": largest + 1}, headers=as_admin, status=400
+    )
+
+    assert page.json["items"] == []
+    assert [error["pointer"] for error in over.json["errors"]] == ["/before"]
