@@ -1,6 +1,8 @@
 """``GET <node>/@workflow``, ``POST <node>/@workflow/<transition>`` and ``POST /api/v1/@workflow``:
 the default workflow through the JSON API, its refusals, and who sees what in each state."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -364,6 +366,21 @@ def test_bulk_names_each_item_that_is_not_a_string(anonymous_app, team, tokens):
         status=400,
     )
     assert [error["pointer"] for error in response.json["errors"]] == ["/items/1", "/items/2"]
+
+
+def test_bulk_refuses_a_transition_name_holding_nul_as_its_schema_says(anonymous_app, team, tokens):
+    response = anonymous_app.post_json(
+        "/api/v1/@workflow",
+        {"transition": "sub\x00mit", "items": ["/team"]},
+        headers=tokens["eve"],
+        status=400,
+    )
+    document = anonymous_app.get("/api/v1/openapi.json").json
+    body = document["paths"]["/api/v1/@workflow"]["post"]["requestBody"]["content"]
+    schema = body["application/json"]["schema"]["properties"]["transition"]
+
+    assert [error["pointer"] for error in response.json["errors"]] == ["/transition"]
+    assert re.fullmatch(schema["pattern"], "sub\x00mit") is None
 
 
 def test_bulk_needs_a_login(anonymous_app, team):
