@@ -21,5 +21,5 @@ __all__ = ["BoundedText", "includeme", "json_object", "text_problem"]
 def includeme(config: Configurator) -> None:
     """Check every request's input below the exception views, so refusals render as errors;
     clean its Cookie header before any tween reads it (:mod:`charter.input.cookies`)."""
-    config.set_request_factory("charter.input.cookies.request_with_clean_cookies")
+    config.set_request_factory("charter.input.cookies.CleanCookiesRequest")
     config.add_tween("charter.input.tween.request_input_tween_factory", under=EXCVIEW)

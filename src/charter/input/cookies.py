@@ -44,8 +44,11 @@ def clean_cookie_header(environ: dict[str, Any]) -> None:
     environ["HTTP_COOKIE"] = well_formed_cookies(header)
 
 
-def request_with_clean_cookies(environ: dict[str, Any]) -> Request:
-    """Charter's request factory: the request, its Cookie header cleaned before any tween
-    (or a NewRequest subscriber, which runs after them) can read it."""
-    clean_cookie_header(environ)
-    return Request(environ)
+class CleanCookiesRequest(Request):
+    """Charter's request: its Cookie header cleaned before any tween (or a NewRequest
+    subscriber, which runs after them) can read it. A class, as Pyramid's scripts call
+    the factory's ``blank``."""
+
+    def __init__(self, environ: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        clean_cookie_header(environ)
+        super().__init__(environ, *args, **kwargs)

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from webob.cookies import parse_cookie
 
-from charter.input.cookies import well_formed_cookies
+from charter.input.cookies import CleanCookiesRequest, well_formed_cookies
 
 # Each shape made WebOb's parser backtrack over the whole run, quadratic in its length.
 BACKTRACKING = [
@@ -54,3 +54,10 @@ def test_webob_reads_every_kept_pair_and_nothing_else(header):
     assert list(parse_cookie(cleaned)) == [
         (name.encode("latin-1"), value.strip('"').encode("latin-1")) for name, value in pairs
     ]
+
+
+def test_the_request_factory_cleans_blank_requests_too():
+    # Pyramid's scripts (bootstrap, prepare) make their request with the factory's blank().
+    request = CleanCookiesRequest.blank("/", headers={"Cookie": "a" * 100 + "; lang=de"})
+
+    assert request.cookies == {"lang": "de"}
