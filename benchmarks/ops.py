@@ -75,14 +75,10 @@ def sample(app, path: str, count: int, clock=time.perf_counter) -> list[float]:
     return sorted(call(app, path, clock) for _ in range(count))
 
 
-def main() -> int:
-    cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    cli.add_argument("--database-url", help="a server database URL (default: SQLite)")
-    cli.add_argument("--requests", type=int, default=2000, help="requests per figure")
-    cli.add_argument("--check", action="store_true", help="exit with status 1 on a FAIL")
-    args = cli.parse_args()
+def run_ops(base_url: str | None, requests: int = 2000) -> bool:
+    """Time the probes and the ops tween; True when both meet their budgets."""
     folder = Path(tempfile.mkdtemp(prefix="charter-bench-ops-"))
-    url = database_url(args.database_url, "ops", folder)
+    url = database_url(base_url, "ops", folder)
     fresh_database(url)
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     handler = logging.StreamHandler(io.StringIO())
@@ -98,12 +94,12 @@ def main() -> int:
         ).make_wsgi_app()
 
         access.setLevel(logging.WARNING)
-        bare = sample(plain, "/healthz", args.requests)
-        bare_cpu = sample(plain, "/healthz", args.requests, time.thread_time)
+        bare = sample(plain, "/healthz", requests)
+        bare_cpu = sample(plain, "/healthz", requests, time.thread_time)
         access.setLevel(logging.INFO)
-        full = sample(observed, "/healthz", args.requests)
-        full_cpu = sample(observed, "/healthz", args.requests, time.thread_time)
-        readyz = sample(observed, "/readyz", args.requests // 4)
+        full = sample(observed, "/healthz", requests)
+        full_cpu = sample(observed, "/healthz", requests, time.thread_time)
+        readyz = sample(observed, "/readyz", requests // 4)
     finally:
         root.removeHandler(handler)
         remove_database(url)
@@ -112,7 +108,7 @@ def main() -> int:
     def ms(values: list[float], percent: float) -> str:
         return f"{percentile(values, percent) * 1000:.3f}"
 
-    print(f"ops benchmark on {shown(url)}, {args.requests} requests per figure, in-process")
+    print(f"ops benchmark on {shown(url)}, {requests} requests per figure, in-process")
     print_table(
         ["request", "p50 ms", "p99 ms"],
         [
@@ -140,7 +136,17 @@ def main() -> int:
         f"= {overhead_us / unit_us:.1f} x sum(range(1000)) ({unit_us:.1f} us here); "
         f"budget {TWEEN_BUDGET_UNITS:.0f} x"
     )
-    return 1 if args.check and not (probe_ok and tween_ok) else 0
+    return probe_ok and tween_ok
+
+
+def main() -> int:
+    cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    cli.add_argument("--database-url", help="a server database URL (default: SQLite)")
+    cli.add_argument("--requests", type=int, default=2000, help="requests per figure")
+    cli.add_argument("--check", action="store_true", help="exit with status 1 on a FAIL")
+    args = cli.parse_args()
+    passed = run_ops(args.database_url, args.requests)
+    return 1 if args.check and not passed else 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Charter's benchmarks: throughput, scale, query counts and load against DESIGN.md's budget.
 
 Run ``python benchmarks/run.py`` (all of them) or name one: ``throughput``,
-``scale``, ``queries``, ``load``, ``audit``, ``search`` or ``workflow``. See
+``scale``, ``queries``, ``load``, ``audit``, ``search``, ``workflow``,
+``webhooks`` or ``ops``. See
 benchmarks/README.md for what each measures.
 It prints figures and PASS/FAIL lines; with ``--check`` a FAIL also makes
 the exit status 1. Servers it starts listen on 127.0.0.1 only and are
@@ -26,12 +27,25 @@ import scale
 from audit import run_audit
 from benchlib import MARIADB_URL, BenchmarkError, print_table
 from load import LoadOptions, run_load
+from ops import run_ops
 from querycounts import run_querycounts
 from scale import run_scale
 from search import run_search
 from throughput import ThroughputOptions, run_throughput
+from webhooks import run_webhooks
 from workflow import run_workflow
 
+BENCHMARKS = [
+    "throughput",
+    "scale",
+    "queries",
+    "load",
+    "audit",
+    "search",
+    "workflow",
+    "webhooks",
+    "ops",
+]
 FULL_SIZES = [1_000, 1_000_000]
 QUICK_SIZES = [1_000, 100_000]
 FULL_LOAD_S = 60
@@ -72,7 +86,7 @@ def parser() -> argparse.ArgumentParser:
         "benchmark",
         nargs="?",
         default="all",
-        choices=["all", "throughput", "scale", "queries", "load", "audit", "search", "workflow"],
+        choices=["all", *BENCHMARKS],
         help="which benchmark to run (default: all)",
     )
     cli.add_argument(
@@ -155,11 +169,7 @@ def main() -> int:
     # The finally blocks stop the servers and drop the databases; without this
     # a terminated run would leave both behind.
     signal.signal(signal.SIGTERM, stop_on_terminate)
-    chosen = (
-        ["throughput", "scale", "queries", "load", "audit", "search", "workflow"]
-        if options.benchmark == "all"
-        else [options.benchmark]
-    )
+    chosen = BENCHMARKS if options.benchmark == "all" else [options.benchmark]
     sizes = options.nodes or (QUICK_SIZES if options.quick else FULL_SIZES)
     print(
         f"Charter benchmarks, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
@@ -243,6 +253,10 @@ def main() -> int:
                 options.keep,
                 work_folder,
             )
+        if "webhooks" in chosen:
+            verdicts["webhooks"] = run_webhooks(options.database_url)
+        if "ops" in chosen:
+            verdicts["ops"] = run_ops(options.database_url)
     except BenchmarkError as error:
         print(error, file=sys.stderr)
         return 2

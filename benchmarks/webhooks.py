@@ -65,14 +65,9 @@ def write(registry, name: str) -> None:
         content.create(content.tree.resolve([]).context, "Folder", {"title": name}, name)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--changes", type=int, default=200)
-    parser.add_argument("--per-second", type=float, default=20.0)
-    args = parser.parse_args()
-
-    url = database_url(args.database_url, "webhooks", Path(tempfile.gettempdir()))
+def run_webhooks(base_url: str | None, changes: int = 200, per_second: float = 20.0) -> bool:
+    """Deliver ``changes`` changes through charter-worker; True when p95 meets the target."""
+    url = database_url(base_url, "webhooks", Path(tempfile.gettempdir()))
     fresh_database(url)
     settings = {**app_settings(url), "charter.webhooks.allow_private": "true"}
     registry = make_configurator(settings, environ={}).registry
@@ -103,13 +98,13 @@ def main() -> int:
             while "/warm-up" not in receiver.arrivals and time.time() < deadline:
                 time.sleep(0.1)
             committed: dict[str, float] = {}
-            for number in range(args.changes):
+            for number in range(changes):
                 name = f"change-{number}"
                 write(registry, name)
                 committed[f"/{name}"] = time.time()
-                time.sleep(1 / args.per_second)
+                time.sleep(1 / per_second)
             deadline = time.time() + 60
-            while len(receiver.arrivals) <= args.changes and time.time() < deadline:
+            while len(receiver.arrivals) <= changes and time.time() < deadline:
                 time.sleep(0.1)
         finally:
             worker.terminate()
@@ -119,10 +114,10 @@ def main() -> int:
     latencies = sorted(
         receiver.arrivals[p] - t for p, t in committed.items() if p in receiver.arrivals
     )
-    missing = args.changes - len(latencies)
+    missing = changes - len(latencies)
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
     print(
-        f"database: {shown(url)}; {args.changes} changes at {args.per_second}/s; worker polls "
+        f"database: {shown(url)}; {changes} changes at {per_second}/s; worker polls "
         f"every {registry.settings['charter.webhooks.poll_interval_ms']} ms"
     )
     print(
@@ -131,7 +126,16 @@ def main() -> int:
     )
     passed = missing == 0 and p95 < TARGET_P95_S
     print(f"p95 under {TARGET_P95_S} s and every change delivered: {verdict(passed)}")
-    return 0 if passed else 1
+    return passed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--changes", type=int, default=200)
+    parser.add_argument("--per-second", type=float, default=20.0)
+    args = parser.parse_args()
+    return 0 if run_webhooks(args.database_url, args.changes, args.per_second) else 1
 
 
 if __name__ == "__main__":
