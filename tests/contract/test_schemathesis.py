@@ -47,6 +47,8 @@ SEED_VARIABLE = "CHARTER_SCHEMATHESIS_SEED"
 MIN_CASES = 1000
 HERE = Path(__file__).parent
 CONFIG = HERE / "schemathesis.toml"
+# What CPython 3.11 raises when two threads build ASTs at once (python/cpython#106905).
+AST_BUG = "AST constructor recursion depth mismatch"
 # Wall time allowed one run, in seconds; a hang fails instead of holding CI up.
 RUN_TIMEOUT_S = 1200
 
@@ -234,6 +236,12 @@ def test_schemathesis_finds_nothing(
 ):
     seed = FIXED_SEED if which == "fixed" else rotating_seed()
     code, report, output = run_schemathesis(live, site, seed, RUNS[which], tmp_path / "report.json")
+    if code != 0 and failures(report) == 0 and AST_BUG in output:
+        # The fuzzer itself crashed (python/cpython#106905, see run_schemathesis), with no
+        # finding: the same seed again sends the same cases.
+        code, report, output = run_schemathesis(
+            live, site, seed, RUNS[which], tmp_path / "report.json"
+        )
     replay = replay_command(which, seed)
     # Shown at the end of every run (charter.testing.plugin), passed or failed.
     record_property(
