@@ -19,6 +19,7 @@ SUMMARY_KEYS = {
     "created",
     "modified",
     "version",
+    "state",  # the workflow state (null for a type without a workflow)
 }
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 

@@ -980,6 +980,18 @@ ENDPOINTS = [
         segment="people",
         query=("actor", "action", "since", "until", "limit", "after"),
     ),
+    Endpoint("!GET,HEAD api.audit:*/ -> audit_method_not_allowed", "DELETE", "/api/v1/audit"),
+    Endpoint(
+        "!GET,HEAD api.audit.export:*/ -> audit_method_not_allowed",
+        "POST",
+        "/api/v1/audit/export",
+    ),
+    Endpoint(
+        "!GET,HEAD api.content:Node/@audit -> audit_method_not_allowed",
+        "PUT",
+        CONTENT + "/docs/team/{segment}/@audit",
+        segment="people",
+    ),
     Endpoint(
         "GET admin.audit:*/ -> audit_page",
         "GET",

@@ -245,7 +245,8 @@ def hostile_cookies():
             f"{COOKIE_NAME}={OTHER_SITE.client_value(1.0, 2.0, {'_csrft_': 'x'})}",
             id="other-secret-client",
         ),
-        pytest.param(f"{COOKIE_NAME}=s.{'x' * 100_000}.y", id="huge"),
+        # (A Cookie header over 16 KiB is refused with 431: test_request_input.)
+        pytest.param(f"{COOKIE_NAME}=s.{'x' * 12_000}.y", id="huge"),
         pytest.param(f"{COOKIE_NAME}=\xff\xfe\xc3\x28", id="invalid-utf8"),
         pytest.param(f"junk=\xff\xfe; {COOKIE_NAME}=\x00\x01", id="control-bytes"),
         pytest.param(f'{COOKIE_NAME}="\\"quoted\\""', id="quoted"),
