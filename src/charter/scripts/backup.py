@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection, Engine
 from charter.addons import addon_version_locations
 from charter.db.migrations import upgrade
 from charter.health import release
+from charter.ops.transfer import sha256_of
 from charter.scripts.blobs import referenced_blobs
 from charter.scripts.environment import app_environment
 
@@ -88,15 +89,6 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _blob_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256[2:4] / sha256
 
@@ -114,7 +106,7 @@ def create(env: dict[str, Any], folder: Path) -> dict[str, Any]:
     started = time.time()
     if engine.dialect.name == "sqlite":
         tables, referenced, revisions = _sqlite_snapshot(engine, folder / SQLITE_FILE)
-        files = {SQLITE_FILE: file_sha256(folder / SQLITE_FILE)}
+        files = {SQLITE_FILE: sha256_of(folder / SQLITE_FILE)}
     else:
         tables, referenced, revisions, files = _logical_snapshot(engine, folder / TABLES)
     blobs = _copy_blobs(registry["charter.blobs.store"].root, folder / BLOBS, referenced)
@@ -173,7 +165,7 @@ def _logical_snapshot(
                 out.write(json.dumps({"columns": columns}) + "\n")
                 for row in connection.execute(select(table).order_by(*order)):
                     out.write(json.dumps([_encode(v) for v in row], ensure_ascii=False) + "\n")
-            files[f"{TABLES}/{path.name}"] = file_sha256(path)
+            files[f"{TABLES}/{path.name}"] = sha256_of(path)
     return tables, referenced, revisions, files
 
 
@@ -237,7 +229,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{folder}: backup format {manifest.get('format')!r} is not {FORMAT}")
     for name, sha256 in manifest["files"].items():
-        if not (folder / name).is_file() or file_sha256(folder / name) != sha256:
+        if not (folder / name).is_file() or sha256_of(folder / name) != sha256:
             raise BackupError(f"{folder / name} is missing or does not match its checksum")
     return manifest
 
@@ -406,7 +398,7 @@ def verify(env: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
         path = _blob_path(store_root, sha256)
         if not path.is_file():
             problems.append(f"blob {sha256} is missing")
-        elif file_sha256(path) != sha256:
+        elif sha256_of(path) != sha256:
             problems.append(f"blob {sha256} is corrupt")
     return problems
 
