@@ -150,9 +150,12 @@ class WebhookService:
         self.dbsession.flush()  # its id, for its URL in the answer
         return endpoint
 
-    def get(self, endpoint_id: int) -> WebhookEndpoint:
-        """One endpoint, or NotFound."""
-        endpoint = self.dbsession.get(WebhookEndpoint, endpoint_id)
+    def get(self, endpoint_id: int, *, for_update: bool = False) -> WebhookEndpoint:
+        """One endpoint, or NotFound; ``for_update`` locks its row until the transaction
+        ends, so that concurrent changes apply one after the other and none is lost."""
+        endpoint = self.dbsession.get(
+            WebhookEndpoint, endpoint_id, with_for_update=for_update, populate_existing=for_update
+        )
         if endpoint is None:
             raise NotFound(f"no webhook endpoint {endpoint_id}")
         return endpoint
@@ -164,7 +167,7 @@ class WebhookService:
     def update(self, endpoint_id: int, changes: EndpointChanges) -> WebhookEndpoint:
         """Change an endpoint; turning it active again clears why it was disabled."""
         self._validate(changes)
-        endpoint = self.get(endpoint_id)
+        endpoint = self.get(endpoint_id, for_update=True)
         if changes.url is not None:
             endpoint.url = changes.url
         if changes.description is not None:
@@ -185,7 +188,7 @@ class WebhookService:
 
     def rotate_secret(self, endpoint_id: int) -> WebhookEndpoint:
         """A new secret; the old one still signs deliveries for ROTATION_OVERLAP."""
-        endpoint = self.get(endpoint_id)
+        endpoint = self.get(endpoint_id, for_update=True)
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_until = utcnow() + ROTATION_OVERLAP
         endpoint.secret = new_secret()
@@ -194,7 +197,7 @@ class WebhookService:
 
     def delete(self, endpoint_id: int) -> None:
         """Remove an endpoint with its outbox and log."""
-        self.dbsession.delete(self.get(endpoint_id))
+        self.dbsession.delete(self.get(endpoint_id, for_update=True))
 
     def messages(
         self, endpoint_id: int, before: int | None, limit: int
