@@ -227,9 +227,12 @@ class AccountService:
 
     # -- groups -----------------------------------------------------------
 
-    def get_group(self, name: str) -> Group:
-        """The group called ``name``; NotFound otherwise."""
+    def get_group(self, name: str, *, for_update: bool = False) -> Group:
+        """The group called ``name``; NotFound otherwise. ``for_update`` locks its row until
+        the transaction ends: changes and removal of one group then apply one at a time."""
         query = select(Group).where(Group.name == name)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
         group = self.dbsession.scalars(query).one_or_none() if _storable(name) else None
         if group is None:
             raise NotFound(f"no group named {name!r}")

@@ -414,7 +414,7 @@ def show_group(request: Request) -> dict[str, Any]:
 @view_config(route_name="api.group", request_method="PATCH", **ADMIN)
 def update_group(request: Request) -> dict[str, Any]:
     """Change a group's title, or make ``members`` exactly its members."""
-    group = request.accounts.get_group(request.matchdict["name"])
+    group = request.accounts.get_group(request.matchdict["name"], for_update=True)
     body = read_body(request, GROUP_CHANGES)
     request.accounts.update_group(
         group, title=body.get("title"), members=body.get("members"), actor=request.actor
@@ -432,7 +432,7 @@ def update_group(request: Request) -> dict[str, Any]:
 @view_config(route_name="api.group", request_method="DELETE", permission=Permission.MANAGE)
 def delete_group(request: Request) -> Response:
     """Delete a group and every role granted to it."""
-    group = request.accounts.get_group(request.matchdict["name"])
+    group = request.accounts.get_group(request.matchdict["name"], for_update=True)
     request.accounts.delete_group(group, actor=request.actor)
     return HTTPNoContent()
 

@@ -282,7 +282,7 @@ GROUP_ACTIONS = {"edit": _edit_group, "roles": _set_group_roles, "delete": _dele
 @view_config(route_name="admin.group", request_method="POST", renderer=GROUP_TEMPLATE, **ADMIN)
 def change_group(request: Request) -> dict[str, Any] | Response:
     """Apply one of the group page's forms (named by ``action``)."""
-    group = request.accounts.get_group(request.matchdict["name"])
+    group = request.accounts.get_group(request.matchdict["name"], for_update=True)
     action = request.POST.get("action", "")
     if action not in GROUP_ACTIONS:
         raise ValidationFailed([("action", f"unknown action {action!r}")])
