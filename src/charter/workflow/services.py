@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import false, insert, or_, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -443,7 +444,7 @@ class WorkflowService:
             # their ids): the statements of a bulk do not grow with its items.
             self.dbsession.execute(
                 insert(WorkflowStep),
-                [{**_step_values(step), "at": now} for _, step in steps],
+                [_step_values(step) for _, step in steps],
             )
             self.audit.record_many(entries)
         self.dbsession.flush()
@@ -487,17 +488,9 @@ def _step(
 
 
 def _step_values(step: WorkflowStep) -> dict[str, Any]:
-    """The column values of a history row not yet in the session."""
-    return {
-        "node_id": step.node_id,
-        "actor_id": step.actor_id,
-        "actor_login": step.actor_login,
-        "workflow": step.workflow,
-        "transition": step.transition,
-        "from_state": step.from_state,
-        "to_state": step.to_state,
-        "comment": step.comment,
-    }
+    """The column values of a history row not yet in the session (its id is the database's)."""
+    columns = sa_inspect(WorkflowStep).column_attrs
+    return {column.key: getattr(step, column.key) for column in columns if column.key != "id"}
 
 
 def _stale(node: Node, current_version: int | None) -> PreconditionFailed:
