@@ -168,6 +168,10 @@ optional_redis_url = Parser(
     "empty, or a Redis URL such as redis://127.0.0.1:6379/0", _optional_redis_url
 )
 nonempty_text = Parser("a non-empty text", _nonempty_text)
+optional_database_url = Parser(
+    "empty, or a SQLAlchemy database URL such as mysql+mysqlconnector://reader@replica/charter",
+    lambda text: _database_url(text) if text.strip() else None,
+)
 database_url = Parser(
     "a SQLAlchemy database URL such as sqlite:///var/charter.sqlite", _database_url
 )
@@ -230,6 +234,22 @@ SETTINGS: tuple[Setting, ...] = (
         "Database URL: sqlite, mysql+mysqlconnector or postgresql+psycopg.",
         env="CHARTER_DATABASE_URL",
         sensitive=True,
+    ),
+    Setting(
+        "sqlalchemy.replica.url",
+        optional_database_url,
+        "",
+        "Database URL of a read replica of sqlalchemy.url; empty reads everything from the "
+        "primary (see docs/deployment.md, Read replica).",
+        env="CHARTER_REPLICA_DATABASE_URL",
+        sensitive=True,
+    ),
+    Setting(
+        "charter.replica.read_your_writes_seconds",
+        integer(0, 3600),
+        "10",
+        "Seconds after a write during which the writer's GET and HEAD requests still read "
+        "from the primary; keep it above the replica's usual lag.",
     ),
     Setting(
         "charter.db.pool_size",

@@ -7,13 +7,20 @@ from sqlalchemy.orm import sessionmaker
 
 from charter.db.engine import WRITES_OPTION, make_engine
 from charter.db.meta import Base, utcnow
-from charter.db.session import WRITES_ENGINE_KEY, RequestSession, request_dbsession
+from charter.db.replica import replica_from_settings
+from charter.db.session import (
+    REPLICA_KEY,
+    WRITES_ENGINE_KEY,
+    RequestSession,
+    request_dbsession,
+    request_primary_dbsession,
+)
 
 __all__ = ["Base", "includeme", "utcnow"]
 
 
 def includeme(config: Configurator) -> None:
-    """Create the engine and make ``request.dbsession`` one transaction per request."""
+    """Create the engines and make ``request.dbsession`` one transaction per request."""
     settings = config.get_settings()
     # An explicit transaction manager per request: nothing reads thread-locals.
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
@@ -34,4 +41,8 @@ def includeme(config: Configurator) -> None:
         class_=RequestSession,
         expire_on_commit=False,
     )
+    replica = replica_from_settings(settings)
+    if replica is not None:
+        config.registry[REPLICA_KEY] = replica
+    config.add_request_method(request_primary_dbsession, "primary_dbsession", reify=True)
     config.add_request_method(request_dbsession, "dbsession", reify=True)

@@ -19,6 +19,8 @@ WRITES_ENGINE_KEY = "charter.db.writes_engine"
 TEST_CONNECTION_ENVIRON_KEY = "charter.test_connection"
 # Methods that change nothing; any other request's transaction may write.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The read replica (charter.db.replica.Replica), when one is configured.
+REPLICA_KEY = "charter.db.replica"
 # Where a request's session keeps its request's transaction manager.
 MANAGER_INFO_KEY = "charter.transaction_manager"
 
@@ -76,12 +78,29 @@ event.listen(RequestSession, "before_commit", _check_commit)
 event.listen(RequestSession, "do_orm_execute", _orm_execute)
 
 
-def request_dbsession(request: Request) -> Session:
-    """The session of this request; pyramid_tm commits or aborts it with the request."""
+def request_primary_dbsession(request: Request) -> Session:
+    """The session on the primary database; pyramid_tm commits or aborts it with the request.
+
+    Whatever must be fresh reads through it even when the request's other
+    reads go to a replica: the caller's session or token, for one.
+    """
     factory: sessionmaker[Session] = request.registry["charter.db.session_factory"]
     info = {MANAGER_INFO_KEY: request.tm}
     connection = request.environ.get(TEST_CONNECTION_ENVIRON_KEY)
-    if connection is None:
-        engine_key = "charter.db.engine" if request.method in READ_METHODS else WRITES_ENGINE_KEY
-        return factory(bind=request.registry[engine_key], info=info)
-    return factory(bind=connection, join_transaction_mode="create_savepoint", info=info)
+    if connection is not None:
+        return factory(bind=connection, join_transaction_mode="create_savepoint", info=info)
+    engine_key = "charter.db.engine" if request.method in READ_METHODS else WRITES_ENGINE_KEY
+    session = factory(bind=request.registry[engine_key], info=info)
+    replica = request.registry.get(REPLICA_KEY)
+    if replica is not None:
+        replica.watch(request, session)
+    return session
+
+
+def request_dbsession(request: Request) -> Session:
+    """The session of this request: the read replica's for a read that may use it
+    (charter.db.replica), else the primary's."""
+    replica = request.registry.get(REPLICA_KEY)
+    if replica is None or TEST_CONNECTION_ENVIRON_KEY in request.environ:
+        return request.primary_dbsession
+    return replica.session_for(request)

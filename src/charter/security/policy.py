@@ -68,7 +68,8 @@ class CharterSecurityPolicy:
     """Sessions for people, bearer tokens for integrations; roles from the tree.
 
     A person's identity comes with their session record (charter.sessions),
-    loaded together in one query.
+    loaded together in one query; sessions and tokens are read from the
+    primary database, never a replica, so that ending one counts at once.
     """
 
     def __init__(self) -> None:
@@ -82,7 +83,7 @@ class CharterSecurityPolicy:
     def _load_identity(self, request: Request) -> Identity | None:
         token = bearer_token(request)
         if token is not None:
-            return identity_for_token(request.dbsession, token)
+            return identity_for_token(request.primary_dbsession, token)
         return request.session.identity
 
     def authenticated_userid(self, request: Request) -> int | None:
@@ -120,7 +121,7 @@ class CharterSecurityPolicy:
 
         The session's cookie is set on the response (charter.sessions).
         """
-        identity = identity_for_user(request.dbsession, userid)
+        identity = identity_for_user(request.primary_dbsession, userid)
         self._identity_cache.set(request, identity)
         if identity is None:
             request.session.invalidate()

@@ -20,11 +20,12 @@ from charter.sessions.store import DatabaseSessionStore, RedisSessionStore, Sess
 
 
 def session_store(request: Request) -> SessionStore:
-    """Session records: in Redis when configured, else in the database."""
+    """Session records: in Redis when configured, else in the primary database (never a
+    replica: an ended session must end at once)."""
     client = request.registry.get("charter.redis")
     if client is not None:
-        return RedisSessionStore(client, request.dbsession)
-    return DatabaseSessionStore(request.dbsession)
+        return RedisSessionStore(client, request.primary_dbsession)
+    return DatabaseSessionStore(request.primary_dbsession)
 
 
 def user_sessions(request: Request) -> SessionService:
