@@ -3,8 +3,11 @@
 The subtree is read in keyset batches of ``BATCH`` nodes ordered by
 (depth, position, id), parents before children and siblings in their
 order, in one REPEATABLE READ transaction, and each batch is let go before
-the next: memory stays flat however big the subtree. Trashed nodes live under ``@trash/`` and so are
-never in a live path's range; audit rows and revisions are not exported.
+the next: memory stays flat however big the subtree. Each batch's revisions
+and workflow steps are streamed (two queries a batch) into the items'
+history files, and the blobs of files' earlier versions are copied beside
+the current ones. Trashed nodes live under ``@trash/`` and so are never in a
+live path's range; audit rows are not exported.
 """
 
 from __future__ import annotations
@@ -27,15 +30,18 @@ from charter.content.registry import TypeRegistry, types_of
 from charter.db.migrations import schema_status
 from charter.errors import NotFound
 from charter.health import release
+from charter.history.models import Revision
 from charter.ops.transfer import (
     CHECKSUMS,
     CHUNK,
     FORMAT_NAME,
     FORMAT_VERSION,
+    HISTORY,
     MANIFEST,
     NODES,
     TransferError,
     blob_path,
+    history_file,
     node_file,
     sha256_of,
 )
@@ -43,8 +49,11 @@ from charter.security.principals import GROUP_PREFIX, USER_PREFIX
 from charter.tree.models import Node
 from charter.tree.paths import descendants_range
 from charter.tree.services import TreeService
+from charter.workflow.models import WorkflowStep
 
 BATCH = 500
+# Rows of revisions fetched at a time: a document's revision can hold 2 MiB of body.
+REVISION_ROWS = 20
 Progress = Callable[[int], None]
 
 
@@ -61,6 +70,7 @@ def export_subtree(
     registry = request.registry
     store: FilesystemBlobStore = request.blobs
     (folder / NODES).mkdir(parents=True, exist_ok=True)
+    (folder / HISTORY).mkdir(exist_ok=True)
     with request.tm:
         session = request.dbsession
         if session.get_bind().dialect.name != "sqlite":
@@ -112,17 +122,20 @@ class _Writer:
     def write(self, top: Node) -> Iterator[int]:
         """Write ``top`` and its subtree, batch by batch; yields each batch's size."""
         with (self.folder / CHECKSUMS).open("w", encoding="ascii") as checksums:
-            self._write_node(top, None, checksums)
+            self._write_node(top, None, checksums, self._histories([top]).get(top.id))
             yield 1
             # The uid of each node's parent: only the folders one level up are needed.
             parents: dict[int, str] = {top.id: top.uid}
             current: dict[int, str] = {}
             depth = top.depth + 1
             for batch in self._batches(top):
+                histories = self._histories(batch)
                 for node in batch:
                     if node.depth != depth:
                         parents, current, depth = current, {}, node.depth
-                    self._write_node(node, parents[node.parent_id], checksums)
+                    self._write_node(
+                        node, parents[node.parent_id], checksums, histories.get(node.id)
+                    )
                     if node.is_container:
                         current[node.id] = node.uid
                 yield len(batch)
@@ -158,7 +171,68 @@ class _Writer:
             after = (last.depth, last.position, last.id)
             yield batch
 
-    def _write_node(self, node: Node, parent_uid: str | None, checksums: Any) -> None:
+    def _histories(self, batch: list[Node]) -> dict[int, dict[str, Any]]:
+        """Write the history files of ``batch`` (numbered as its node documents will be): the
+        ``history`` key of each node document that has one, by node id."""
+        numbers = {node.id: self.nodes + 1 + index for index, node in enumerate(batch)}
+        paths = {node.id: node.path for node in batch}
+        files = _HistoryFiles(self.folder, numbers)
+        # Authors' current logins come joined: no other query while the rows stream.
+        revisions = (
+            select(Revision, User.login)
+            .outerjoin(User, User.id == Revision.author_id)
+            .where(Revision.node_id.in_(numbers))
+            .order_by(Revision.node_id, Revision.number)
+            .execution_options(yield_per=REVISION_ROWS)
+        )
+        for revision, login in self.session.execute(revisions):
+            if revision.blob_sha256 is not None:
+                where = f"{paths[revision.node_id]} (revision {revision.number})"
+                self._copy_blob(revision.blob_sha256, where)
+            files.write(
+                revision.node_id,
+                "revisions",
+                {
+                    "@kind": "revision",
+                    "number": revision.number,
+                    "created": revision.created.isoformat(),
+                    "author": login or revision.author_login,
+                    "comment": revision.comment,
+                    "fields": revision.fields,
+                },
+            )
+            # Each revision is let go once written: they can be large.
+            self.session.expunge(revision)
+        steps = (
+            select(WorkflowStep, User.login)
+            .outerjoin(User, User.id == WorkflowStep.actor_id)
+            .where(WorkflowStep.node_id.in_(numbers))
+            .order_by(WorkflowStep.node_id, WorkflowStep.id)
+        )
+        for step, login in self.session.execute(steps):
+            files.write(
+                step.node_id,
+                "workflow_steps",
+                {
+                    "@kind": "workflow_step",
+                    "at": step.at.isoformat(),
+                    "actor": login or step.actor_login,
+                    "workflow": step.workflow,
+                    "transition": step.transition,
+                    "from_state": step.from_state,
+                    "to_state": step.to_state,
+                    "comment": step.comment,
+                },
+            )
+        return files.close()
+
+    def _write_node(
+        self,
+        node: Node,
+        parent_uid: str | None,
+        checksums: Any,
+        history: dict[str, Any] | None,
+    ) -> None:
         content_type = self.types.get(node.type_name)
         fields = {
             name: getattr(node, name)
@@ -176,6 +250,9 @@ class _Writer:
             "created": node.created.isoformat(),
             "modified": node.modified.isoformat(),
             "owner": self._login(node.owner_id),
+            "created_by": self._login(node.created_by_id),
+            "modified_by": self._login(node.modified_by_id),
+            "history": history,
             "workflow_state": node.workflow_state,
             "inherit_roles": node.inherit_roles,
             "local_roles": [self._grant(g.principal, g.role) for g in node.local_roles],
@@ -237,3 +314,44 @@ class _Writer:
             raise TransferError(f"the bytes of {path} ({sha256}) in the blob store are corrupt")
         self.blobs += 1
         self.blob_bytes += destination.stat().st_size
+
+
+class _HistoryFiles:
+    """The history files of one batch, written a line at a time, one file open at a time
+    (rows come ordered by node), each hashed as it is written."""
+
+    def __init__(self, folder: Path, numbers: dict[int, int]) -> None:
+        self.folder = folder
+        self.numbers = numbers
+        self.summaries: dict[int, dict[str, Any]] = {}
+        self.digests: dict[int, Any] = {}
+        self.node_id: int | None = None
+        self.handle: Any = None
+
+    def write(self, node_id: int, count: str, entry: dict[str, Any]) -> None:
+        """Add ``entry`` as a line of ``node_id``'s history file, counted under ``count``."""
+        if node_id != self.node_id:
+            self._close_file()
+            name = history_file(node_file(self.numbers[node_id]))
+            # Appending: a node's workflow steps follow its revisions, from a second query.
+            self.handle = (self.folder / name).open("ab")
+            self.node_id = node_id
+            self.digests.setdefault(node_id, hashlib.sha256())
+            self.summaries.setdefault(node_id, {"revisions": 0, "workflow_steps": 0})
+        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        self.handle.write(line)
+        self.digests[node_id].update(line)
+        self.summaries[node_id][count] += 1
+
+    def close(self) -> dict[int, dict[str, Any]]:
+        """Close the last file; each node's ``history`` key, by node id."""
+        self._close_file()
+        for node_id, digest in self.digests.items():
+            self.summaries[node_id]["sha256"] = digest.hexdigest()
+        return self.summaries
+
+    def _close_file(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+            self.node_id = None

@@ -28,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line of ``charter-export``."""
     parser = argparse.ArgumentParser(
         prog="charter-export",
-        description="Write a subtree (its items, local roles, states and files) to a folder "
-        "that charter-import reads.",
+        description="Write a subtree (its items, local roles, states, files, revisions and "
+        "workflow history) to a folder that charter-import reads.",
     )
     parser.add_argument("config_uri", help="the ini file, e.g. production.ini")
     parser.add_argument("path", help="the path of the subtree's top, e.g. /projects")

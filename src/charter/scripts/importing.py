@@ -2,12 +2,14 @@
 
 Reads a folder written by ``charter-export`` and makes its items inside the
 folder at TARGET_FOLDER through the content services, acting as ``cli``, in
-one transaction: when anything is refused (a uid already on this site, a
-name taken, an unknown format version, a checksum that does not match, an
-invalid field) nothing is written, the reason is printed on stderr and the
-exit status is 2. Owners and local roles naming accounts or groups this
-site does not have are listed on stderr and left out. On a terminal a
-progress bar runs on stderr.
+one transaction, with their revisions, workflow steps, dates, creators and
+editors (format version 2): when anything is refused (a uid already on this
+site or taken by another import meanwhile, a name taken, an unknown format
+version, a checksum that does not match, an invalid field) nothing is
+written, the reason is printed on stderr in one line and the exit status
+is 2. Owners and local roles naming accounts or groups this site does not
+have are listed on stderr and left out. On a terminal a progress bar runs
+on stderr.
 """
 
 from __future__ import annotations
@@ -70,8 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     bar.close()
     for skipped in report.skipped:
         print(f"Skipped {skipped}", file=sys.stderr)
+    history = (
+        f", {report.revisions} revision(s), {report.workflow_steps} workflow step(s)"
+        if report.revisions or report.workflow_steps
+        else ""
+    )
     print(
-        f"Imported {report.nodes} item(s) ({report.files} file(s)) as {report.path}"
+        f"Imported {report.nodes} item(s) ({report.files} file(s){history}) as {report.path}"
         + (f"; {len(report.skipped)} owner(s) or role(s) skipped." if report.skipped else ".")
     )
     return 0

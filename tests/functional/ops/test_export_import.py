@@ -37,9 +37,10 @@ from charter.tree.names import name_problem
 from charter.workflow.services import WorkflowService
 
 CLI = Actor(login="cli")
-# What an import makes anew: when and by whom, and the version counter of its own history.
-VOLATILE = {"created", "modified", "version"}
+# What an import makes anew: the version counter of its own history.
+VOLATILE = {"version"}
 FILE_BYTES = b"%PDF-1.4 not really a pdf\n" + bytes(range(256)) * 40
+NEW_BYTES = b"%PDF-1.4 the second scan\n" + bytes(range(256)) * 30
 
 
 @pytest.fixture
@@ -83,8 +84,9 @@ def add_user(session, login):
 
 
 def build_subtree(ini):
-    """/transfer: folders, a document edited twice, a published one, a file, local roles,
-    roles blocked below, an item in the trash; accounts jane (on both sites) and bob."""
+    """/transfer: folders, a document edited twice (by jane and bob) and published (by bob), a
+    file whose bytes jane replaced, local roles, roles blocked below, an item in the trash;
+    accounts jane (on both sites) and bob."""
     with app_environment(ini) as env:
         request = env["request"]
         with request.tm:
@@ -95,16 +97,26 @@ def build_subtree(ini):
             workflow = WorkflowService(session, types, CLI, audit=request.audit)
             sharing = SharingService(session, request.audit)
             jane, bob = add_user(session, "jane"), add_user(session, "bob")
+            as_jane, as_bob = (
+                ContentService(
+                    session, types, Actor(user.id, user.login), audit=request.audit, uploads=uploads
+                )
+                for user in (jane, bob)
+            )
             root = content.tree.root()
             top = content.create(
                 root, "Folder", {"title": "Transfer", "description": "All of them"}, "transfer"
             )
             plan = content.create(top, "Document", {"title": "Plan", "body": "# v1"}, "plan")
-            content.update(plan, {"body": "# v2\n\n*more*"}, plan.version, "second")
-            content.update(plan, {"title": "The plan"}, plan.version, "third")
-            workflow.advance(plan, "published")
+            as_jane.update(plan, {"body": "# v2\n\n*more*"}, plan.version, "second")
+            as_bob.update(plan, {"title": "The plan"}, plan.version, "third")
+            workflow.advance(plan, "pending")
+            WorkflowService(session, types, Actor(bob.id, "bob"), audit=request.audit).advance(
+                plan, "published", "looks good"
+            )
             sub = content.create(top, "Folder", {"title": "Sub"}, "sub")
-            content.upload(sub, io.BytesIO(FILE_BYTES), "notes.pdf", title="Notes")
+            notes = content.upload(sub, io.BytesIO(FILE_BYTES), "notes.pdf", title="Notes")
+            as_jane.replace(notes, io.BytesIO(NEW_BYTES), None, notes.version, "new scan")
             content.create(sub, "Document", {"title": "Draft", "body": "draft"}, "draft")
             old = content.create(top, "Document", {"title": "Old", "body": "gone"}, "old")
             content.delete(old)
@@ -153,7 +165,15 @@ def site_state(url, blobs):
     with engine.connect() as connection:
         counts = {
             table: connection.scalar(select(func.count()).select_from(text(table)))
-            for table in ("nodes", "local_roles", "audit_log", "revisions", "files", "changes")
+            for table in (
+                "nodes",
+                "local_roles",
+                "audit_log",
+                "revisions",
+                "workflow_history",
+                "files",
+                "changes",
+            )
         }
     engine.dispose()
     stored = sorted(p.name for p in Path(blobs).rglob("*") if p.is_file() and len(p.name) == 64)
@@ -180,7 +200,8 @@ def exported(source_ini, scratch_database_url, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(export_service, "BATCH", 2)
     folder = tmp_path / "export"
     assert export.main([source_ini, "/transfer", str(folder)]) == 0
-    assert "Exported 5 item(s) from /transfer and 1 file(s)" in capsys.readouterr().out
+    # The file's bytes now and before jane replaced them.
+    assert "Exported 5 item(s) from /transfer and 2 file(s)" in capsys.readouterr().out
     return folder
 
 
@@ -192,16 +213,19 @@ def test_round_trip_gives_the_same_items_uids_bodies_and_bytes(
     manifest = json.loads((exported / MANIFEST).read_text())
     assert (manifest["format"], manifest["version"], manifest["root"]) == (
         "charter-export",
-        1,
+        2,
         "/transfer",
     )
     assert manifest["nodes"] == 5
-    assert manifest["blobs"]["count"] == 1
+    assert manifest["blobs"]["count"] == 2
     assert manifest["site"] == {"title": "CLI Test Site"}
 
     assert importing.main([target_ini, str(exported), "/"]) == 0
     captured = capsys.readouterr()
-    assert "Imported 5 item(s) (1 file(s)) as /transfer" in captured.out
+    assert (
+        "Imported 5 item(s) (1 file(s), 8 revision(s), 2 workflow step(s)) as /transfer"
+        in captured.out
+    )
     # bob has no account on the target: his grant is reported and left out.
     assert "account 'bob'" in captured.err
 
@@ -213,9 +237,15 @@ def test_round_trip_gives_the_same_items_uids_bodies_and_bytes(
     assert len(paths) == 5
     for path in paths:
         url = f"/api/v1/content{path}"
+        # Dates, uids, fields, states: all but the version counter.
         assert stable(copy.get(url).json) == stable(source.get(url).json), path
+        # Every revision (number, date, author, comment, fields) and the workflow history.
+        assert copy.get(f"{url}/@history").json == source.get(f"{url}/@history").json, path
+        assert copy.get(f"{url}/@workflow").json == source.get(f"{url}/@workflow").json, path
     download = "/api/v1/content/transfer/sub/notes.pdf/@download"
-    assert copy.get(download).body == source.get(download).body == FILE_BYTES
+    assert copy.get(download).body == source.get(download).body == NEW_BYTES
+    first = "/api/v1/content/transfer/sub/notes.pdf/@history/1/@download"
+    assert copy.get(first).body == source.get(first).body == FILE_BYTES
     assert copy.get("/api/v1/content/transfer/plan").json["state"] == "published"
     assert sharing_of(copy, "/transfer") == sharing_of(source, "/transfer")
     kept = [entry for entry in sharing_of(source, "/transfer/sub") if entry[0] != "bob"]
@@ -223,7 +253,95 @@ def test_round_trip_gives_the_same_items_uids_bodies_and_bytes(
     assert sharing_of(copy, "/transfer/sub") == kept
     assert copy.get("/api/v1/content/transfer/sub/@sharing").json["inherit"] is False
     history = copy.get("/api/v1/content/transfer/plan/@history").json
+    assert [item["author"] for item in history["items"]] == ["bob", "jane", "cli"]
+    assert "Imported from" not in json.dumps(history)
+
+
+def authors(url, path):
+    """Who signed each revision and workflow step of the item at ``path``: (account id's
+    login or None, the login kept as text)."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        node = connection.scalar(text("SELECT id FROM nodes WHERE path = :p"), {"p": path})
+        rows = [
+            *connection.execute(
+                text(
+                    "SELECT u.login, r.author_login FROM revisions r "
+                    "LEFT JOIN users u ON u.id = r.author_id WHERE r.node_id = :n ORDER BY r.number"
+                ),
+                {"n": node},
+            ),
+            *connection.execute(
+                text(
+                    "SELECT u.login, w.actor_login FROM workflow_history w "
+                    "LEFT JOIN users u ON u.id = w.actor_id WHERE w.node_id = :n ORDER BY w.id"
+                ),
+                {"n": node},
+            ),
+        ]
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+def test_authors_are_matched_by_login_and_a_missing_one_stays_as_text(
+    target, exported, scratch_database_url, capsys
+):
+    target_ini, target_url = target
+    add_jane(target_ini)
+    assert importing.main([target_ini, str(exported), "/"]) == 0
+    capsys.readouterr()
+    assert authors(scratch_database_url, "/transfer/plan") == [
+        (None, "cli"),
+        ("jane", "jane"),
+        ("bob", "bob"),
+        (None, "cli"),
+        ("bob", "bob"),
+    ]
+    # jane is linked to the target's own account; bob, absent there, stays a login.
+    assert authors(target_url, "/transfer/plan") == [
+        (None, "cli"),
+        ("jane", "jane"),
+        (None, "bob"),
+        (None, "cli"),
+        (None, "bob"),
+    ]
+
+
+def downgrade_to_version_1(folder):
+    """Make ``folder`` what this release's predecessor wrote: format version 1, items without
+    history, creator or last editor."""
+    for number, path in enumerate(sorted((folder / "nodes").iterdir()), start=1):
+        document = json.loads(path.read_text())
+        for key in ("created_by", "modified_by", "history"):
+            del document[key]
+        rewrite(folder, number, json.dumps(document).encode("utf-8"))
+    shutil.rmtree(folder / "history")
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["version"] = 1
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+
+
+def test_an_export_of_format_version_1_is_still_imported(
+    source_ini, target, exported, scratch_database_url, capsys
+):
+    target_ini, target_url = target
+    downgrade_to_version_1(exported)
+    assert importing.main([target_ini, str(exported), "/"]) == 0
+    assert "Imported 5 item(s) (1 file(s)) as /transfer" in capsys.readouterr().out
+    source = api_client(source_ini, scratch_database_url)
+    copy = api_client(target_ini, target_url)
+    for path in live_paths(scratch_database_url):
+        url = f"/api/v1/content{path}"
+        assert stable(copy.get(url).json) == stable(source.get(url).json), path
+    # Version 1 carried no history: each item starts one, saying where it came from.
+    history = copy.get("/api/v1/content/transfer/plan/@history").json
+    assert len(history["items"]) == 1
     assert "Imported from /transfer of CLI Test Site" in json.dumps(history)
+    steps = copy.get("/api/v1/content/transfer/plan/@workflow").json["history"]
+    assert [(step["to"], step["actor"]) for step in steps] == [
+        ("published", "cli"),
+        ("pending", "cli"),
+    ]
 
 
 def test_new_uids_gives_every_item_a_new_uid(
