@@ -3,14 +3,18 @@
 import datetime as dt
 
 import pytest
+import transaction
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, select, text
+from pyramid_retry import IRetryableError
+from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from charter.db.meta import Base
 from charter.db.replica import (
     PRIMARY_ROUTES,
+    REFUSED_ENVIRON_KEY,
+    REPLICA_INFO_KEY,
     RecentWrite,
     Replica,
     ReplicaRefused,
@@ -21,6 +25,7 @@ from charter.db.replica import (
     upsert_recent_write,
     wrote_within,
 )
+from charter.db.session import MANAGER_INFO_KEY, RequestSession
 from charter.models import accounts
 from charter.settings import parse_settings
 
@@ -141,3 +146,50 @@ def test_the_recent_write_upsert_inserts_then_moves_the_time_on():
 def user_columns():
     """The columns a users row needs, filled with what a test account has."""
     return {"login": "writer", "email": "writer@example.com", "password_hash": "x"}
+
+
+@pytest.fixture
+def replica_session():
+    """A request's session bound to a (read-only) replica, inside an explicit transaction."""
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine, tables=[accounts.User.__table__, RecentWrite.__table__])
+    manager = transaction.TransactionManager(explicit=True)
+    manager.begin()
+    environ = {}
+    session = RequestSession(
+        bind=engine, info={MANAGER_INFO_KEY: manager, REPLICA_INFO_KEY: environ}
+    )
+    yield session, environ
+    manager.abort()
+    session.close()
+    engine.dispose()
+
+
+def test_a_flush_through_a_replica_session_is_refused_before_the_database(replica_session):
+    session, environ = replica_session
+    session.add(accounts.User(**user_columns()))
+
+    with pytest.raises(ReplicaRefused):
+        session.flush()
+
+    assert environ[REFUSED_ENVIRON_KEY] is True
+
+
+def test_a_statement_that_writes_through_a_replica_session_is_refused(replica_session):
+    session, environ = replica_session
+
+    with pytest.raises(ReplicaRefused):
+        session.execute(update(accounts.User).values(email="x@example.com"))
+
+    assert environ[REFUSED_ENVIRON_KEY] is True
+
+
+def test_reading_through_a_replica_session_is_allowed(replica_session):
+    session, environ = replica_session
+
+    assert session.scalars(select(accounts.User)).all() == []
+    assert REFUSED_ENVIRON_KEY not in environ
+
+
+def test_the_refusal_is_retried_by_pyramid_retry():
+    assert IRetryableError.providedBy(ReplicaRefused("x"))
