@@ -7,7 +7,7 @@ from pyramid.config import Configurator
 from charter.web import audit, trash, webhooks, workflow
 from charter.web.audit import node_audit_url
 from charter.web.helpers import breadcrumbs, is_site_administrator, node_url, with_article
-from charter.web.i18n import DOMAIN, LANGUAGES, return_path
+from charter.web.i18n import DOMAIN, LANGUAGES, return_path, template_helpers
 from charter.web.menus import menu_views
 from charter.web.navigation import navigation_tree
 
@@ -36,6 +36,7 @@ def includeme(config: Configurator) -> None:
             node_audit_url=node_audit_url,
             languages=LANGUAGES,
             return_path=return_path,
+            **template_helpers(),
         )
 
     # Runs once the renderer above exists (pyramid_jinja2 creates it in an action).

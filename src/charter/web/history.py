@@ -86,7 +86,6 @@ def _helpers() -> dict[str, Any]:
     return {
         "history_url": history_url,
         "diff_url": diff_url,
-        "format_size": format_size,
         "view_url": view_url,
     }
 

@@ -8,13 +8,19 @@ pyramid_jinja2 wires to the request's localizer); Python code with ``_`` below.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
+from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_decimal
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.i18n import TranslationStringFactory
 from pyramid.request import Request
 from pyramid.security import NO_PERMISSION_REQUIRED
+from pyramid.threadlocal import get_current_request
 from pyramid.view import view_config
 
 from charter.errors import ValidationFailed
@@ -25,6 +31,11 @@ _ = TranslationStringFactory(DOMAIN)
 LANGUAGES = {"en": "English", "de": "Deutsch"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "charter_language"
+# How a moment reads, per language (CLDR patterns, formatted by Babel): English keeps ISO
+# 8601's order, which no reader across the company misreads (CLDR's "3/1/26" is 1 March in
+# the US and 3 January in Europe); German uses its own CLDR date and time ("01.03.2026, 12:02").
+MOMENT_PATTERNS = {"en": "yyyy-MM-dd HH:mm", "de": "dd.MM.yyyy, HH:mm"}
+_SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB")
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -35,6 +46,58 @@ def negotiate_language(request: Request) -> str:
         return chosen
     offered = request.accept_language.lookup(list(LANGUAGES), default=DEFAULT_LANGUAGE)
     return offered if offered in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def format_moment(request: Request, moment: dt.datetime) -> str:
+    """``moment`` (UTC) as the pages show it in the request's language, its zone named:
+    "2026-03-01 12:02 UTC", "01.03.2026, 12:02 UTC"."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    locale = request.locale_name
+    pattern = MOMENT_PATTERNS.get(locale, MOMENT_PATTERNS[DEFAULT_LANGUAGE])
+    return f"{babel_format_datetime(moment, pattern, tzinfo=dt.UTC, locale=locale)} UTC"
+
+
+def format_number(request: Request, number: float) -> str:
+    """``number`` with the language's digit grouping and decimal sign: "12,345", "12.345"."""
+    return format_decimal(number, locale=request.locale_name)
+
+
+def format_size(request: Request, size: int) -> str:
+    """``size`` bytes for people in the request's language: "512 bytes", "1.5 KiB"; in
+    German "512 Byte", "1,5 KiB" (the binary units are the same in every language)."""
+    if size < 1024:
+        words = (
+            _("${count} byte", mapping={"count": size})
+            if size == 1
+            else _("${count} bytes", mapping={"count": size})
+        )
+        return request.localizer.translate(words)
+    value = float(size)
+    for unit in _SIZE_UNITS:
+        value /= 1024
+        if value < 1024 or unit == _SIZE_UNITS[-1]:
+            break
+    return f"{format_decimal(value, format='0.#', locale=request.locale_name)} {unit}"
+
+
+def template_helpers() -> dict[str, Callable[[Any], str]]:
+    """The formatting helpers as template globals: ``format_moment(moment)``,
+    ``format_number(n)``, ``format_size(n)``. Like the templates' ``_`` (pyramid_jinja2's
+    gettext), they find the request being rendered themselves, so macros imported without
+    context can use them."""
+
+    def bind(helper: Callable[[Request, Any], str]) -> Callable[[Any], str]:
+        def bound(value: Any) -> str:
+            return helper(get_current_request(), value)
+
+        return bound
+
+    return {
+        "format_moment": bind(format_moment),
+        "format_number": bind(format_number),
+        "format_size": bind(format_size),
+    }
 
 
 def _same_site_path(url: str) -> str:

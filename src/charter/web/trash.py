@@ -14,7 +14,6 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from charter.blobs import format_size
 from charter.content.registry import types_of
 from charter.errors import Conflict, Forbidden, ValidationFailed
 from charter.security.roles import Permission
@@ -71,7 +70,6 @@ def _listing(request: Request, errors: dict[str, list[str]] | None = None) -> di
         },
         "types": [content_type.name for content_type in types_of(request.registry)],
         "errors": errors or {},
-        "format_size": format_size,
     }
 
 
@@ -101,7 +99,6 @@ def _entry_page(
         "errors": errors or {},
         "conflict": conflict,
         "hold": request.trash.hold_of(entry),
-        "format_size": format_size,
     }
 
 
@@ -146,7 +143,7 @@ def restore(request: Request) -> dict[str, Any] | Response:
 def purge_confirmation(request: Request) -> dict[str, Any]:
     """Ask before deleting for good."""
     entry = request.trash.get(_entry_id(request))
-    return {"entry": entry, "hold": request.trash.hold_of(entry), "format_size": format_size}
+    return {"entry": entry, "hold": request.trash.hold_of(entry)}
 
 
 @view_config(route_name="trash.purge", request_method="POST", renderer=PURGE_TEMPLATE, **CALLER)
@@ -159,7 +156,7 @@ def purge(request: Request) -> dict[str, Any] | Response:
     except UnderLegalHold as held:
         refuse_form(request)
         request.response.status_int = 409
-        return {"entry": entry, "hold": held.detail, "format_size": format_size}
+        return {"entry": entry, "hold": held.detail}
     inside = {1: "", 2: " with the item it held"}.get(count, f" with the {count - 1} items it held")
     request.session.flash(f"“{title}” was deleted for good{inside}.")
     return HTTPSeeOther(request.route_url("trash"))
