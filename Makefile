@@ -40,7 +40,7 @@ CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench clean distclean
+.PHONY: help run test lint format bench translations clean distclean
 
 help: ## list the targets
 	@echo "Charter: make TARGET"
@@ -123,6 +123,27 @@ lint: $(TEST_STAMP) ## check style with ruff, changing nothing
 format: $(TEST_STAMP) ## fix what ruff can fix and format the code
 	$(VENV)/bin/ruff check --fix $(CODE)
 	$(VENV)/bin/ruff format $(CODE)
+
+# Gettext catalogues (docs/languages.md): the core's under src/charter/locale, each add-on's
+# under its package's locale/ folder, all in the one "charter" domain. The compiled .mo files
+# are committed, so an install from a clone has them; a test checks they match the .po files.
+CORE_LOCALE := src/charter/locale
+PYBABEL := $(VENV)/bin/pybabel
+
+translations: $(RUN_STAMP) ## extract the marked strings, update every catalogue, compile them
+	$(PYBABEL) extract -F $(CORE_LOCALE)/babel.cfg --no-location -k _ \
+		-o $(CORE_LOCALE)/charter.pot src/charter/web
+	$(PYBABEL) update -i $(CORE_LOCALE)/charter.pot -d $(CORE_LOCALE) -D charter \
+		--no-fuzzy-matching --ignore-obsolete
+	$(PYBABEL) compile -d $(CORE_LOCALE) -D charter --statistics
+	@for locale in $(wildcard addons/*/src/*/locale); do \
+		echo "== $$locale =="; \
+		$(PYBABEL) extract -F $(CORE_LOCALE)/babel.cfg --no-location -k _ \
+			-o $$locale/charter.pot $$(dirname $$locale) || exit 1; \
+		$(PYBABEL) update -i $$locale/charter.pot -d $$locale -D charter \
+			--no-fuzzy-matching --ignore-obsolete || exit 1; \
+		$(PYBABEL) compile -d $$locale -D charter --statistics || exit 1; \
+	done
 
 bench: export PYTHONWARNINGS ?= $(QUIET_PKG_RESOURCES)
 bench: $(TEST_STAMP) ## run the benchmarks (benchmarks/run.py; pass options in BENCH_ARGS)

@@ -65,7 +65,9 @@ def search_page(context: Node, request: Request) -> dict[str, Any]:
     active = {key: value for key, value in params.items() if key not in {"q", "sort"}}
     page.update(
         results=results,
-        total=_total(results.facets) if results.facets else len(results.hits),
+        total=results.facets.total if results.facets else len(results.hits),
+        # "More than N results" when the matches were not all counted.
+        approximate=bool(results.facets and results.facets.approximate),
         active=bool(active),
         kept={key: value if isinstance(value, list) else [value] for key, value in active.items()},
         clear_url=_url(action, {key: params[key] for key in ("q", "sort") if key in params}),
@@ -75,11 +77,6 @@ def search_page(context: Node, request: Request) -> dict[str, Any]:
         facets=_facets(action, search, results.facets) if results.facets else [],
     )
     return page
-
-
-def _total(facets: Any) -> int | str:
-    """The count shown above the hits: "More than 500" when the matches were not all counted."""
-    return f"More than {facets.total}" if facets.approximate else facets.total
 
 
 def _facets(action: str, search: SearchRequest, facets: Any) -> list[dict[str, Any]]:

@@ -12,7 +12,11 @@ from babel.messages.pofile import read_po
 
 from charter.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 
-LOCALE = Path(__file__).resolve().parents[3] / "src" / "charter" / "locale"
+ROOT = Path(__file__).resolve().parents[3]
+LOCALE = ROOT / "src" / "charter" / "locale"
+EVENTS = ROOT / "addons" / "charter-events" / "src" / "charter_events"
+# The sources each catalogue is extracted from, and its locale folder.
+CATALOGUES = [(LOCALE.parent / "web", LOCALE), (EVENTS, EVENTS / "locale")]
 
 
 def header_words(page):
@@ -96,8 +100,10 @@ def test_an_unknown_language_is_refused(anonymous_app, site_root):
     assert LANGUAGE_COOKIE not in anonymous_app.cookies
 
 
-def test_the_template_catalogue_is_up_to_date(tmp_path):
-    """Every marked string is in charter.pot: run pybabel extract again and compare."""
+@pytest.mark.parametrize(("sources", "locale"), CATALOGUES, ids=["core", "events"])
+def test_the_catalogue_template_is_up_to_date(tmp_path, sources, locale):
+    """Every marked string is in the .pot: run pybabel extract again (as `make translations`
+    does) and compare."""
     fresh = tmp_path / "charter.pot"
     subprocess.run(
         [
@@ -112,23 +118,43 @@ def test_the_template_catalogue_is_up_to_date(tmp_path):
             "--no-location",
             "-k",
             "_",
-            str(LOCALE.parent / "web"),
+            str(sources),
         ],
         check=True,
         capture_output=True,
     )
-    with fresh.open("rb") as new, (LOCALE / "charter.pot").open("rb") as kept:
+    with fresh.open("rb") as new, (locale / "charter.pot").open("rb") as kept:
         assert {m.id for m in read_po(new)} == {m.id for m in read_po(kept)}
 
 
-@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
-def test_each_catalogue_is_complete_and_compiled(language):
-    with (LOCALE / "charter.pot").open("rb") as template:
-        wanted = {m.id for m in read_po(template) if m.id}
-    folder = LOCALE / language / "LC_MESSAGES"
-    with (folder / "charter.po").open("rb") as source:
-        translated = {m.id: m.string for m in read_po(source) if m.id}
-    compiled = {m.id: m.string for m in read_mo(io.BytesIO((folder / "charter.mo").read_bytes()))}
+def translations(messages) -> dict:
+    """msgid to msgstr (tuples for plural forms), of every message but the header."""
 
-    assert wanted <= {key for key, value in translated.items() if value}
+    def plain(value):
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    return {plain(m.id): plain(m.string) for m in messages if m.id}
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+@pytest.mark.parametrize(("sources", "locale"), CATALOGUES, ids=["core", "events"])
+def test_each_catalogue_is_complete_and_compiled(language, sources, locale):
+    """Every msgid of the .pot has a translation that is not fuzzy (plural forms: each of
+    them), and the committed .mo holds exactly what the .po says."""
+    with (locale / "charter.pot").open("rb") as template:
+        wanted = {m.id for m in read_po(template) if m.id}
+    folder = locale / language / "LC_MESSAGES"
+    with (folder / "charter.po").open("rb") as source:
+        catalogue = read_po(source)
+    fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
+    translated = translations(catalogue)
+    compiled = translations(read_mo(io.BytesIO((folder / "charter.mo").read_bytes())))
+
+    assert fuzzy == []
+    untranslated = [
+        key
+        for key in wanted
+        if not translated.get(key) or (isinstance(key, tuple) and not all(translated[key]))
+    ]
+    assert untranslated == []
     assert {key: compiled.get(key) for key in wanted} == {key: translated[key] for key in wanted}
