@@ -18,7 +18,15 @@ setup(
     # package data: files the add-on reads, not modules it imports.
     packages=find_namespace_packages("src"),
     include_package_data=True,
-    package_data={"charter_events": ["templates/*.jinja2", "migrations/*.py"]},
+    package_data={
+        "charter_events": [
+            "templates/*.jinja2",
+            "migrations/*.py",
+            "locale/*.pot",
+            "locale/*/LC_MESSAGES/*.po",
+            "locale/*/LC_MESSAGES/*.mo",
+        ]
+    },
     zip_safe=False,
     install_requires=[
         "charter",

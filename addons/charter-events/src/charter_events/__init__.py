@@ -33,5 +33,8 @@ def includeme(config: Configurator) -> None:
     # client's Accept header as it does for the core's types.
     config.add_view(content_json, context=Event, accept="application/json", **JSON_READ)
     config.scan("charter_events.views")
+    # Its words in German and any other language: catalogues in the core's "charter"
+    # domain, which Pyramid merges with the core's (docs/languages.md).
+    config.add_translation_dirs("charter_events:locale/")
     # Every folder's page offers its calendar (the view is views.calendar_page).
     config.add_menu_view("calendar", "Calendar", context=Folder)
