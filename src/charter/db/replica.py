@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import time
 from typing import Any
 
@@ -158,7 +157,6 @@ class Replica:
         self.engine = engine
         self.window = window
         self.secure_cookie = secure_cookie
-        self._lock = threading.Lock()
         self._down_until = 0.0
         event.listen(engine, "handle_error", self._connection_failed)
 
@@ -172,8 +170,7 @@ class Replica:
         # A failed pre-ping is followed by a new connection: only that one failing counts.
         if context.is_pre_ping or not (context.is_disconnect or context.connection is None):
             return
-        with self._lock:
-            self._down_until = time.monotonic() + REPLICA_DOWN_SECONDS
+        self._down_until = time.monotonic() + REPLICA_DOWN_SECONDS
         log.warning("read replica unreachable; reading from the primary for a while")
         raise ReplicaRefused("the read replica is unreachable") from context.original_exception
 
