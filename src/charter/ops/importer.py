@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from charter.accounts.models import Group, User
@@ -119,6 +119,9 @@ def import_subtree(
     """
     manifest = read_manifest(folder)
     request = env["request"]
+    # The import writes: its session is the writing one (on SQLite its transaction takes
+    # the write lock at once, so a second import waits for the first instead of failing).
+    request.method = "POST"
     registry = request.registry
     try:
         with request.tm:
@@ -152,6 +155,10 @@ def import_subtree(
                 try:
                     importer.add(folder, document_file, document, parent, new_uids, name)
                 except CharterError as refused:
+                    if isinstance(refused.__cause__, IntegrityError):
+                        # The tree reads any unique key refusing a new item as its name
+                        # taken: say which key it was.
+                        raise TransferError(_conflict(refused.__cause__)) from None
                     # Which item was refused, so the administrator can find it in the export.
                     raise TransferError(f"{document_file}: {refused.detail}") from None
                 progress(1)
@@ -164,6 +171,12 @@ def import_subtree(
         # Another writer committed the same uid or name after the checks above: the unique
         # key refused this transaction, which the manager has rolled back.
         raise TransferError(_conflict(error)) from None
+    except DBAPIError as error:
+        # A lock not granted in time (another import holding SQLite's write lock, a deadlock),
+        # a lost connection, a value the database would not take: rolled back as well, and
+        # worth one line, not a traceback.
+        lines = str(error.orig).splitlines() or [type(error.orig).__name__]
+        raise TransferError(f"the database could not finish the import ({lines[0]})") from None
     return importer.report
 
 
@@ -202,7 +215,7 @@ def _conflict(error: IntegrityError) -> str:
             "an item with one of the export's uids was added here meanwhile (by another "
             "import?); import with --new-uids to give the copies new uids"
         )
-    return "an item of the same name or uid was added here meanwhile; run the import again"
+    return "an item of the same name was added here meanwhile; run the import again"
 
 
 def _comment(manifest: dict[str, Any]) -> str:

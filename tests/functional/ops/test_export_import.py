@@ -26,6 +26,7 @@ from charter.audit.service import Actor
 from charter.content.registry import types_of
 from charter.content.services import ContentService, Uploads
 from charter.ops import export as export_service
+from charter.ops import transfer
 from charter.ops.transfer import CHECKSUMS, MANIFEST
 from charter.scripts import export, importing, init
 from charter.scripts.environment import app_environment
@@ -564,6 +565,236 @@ def test_a_manifest_of_another_format_is_refused(target, exported, tmp_path, cap
     manifest["format"] = name
     (folder / MANIFEST).write_text(json.dumps(manifest))
     refused(target_ini, target_url, tmp_path, [str(folder), "/"], "is not 'charter-export'", capsys)
+
+
+# -- hostile history files (format version 2) ---------------------------------------------
+
+PLAN, NOTES = 2, 4  # the node documents of /transfer/plan and /transfer/sub/notes.pdf
+
+
+def history_lines(folder, number):
+    return [
+        json.loads(line)
+        for line in (folder / "history" / f"{number:08d}.jsonl").read_text().splitlines()
+    ]
+
+
+def rewrite_history(folder, number, data, counts=None):
+    """Put ``data`` in the history file of node document ``number``, with the checksum (and
+    by default the counts) its node document then needs, as an attacker would."""
+    (folder / "history" / f"{number:08d}.jsonl").write_bytes(data)
+    document = json.loads((folder / "nodes" / f"{number:08d}.json").read_text())
+    if counts is not None:
+        document["history"]["revisions"], document["history"]["workflow_steps"] = counts
+    document["history"]["sha256"] = hashlib.sha256(data).hexdigest()
+    rewrite(folder, number, json.dumps(document).encode("utf-8"))
+
+
+def encode_lines(entries):
+    return b"".join(json.dumps(entry).encode("utf-8") + b"\n" for entry in entries)
+
+
+def hostile_copy(exported, tmp_path):
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    shutil.copytree(exported, folder, dirs_exist_ok=True)
+    return folder
+
+
+bad_dates = st.one_of(
+    st.text(max_size=50),
+    st.sampled_from(
+        ["2026-01-02T03:04:05", "0999-12-31T23:59:59+00:00", "2026-13-01T00:00:00+00:00"]
+    ),
+    st.integers(),
+    st.none(),
+)
+bad_logins = st.one_of(
+    over_limit_text(100), st.sampled_from(["a\x00b", "two\nlines", "\ud800"]), st.integers()
+)
+bad_comments = st.one_of(over_limit_text(500), st.sampled_from(["tab\there", "\x00", "\udfff"]))
+# Fields a document's snapshot cannot hold: unknown ones, a body that is not text, not a dict.
+bad_snapshots = st.one_of(
+    st.dictionaries(
+        st.text(min_size=1, max_size=8).filter(lambda k: k not in {"title", "description", "body"}),
+        st.integers(),
+        min_size=1,
+    ),
+    st.sampled_from([{"body": 5}, {"body": None}, {"body": ["x"]}]),
+    st.lists(st.integers(), max_size=2),
+    st.text(max_size=5),
+)
+bad_revision_changes = st.one_of(
+    st.tuples(
+        st.just("number"),
+        st.one_of(
+            st.integers(max_value=1),  # not after revision 1
+            st.integers(min_value=2**31),
+            st.sampled_from(["2", True, 2.0, None]),
+        ),
+    ),
+    st.tuples(st.just("created"), bad_dates),
+    st.tuples(st.just("author"), bad_logins),
+    st.tuples(st.just("comment"), bad_comments),
+    st.tuples(st.just("fields"), bad_snapshots),
+    st.tuples(
+        st.just("@kind"), st.text(max_size=20).filter(lambda k: k not in {"revision", "step"})
+    ),
+    st.tuples(st.just("extra"), st.integers()),
+)
+bad_step_changes = st.one_of(
+    st.tuples(st.just("at"), bad_dates),
+    st.tuples(st.just("actor"), bad_logins),
+    st.tuples(st.just("comment"), bad_comments),
+    st.tuples(
+        st.sampled_from(["workflow", "transition", "to_state", "from_state"]),
+        st.one_of(over_limit_text(64), st.sampled_from(["a\nb", "\x00", 7, ["x"]])),
+    ),
+    st.tuples(st.just("extra"), st.integers()),
+)
+
+
+@HOSTILE
+@given(change=bad_revision_changes)
+def test_a_hostile_revision_is_refused_cleanly(target, exported, tmp_path, capsys, change):
+    target_ini, target_url = target
+    folder = hostile_copy(exported, tmp_path)
+    entries = history_lines(folder, PLAN)
+    key, value = change
+    entries[1][key] = value  # revision 2, after revision 1 is made
+    rewrite_history(folder, PLAN, encode_lines(entries))
+    refused(target_ini, target_url, tmp_path, [str(folder), "/"], "00000002.json", capsys)
+
+
+@HOSTILE
+@given(change=bad_step_changes)
+def test_a_hostile_workflow_step_is_refused_cleanly(target, exported, tmp_path, capsys, change):
+    target_ini, target_url = target
+    folder = hostile_copy(exported, tmp_path)
+    entries = history_lines(folder, PLAN)
+    key, value = change
+    entries[-1][key] = value
+    rewrite_history(folder, PLAN, encode_lines(entries))
+    refused(target_ini, target_url, tmp_path, [str(folder), "/"], "00000002.json", capsys)
+
+
+@HOSTILE
+@given(
+    change=st.one_of(
+        st.tuples(
+            st.just("sha256"),
+            st.one_of(
+                st.sampled_from(["../../../../etc/passwd", "/etc/passwd", "0" * 63, "A" * 64]),
+                st.text(max_size=70),
+                st.integers(),
+            ),
+        ),
+        st.tuples(st.just("size"), st.sampled_from([-1, "5", True, 1.5, None])),
+        st.tuples(st.sampled_from(["filename", "mime_type"]), st.one_of(over_limit_text(255))),
+    )
+)
+def test_a_file_revision_naming_hostile_bytes_is_refused(
+    target, exported, tmp_path, capsys, change
+):
+    target_ini, target_url = target
+    folder = hostile_copy(exported, tmp_path)
+    entries = history_lines(folder, NOTES)
+    key, value = change
+    entries[0]["fields"][key] = value
+    rewrite_history(folder, NOTES, encode_lines(entries))
+    refused(target_ini, target_url, tmp_path, [str(folder), "/"], "00000004.json", capsys)
+
+
+def test_a_file_revision_whose_bytes_are_not_in_the_export_is_refused(
+    target, exported, tmp_path, capsys
+):
+    target_ini, target_url = target
+    entries = history_lines(exported, NOTES)
+    entries[0]["fields"]["sha256"] = hashlib.sha256(b"not exported").hexdigest()
+    rewrite_history(exported, NOTES, encode_lines(entries))
+    refused(target_ini, target_url, tmp_path, [str(exported), "/"], "is missing", capsys)
+
+
+def test_earlier_bytes_that_do_not_match_their_checksum_are_refused(
+    target, exported, tmp_path, capsys
+):
+    target_ini, target_url = target
+    first = history_lines(exported, NOTES)[0]["fields"]["sha256"]
+    blob = exported / "blobs" / first[:2] / first[2:4] / first
+    blob.write_bytes(blob.read_bytes() + b"tampered")
+    refused(
+        target_ini,
+        target_url,
+        tmp_path,
+        [str(exported), "/"],
+        "does not match its checksum",
+        capsys,
+    )
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        # Changed, its node document not told: the checksum no longer matches.
+        (
+            lambda path: path.write_bytes(path.read_bytes().replace(b"second", b"sekond")),
+            "checksum",
+        ),
+        (lambda path: path.unlink(), "is missing"),
+    ],
+)
+def test_a_changed_or_missing_history_file_is_refused(
+    target, exported, tmp_path, capsys, tamper, message
+):
+    target_ini, target_url = target
+    tamper(exported / "history" / "00000002.jsonl")
+    refused(target_ini, target_url, tmp_path, [str(exported), "/"], message, capsys)
+
+
+@pytest.mark.parametrize(
+    ("data", "counts", "message"),
+    [
+        (b"[" * 100_000 + b"\n", None, "nests its JSON too deeply"),
+        (b'{"@kind": "revision"\n', None, "is not JSON"),
+        (b"\xff\xfe\n", None, "not UTF-8"),
+        (b"[1, 2]\n", None, "line 1"),
+        (None, (3, 1), "holds 3 revision(s) and 2 workflow step(s)"),
+        ("steps first", None, "revisions come before steps"),
+        ("revisions twice", (6, 2), "is not after"),
+    ],
+)
+def test_a_malformed_history_file_is_refused(
+    target, exported, tmp_path, capsys, data, counts, message
+):
+    target_ini, target_url = target
+    entries = history_lines(exported, PLAN)
+    if data is None:
+        data = encode_lines(entries)
+    elif data == "steps first":
+        data = encode_lines(entries[3:] + entries[:3])
+    elif data == "revisions twice":
+        data = encode_lines(entries[:3] + entries[:3] + entries[3:])
+    rewrite_history(exported, PLAN, data, counts)
+    refused(target_ini, target_url, tmp_path, [str(exported), "/"], message, capsys)
+
+
+def test_a_history_line_past_the_size_limit_is_refused(
+    target, exported, tmp_path, capsys, monkeypatch
+):
+    target_ini, target_url = target
+    monkeypatch.setattr(transfer, "MAX_DOCUMENT_BYTES", 4096)
+    entries = history_lines(exported, PLAN)
+    entries[0]["fields"]["body"] = "x" * 5000
+    rewrite_history(exported, PLAN, encode_lines(entries))
+    refused(target_ini, target_url, tmp_path, [str(exported), "/"], "larger than 4096", capsys)
+
+
+def test_a_uid_twice_in_the_export_is_refused(target, exported, tmp_path, capsys):
+    target_ini, target_url = target
+    first = json.loads((exported / "nodes" / "00000001.json").read_text())
+    document = json.loads((exported / "nodes" / "00000005.json").read_text())
+    document["uid"] = first["uid"]
+    rewrite(exported, 5, json.dumps(document).encode("utf-8"))
+    refused(target_ini, target_url, tmp_path, [str(exported), "/"], "twice in the export", capsys)
 
 
 @pytest.mark.parametrize(
