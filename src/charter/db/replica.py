@@ -146,6 +146,9 @@ def make_replica_engine(settings: dict[str, Any]) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute(statement)
         cursor.close()
+        # PostgreSQL's SET is undone with a transaction rolled back, and the
+        # driver has opened one: commit it, so the setting lasts.
+        dbapi_connection.commit()
 
     return engine
 

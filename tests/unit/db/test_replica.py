@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pyramid_retry import IRetryableError
 from sqlalchemy import create_engine, select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from charter.db.meta import Base
 from charter.db.replica import (
@@ -104,16 +104,22 @@ def test_the_window_defaults_to_ten_seconds():
     assert settings()["charter.replica.read_your_writes_seconds"] == 10
 
 
-def test_the_replica_engine_refuses_writes(tmp_path):
-    path = tmp_path / "replica.sqlite"
-    with create_engine(f"sqlite:///{path}").begin() as connection:
-        connection.execute(text("CREATE TABLE t (x INTEGER)"))
-    engine = make_replica_engine(settings(f"sqlite:///{path}"))
+def test_the_replica_engine_refuses_writes(charter_engine, charter_settings):
+    url = charter_settings["sqlalchemy.url"]
+    engine = make_replica_engine(
+        parse_settings({**charter_settings, "sqlalchemy.replica.url": url}, environ={})
+    )
     try:
-        with engine.connect() as connection:
-            assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 0
-            with pytest.raises(OperationalError, match="readonly"):
-                connection.execute(text("INSERT INTO t VALUES (1)"))
+        # Twice: the second comes from the pool, where the setting must have lasted.
+        for _ in range(2):
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT count(*) FROM nodes")).scalar() >= 0
+                with pytest.raises(DBAPIError) as refused:
+                    connection.execute(text("UPDATE nodes SET title = 'x' WHERE id = -1"))
+                # SQLSTATE 25006, read-only transaction (MariaDB, PostgreSQL); SQLite's own words.
+                assert getattr(refused.value.orig, "sqlstate", None) == "25006" or (
+                    "readonly" in str(refused.value.orig)
+                )
     finally:
         engine.dispose()
 
