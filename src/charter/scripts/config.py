@@ -27,7 +27,7 @@ from charter.settings import SETTINGS, Setting, SettingsError, parse_settings
 
 def shown_value(setting: Setting, text: str) -> str:
     """``text`` as it may be printed: secrets hidden, a URL's password masked."""
-    if setting.key == "sqlalchemy.url" or setting.key.endswith("_url"):
+    if setting.key in {"sqlalchemy.url", "sqlalchemy.replica.url"} or setting.key.endswith("_url"):
         if not text:
             return ""
         try:

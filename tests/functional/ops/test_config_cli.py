@@ -38,6 +38,19 @@ def test_a_database_password_is_masked(write_ini, capsys, monkeypatch):
     assert "mysql+mysqlconnector://charter:***@db.internal/charter" in out
 
 
+def test_a_replica_password_is_masked(write_ini, capsys, monkeypatch):
+    path = write_ini()
+    monkeypatch.setenv(
+        "CHARTER_REPLICA_DATABASE_URL", "mysql+mysqlconnector://reader:hunter2-rr@replica/charter"
+    )
+
+    assert config.main([path, "check"]) == 0
+
+    out = capsys.readouterr().out
+    assert "hunter2-rr" not in out
+    assert "mysql+mysqlconnector://reader:***@replica/charter" in out
+
+
 def test_a_bad_value_is_one_line_and_status_1(write_ini, capsys):
     path = write_ini("charter.metrics.allow = 10.0.0.300")
 
