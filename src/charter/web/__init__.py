@@ -6,7 +6,7 @@ from pyramid.config import Configurator
 
 from charter.web import audit, trash, webhooks, workflow
 from charter.web.audit import node_audit_url
-from charter.web.helpers import breadcrumbs, is_site_administrator, node_url, with_article
+from charter.web.helpers import breadcrumbs, is_site_administrator, node_url
 from charter.web.i18n import DOMAIN, LANGUAGES, return_path, template_helpers
 from charter.web.menus import menu_views
 from charter.web.navigation import navigation_tree
@@ -30,7 +30,6 @@ def includeme(config: Configurator) -> None:
             breadcrumbs=breadcrumbs,
             node_url=node_url,
             is_site_administrator=is_site_administrator,
-            with_article=with_article,
             navigation_tree=navigation_tree,
             menu_views=menu_views,
             node_audit_url=node_audit_url,

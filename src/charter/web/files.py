@@ -25,6 +25,8 @@ from charter.tree.models import Node
 from charter.web.editing import general_errors, view_url
 from charter.web.forms import errors_by_field, refuse_form
 from charter.web.helpers import node_url
+from charter.web.i18n import format_size as localized_size
+from charter.web.i18n import upload_limit
 from charter.web.views import HTML_READ
 
 UPLOAD_TEMPLATE = "charter:web/templates/upload.jinja2"
@@ -55,7 +57,7 @@ def _upload_page(
         "description": description,
         "errors": errors,
         "general_errors": general_errors(errors, UPLOAD_FIELDS),
-        "limit": format_size(request.registry.settings["charter.blobs.max_upload_size"]),
+        "limit": upload_limit(request),
         "view_url": view_url,
     }
 
@@ -148,7 +150,7 @@ def file_page(context: File, request: Request) -> dict[str, Any]:
         elif context.mime_type == "application/pdf":
             preview = "pdf"
     return {
-        "size": format_size(context.size),
+        "size": localized_size(request, context.size),
         "download_url": view_url(request, context, "download"),
         "preview": preview,
     }

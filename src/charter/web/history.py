@@ -30,6 +30,7 @@ from charter.web.editing import form_fields, general_errors, view_url
 from charter.web.files import chosen_files
 from charter.web.forms import errors_by_field, refuse_form
 from charter.web.helpers import node_url
+from charter.web.i18n import upload_limit
 
 HISTORY_TEMPLATE = "charter:web/templates/history.jinja2"
 REVISION_TEMPLATE = "charter:web/templates/revision.jinja2"
@@ -244,7 +245,7 @@ def _replace_page(
         "errors": errors,
         "general_errors": general_errors(errors, ["file", "comment"]),
         "changed_meanwhile": changed_meanwhile,
-        "limit": format_size(request.registry.settings["charter.blobs.max_upload_size"]),
+        "limit": upload_limit(request),
         **_helpers(),
     }
 

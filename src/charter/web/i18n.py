@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPSeeOther
@@ -24,6 +25,7 @@ from pyramid.threadlocal import get_current_request
 from pyramid.view import view_config
 
 from charter.errors import ValidationFailed
+from charter.web.helpers import with_article
 
 DOMAIN = "charter"
 _ = TranslationStringFactory(DOMAIN)
@@ -58,6 +60,12 @@ def format_moment(request: Request, moment: dt.datetime) -> str:
     return f"{babel_format_datetime(moment, pattern, tzinfo=dt.UTC, locale=locale)} UTC"
 
 
+def format_month(request: Request, day: dt.date) -> str:
+    """The month of ``day`` as a heading in the request's language: "December 2026",
+    "Dezember 2026" (CLDR's year-and-month skeleton)."""
+    return format_skeleton("yMMMM", day, locale=request.locale_name)
+
+
 def format_number(request: Request, number: float) -> str:
     """``number`` with the language's digit grouping and decimal sign: "12,345", "12.345"."""
     return format_decimal(number, locale=request.locale_name)
@@ -81,11 +89,26 @@ def format_size(request: Request, size: int) -> str:
     return f"{format_decimal(value, format='0.#', locale=request.locale_name)} {unit}"
 
 
+def type_with_article(request: Request, content_type: object) -> str:
+    """A type's title as "Add …" reads it: with its English article ("a Document", see
+    helpers.with_article); in other languages the translated title alone, the sentence
+    around it carrying whatever article its grammar wants ("Dokument hinzufügen")."""
+    if request.locale_name == "en":
+        return with_article(content_type)
+    return request.localizer.translate(_(str(getattr(content_type, "title", content_type))))
+
+
+def upload_limit(request: Request) -> str:
+    """The largest file one may upload, as the upload forms state it in their language."""
+    return format_size(request, request.registry.settings["charter.blobs.max_upload_size"])
+
+
 def template_helpers() -> dict[str, Callable[[Any], str]]:
-    """The formatting helpers as template globals: ``format_moment(moment)``,
-    ``format_number(n)``, ``format_size(n)``. Like the templates' ``_`` (pyramid_jinja2's
-    gettext), they find the request being rendered themselves, so macros imported without
-    context can use them."""
+    """The helpers above as template globals: ``format_moment(moment)``,
+    ``format_month(day)``, ``format_number(n)``, ``format_size(n)``,
+    ``with_article(content_type)``. Like the templates' ``_`` (pyramid_jinja2's gettext), they
+    find the request being rendered themselves, so macros imported without context can use
+    them."""
 
     def bind(helper: Callable[[Request, Any], str]) -> Callable[[Any], str]:
         def bound(value: Any) -> str:
@@ -95,8 +118,10 @@ def template_helpers() -> dict[str, Callable[[Any], str]]:
 
     return {
         "format_moment": bind(format_moment),
+        "format_month": bind(format_month),
         "format_number": bind(format_number),
         "format_size": bind(format_size),
+        "with_article": bind(type_with_article),
     }
 
 

@@ -19,10 +19,16 @@ from charter.errors import ValidationFailed
 from charter.search.service import MODIFIED_BUCKETS, SearchRequest
 from charter.security.roles import Permission
 from charter.tree.models import Node
+from charter.web.i18n import _
 
 TEMPLATE = "charter:web/templates/search.jinja2"
 PAGE_SIZE = 20
-AGES = {"day": "Last day", "week": "Last week", "month": "Last month", "year": "Last year"}
+AGES = {
+    "day": _("Last day"),
+    "week": _("Last week"),
+    "month": _("Last month"),
+    "year": _("Last year"),
+}
 
 
 def _url(base: str, params: dict[str, Any]) -> str:
@@ -83,8 +89,8 @@ def _facets(action: str, search: SearchRequest, facets: Any) -> list[dict[str, A
     """The facet lists: each value links to the same search narrowed to it."""
     groups = []
     for name, title, counts, chosen in (
-        ("type", "Type", facets.types, search.types),
-        ("state", "State", facets.states, search.states),
+        ("type", _("Type"), facets.types, search.types),
+        ("state", _("State"), facets.states, search.states),
     ):
         items = [
             {
@@ -116,5 +122,5 @@ def _facets(action: str, search: SearchRequest, facets: Any) -> list[dict[str, A
             }
         )
     if ages:
-        groups.append({"name": "modified", "title": "Changed", "items": ages})
+        groups.append({"name": "modified", "title": _("Changed"), "items": ages})
     return groups

@@ -20,6 +20,7 @@ from charter.tree.models import Node
 from charter.tree.paths import child_path
 from charter.web.editing import view_url
 from charter.web.helpers import node_url
+from charter.web.i18n import _
 from charter.workflow.definitions import Transition
 from charter.workflow.services import TransitionRefused, WorkflowInfo
 
@@ -42,10 +43,15 @@ def state_badge(request: Request, node: Node) -> Markup:
     if title is None:
         return Markup("")
     css = BADGE_CLASSES.get(node.workflow_state or "", "text-bg-light border")
+    shown = request.localizer.translate(_(title))
     return Markup(
-        '<span class="badge {css} state-badge" data-state="{state}" title="State: {title}">'
-        "{title}</span>"
-    ).format(css=css, state=node.workflow_state, title=title)
+        '<span class="badge {css} state-badge" data-state="{state}" title="{label}">{title}</span>'
+    ).format(
+        css=css,
+        state=node.workflow_state,
+        title=shown,
+        label=request.localizer.translate(_("State: ${state}", mapping={"state": shown})),
+    )
 
 
 def selection_transitions(request: Request, children: list[Node]) -> list[Transition]:

@@ -11,6 +11,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from charter.web.i18n import LANGUAGE_COOKIE, LANGUAGES
+from charter.web.names import shown_words
 
 ROOT = Path(__file__).resolve().parents[3]
 LOCALE = ROOT / "src" / "charter" / "locale"
@@ -158,3 +159,13 @@ def test_each_catalogue_is_complete_and_compiled(language, sources, locale):
     ]
     assert untranslated == []
     assert {key: compiled.get(key) for key in wanted} == {key: translated[key] for key in wanted}
+
+
+def test_every_word_the_data_brings_is_in_the_catalogue(charter_app):
+    """Workflow states and transitions, type titles, field labels and help, roles,
+    permissions, menu views: the templates translate them with _(value), so each must be a
+    msgid (charter.web.names lists them for Babel)."""
+    with (LOCALE / "charter.pot").open("rb") as template:
+        msgids = {m.id for m in read_po(template)}
+
+    assert sorted(shown_words(charter_app.registry) - msgids) == []

@@ -1,0 +1,66 @@
+"""The add-on in German: its catalogue (the core's "charter" domain, merged by Pyramid)
+covers its templates and the words its type brings, and the calendar reads German."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from babel.dates import format_skeleton
+from babel.messages.pofile import read_po
+from charter.web.names import shown_words
+
+CORE_LOCALE = Path(__file__).resolve().parents[3] / "src" / "charter" / "locale"
+LOCALE = Path(__file__).resolve().parents[1] / "src" / "charter_events" / "locale"
+GERMAN = {"Accept-Language": "de"}
+GERMAN_MONTHS = {
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+}
+
+
+def msgids(pot: Path) -> set:
+    with pot.open("rb") as template:
+        return {message.id for message in read_po(template)}
+
+
+def test_every_word_of_the_event_type_is_in_a_catalogue(charter_app):
+    known = msgids(CORE_LOCALE / "charter.pot") | msgids(LOCALE / "charter.pot")
+
+    assert sorted(shown_words(charter_app.registry) - known) == []
+
+
+def test_the_calendar_is_german(testapp, events_folder, add_event, now):
+    start = (now + dt.timedelta(days=1)).replace(hour=9, minute=0)
+    add_event(events_folder, "kick-off", start, start + dt.timedelta(hours=1))
+
+    page = testapp.get("/events/@@calendar", headers=GERMAN)
+
+    text = page.html.select_one("main").get_text(" ", strip=True)
+    assert page.html.html["lang"] == "de"
+    assert "Kalender von „Events“" in text
+    assert "iCalendar-Feed (.ics)" in text
+    assert not re.search(r"\bCalendar\b", text)
+    # The month's heading in German, by Babel: "Dezember 2026".
+    month = page.html.select_one(".calendar-month h2").get_text(strip=True)
+    assert month == format_skeleton("yMMMM", start, locale="de")
+    assert month.split()[0] in GERMAN_MONTHS
+
+
+def test_the_event_page_and_its_form_are_german(admin_app, events_folder):
+    form = admin_app.get("/events/@@add?type=Event", headers=GERMAN)
+
+    labels = [label.get_text(" ", strip=True) for label in form.html.select("form label")]
+    assert form.html.select_one("h1").get_text(strip=True) == "Ereignis hinzufügen"
+    assert {"Beginn * (Pflichtfeld)", "Ende * (Pflichtfeld)", "Ganztägig", "Ort"} <= set(labels)
+    menu = admin_app.get("/events", headers=GERMAN).html.select_one("#menu-view-calendar")
+    assert menu.get_text(strip=True) == "Kalender"
