@@ -38,6 +38,7 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.orm.session import ORMExecuteState
 from sqlalchemy.schema import ForeignKey
+from transaction.interfaces import NoTransaction
 from zope.interface import implementer
 
 from charter.db.engine import make_engine
@@ -192,9 +193,9 @@ class Replica:
         route_name = None if route is None else route.name
         refused = bool(request.environ.get(REFUSED_ENVIRON_KEY))
         now = utcnow()
-        if not reads_replica(request.method, route_name, refused, None, now, self.window):
-            return False
-        if wrote_within(cookie_time(request.cookies.get(WROTE_COOKIE)), now, self.window):
+        # The cookie first: when it says "recent", no look-up is needed.
+        marked = cookie_time(request.cookies.get(WROTE_COOKIE))
+        if not reads_replica(request.method, route_name, refused, marked, now, self.window):
             return False
         user_id = request.authenticated_userid
         if user_id is None:
@@ -202,7 +203,7 @@ class Replica:
         written = request.primary_dbsession.scalar(
             select(RecentWrite.written).where(RecentWrite.user_id == user_id)
         )
-        return not wrote_within(written, now, self.window)
+        return reads_replica(request.method, route_name, refused, written, now, self.window)
 
     # -- marking writes -------------------------------------------------------------
 
@@ -210,7 +211,10 @@ class Replica:
         """Mark the caller's write when a request that may write commits one."""
         if request.method in SAFE_METHODS and not request.environ.get(REFUSED_ENVIRON_KEY):
             return
-        transaction = request.tm.get()
+        try:
+            transaction = request.tm.get()
+        except NoTransaction:
+            return  # outside the request's transaction (an error page): nothing will commit
         transaction.addBeforeCommitHook(self._mark, (request, session))
         request.add_response_callback(self._set_cookie)
 
