@@ -22,12 +22,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload, with_polymorphic
+from sqlalchemy.orm import Session, aliased, selectinload, with_polymorphic
 from sqlalchemy.orm.attributes import set_committed_value
 
 from charter.db.meta import utcnow
 from charter.errors import ChangedMeanwhile, Conflict, NotFound, ValidationFailed
-from charter.tree.models import Node
+from charter.tree.models import LocalRole, Node
 from charter.tree.names import MAX_DEPTH, MAX_NAME_LENGTH, check_name, suggest_name
 from charter.tree.paths import (
     ROOT_PATH,
@@ -110,12 +110,16 @@ def _lineage_statement(type_count: int) -> Select:
 
     Building a polymorphic select costs as much as the rest of a request;
     ``type_count`` makes a type mapped later (an add-on's) get a new one.
+    Each row is a node and one of its local roles (None for a node without
+    any): two plain entities, which SQLAlchemy loads for about a third less
+    than the same join as a ``joinedload`` of the collection.
     """
     every_type = with_polymorphic(Node, "*")
     return (
-        select(every_type)
-        .options(joinedload(every_type.local_roles))
+        select(every_type, LocalRole)
+        .outerjoin(LocalRole, LocalRole.node_id == every_type.id)
         .where(every_type.path_hash.in_(bindparam("path_hashes", expanding=True)))
+        .order_by(LocalRole.id)
     )
 
 
@@ -136,12 +140,20 @@ class TreeService:
         # Deeper than any node can be: the rest is left over (and so not found).
         paths = lineage_paths(segments[:MAX_DEPTH])
         statement = _lineage_statement(len(Node.__mapper__.self_and_descendants))
-        rows = (
-            self.dbsession.scalars(statement, {"path_hashes": [hash_path(p) for p in paths]})
-            .unique()
-            .all()
-        )
-        by_path = {node.path: node for node in rows}
+        rows = self.dbsession.execute(statement, {"path_hashes": [hash_path(p) for p in paths]})
+        by_path: dict[str, Node] = {}
+        grants: dict[Node, list[LocalRole]] = {}
+        for node, grant in rows:
+            if node.path not in by_path:
+                by_path[node.path] = node
+                grants[node] = []
+            if grant is not None:
+                grants[node].append(grant)
+        for node, node_grants in grants.items():
+            # As the relationship would load them (ordered by id), without a query of its own;
+            # a collection this session already changed is left as it is.
+            if "local_roles" not in node.__dict__:
+                set_committed_value(node, "local_roles", node_grants)
         lineage: list[Node] = []
         for path in paths:
             node = by_path.get(path)
