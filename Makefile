@@ -131,14 +131,14 @@ CORE_LOCALE := src/charter/locale
 PYBABEL := $(VENV)/bin/pybabel
 
 translations: $(RUN_STAMP) ## extract the marked strings, update every catalogue, compile them
-	$(PYBABEL) extract -F $(CORE_LOCALE)/babel.cfg --no-location -k _ \
+	$(PYBABEL) extract -F $(CORE_LOCALE)/babel.cfg --no-location -k _ -k plural:2,3 \
 		-o $(CORE_LOCALE)/charter.pot src/charter/web
 	$(PYBABEL) update -i $(CORE_LOCALE)/charter.pot -d $(CORE_LOCALE) -D charter \
 		--no-fuzzy-matching --ignore-obsolete
 	$(PYBABEL) compile -d $(CORE_LOCALE) -D charter --statistics
 	@for locale in $(wildcard addons/*/src/*/locale); do \
 		echo "== $$locale =="; \
-		$(PYBABEL) extract -F $(CORE_LOCALE)/babel.cfg --no-location -k _ \
+		$(PYBABEL) extract -F $(CORE_LOCALE)/babel.cfg --no-location -k _ -k plural:2,3 \
 			-o $$locale/charter.pot $$(dirname $$locale) || exit 1; \
 		$(PYBABEL) update -i $$locale/charter.pot -d $$locale -D charter \
 			--no-fuzzy-matching --ignore-obsolete || exit 1; \

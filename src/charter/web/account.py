@@ -19,6 +19,7 @@ from charter.input.numbers import whole_number
 from charter.security.principals import user_principal
 from charter.sessions.devices import describe_device
 from charter.web.forms import errors_by_field, refuse_form
+from charter.web.i18n import _, flash, plural
 
 ACCOUNT_TEMPLATE = "charter:web/templates/account.jinja2"
 TOKENS_TEMPLATE = "charter:web/templates/tokens.jinja2"
@@ -79,7 +80,7 @@ def change_password(request: Request) -> dict[str, Any] | Response:
     if errors:
         refuse_form(request)
         return _account_page(request, user, errors=errors)
-    request.session.flash("Your password was changed. Your other sessions have been logged out.")
+    flash(request, _("Your password was changed. Your other sessions have been logged out."))
     return HTTPSeeOther(request.route_url("account"))
 
 
@@ -102,7 +103,7 @@ def change_details(request: Request) -> dict[str, Any] | Response:
     except ValidationFailed as failure:
         refuse_form(request)
         return _account_page(request, user, errors=errors_by_field(failure.errors), details=details)
-    request.session.flash("Your details were saved.")
+    flash(request, _("Your details were saved."))
     return HTTPSeeOther(request.route_url("account"))
 
 
@@ -116,7 +117,7 @@ def end_session(request: Request) -> Response:
     if session_id is None:
         raise ValidationFailed([("session_id", "choose a session to end")])
     request.user_sessions.end(user, session_id, actor=request.actor)
-    request.session.flash("The session was ended; that browser is logged out.")
+    flash(request, _("The session was ended; that browser is logged out."))
     return HTTPSeeOther(request.route_url("account"))
 
 
@@ -130,8 +131,14 @@ def end_other_sessions(request: Request) -> Response:
     """Log the caller out everywhere but here."""
     user = own_account(request, write=True)
     count = request.user_sessions.end_all(user, request.actor, keep_current=True)
-    request.session.flash(
-        f"You were logged out everywhere else ({count} session{'s' if count != 1 else ''} ended)."
+    flash(
+        request,
+        plural(
+            request,
+            "You were logged out everywhere else (${count} session ended).",
+            "You were logged out everywhere else (${count} sessions ended).",
+            count,
+        ),
     )
     return HTTPSeeOther(request.route_url("account"))
 
@@ -222,5 +229,8 @@ def revoke_token(request: Request) -> Response:
     if token_id is None:
         raise ValidationFailed([("token_id", "choose a token to revoke")])
     token = request.tokens.revoke(user, token_id, actor=request.actor)
-    request.session.flash(f"The token “{token.name}” was revoked; it no longer works.")
+    flash(
+        request,
+        _("The token “${name}” was revoked; it no longer works.", mapping={"name": token.name}),
+    )
     return HTTPSeeOther(request.route_url("account.tokens"))

@@ -17,6 +17,7 @@ from charter.security.roles import Permission, Role
 from charter.sessions.devices import describe_device
 from charter.sessions.services import BY_ADMINISTRATOR
 from charter.web.forms import errors_by_field, refuse_form
+from charter.web.i18n import _, flash, plural
 
 USERS_TEMPLATE = "charter:web/templates/admin_users.jinja2"
 USER_TEMPLATE = "charter:web/templates/admin_user.jinja2"
@@ -77,7 +78,7 @@ def create_user(request: Request) -> dict[str, Any] | Response:
     except Conflict as conflict:
         errors = {"login": [conflict.detail]}
     else:
-        request.session.flash(f"The account {user.login} was created.")
+        flash(request, _("The account ${login} was created.", mapping={"login": user.login}))
         return HTTPSeeOther(request.route_url("admin.user", user_id=user.id))
     refuse_form(request)
     return _users_page(request, form=form, errors=errors)
@@ -116,7 +117,7 @@ def _edit_profile(request: Request, user: User) -> str:
         full_name=request.POST.get("full_name", ""),
         actor=request.actor,
     )
-    return "The details were saved."
+    return _("The details were saved.")
 
 
 def _set_password(request: Request, user: User) -> str:
@@ -124,28 +125,35 @@ def _set_password(request: Request, user: User) -> str:
     if password != request.POST.get("password_repeat", ""):
         raise ValidationFailed([("password_repeat", "the two passwords differ")])
     request.accounts.set_password(user, password, actor=request.actor)
-    return f"The password of {user.login} was set; their sessions have ended."
+    return _(
+        "The password of ${login} was set; their sessions have ended.",
+        mapping={"login": user.login},
+    )
 
 
 def _set_active(request: Request, user: User) -> str:
     active = request.POST.get("active") == "yes"
     request.accounts.update_user(user, active=active, actor=request.actor)
     if active:
-        return f"{user.login} may log in again."
-    return f"{user.login} can no longer log in or use API tokens."
+        return _("${login} may log in again.", mapping={"login": user.login})
+    return _("${login} can no longer log in or use API tokens.", mapping={"login": user.login})
 
 
 def _end_sessions(request: Request, user: User) -> str:
     count = request.user_sessions.end_all(user, request.actor, BY_ADMINISTRATOR)
-    return (
-        f"{count} session{'s' if count != 1 else ''} of {user.login} ended; they must log in again."
+    return plural(
+        request,
+        "${count} session of ${login} ended; they must log in again.",
+        "${count} sessions of ${login} ended; they must log in again.",
+        count,
+        login=user.login,
     )
 
 
 def _set_user_roles(request: Request, user: User) -> str:
     roles = request.POST.getall("roles")
     request.sharing.set_global_roles(user_principal(user.id), roles, actor=request.actor)
-    return "The site-wide roles were saved."
+    return _("The site-wide roles were saved.")
 
 
 USER_ACTIONS = {
@@ -190,7 +198,7 @@ def change_user(request: Request) -> dict[str, Any] | Response:
         return _user_page(
             request, user, **_refused(request, action, failure, "profile", "email", "full_name")
         )
-    request.session.flash(message)
+    flash(request, message)
     return HTTPSeeOther(request.route_url("admin.user", user_id=user.id))
 
 
@@ -229,7 +237,7 @@ def create_group(request: Request) -> dict[str, Any] | Response:
     except Conflict as conflict:
         errors = {"name": [conflict.detail]}
     else:
-        request.session.flash(f"The group {group.name} was created.")
+        flash(request, _("The group ${name} was created.", mapping={"name": group.name}))
         return HTTPSeeOther(request.route_url("admin.group", name=group.name))
     refuse_form(request)
     return _groups_page(request, form=form, errors=errors)
@@ -260,20 +268,20 @@ def _edit_group(request: Request, group: Group) -> str:
         members=parse_logins(request.POST.get("members", "")),
         actor=request.actor,
     )
-    return "The group was saved."
+    return _("The group was saved.")
 
 
 def _set_group_roles(request: Request, group: Group) -> str:
     principal = group_principal(group.name)
     request.sharing.set_global_roles(principal, request.POST.getall("roles"), actor=request.actor)
-    return "The site-wide roles were saved."
+    return _("The site-wide roles were saved.")
 
 
 def _delete_group(request: Request, group: Group) -> str:
     if request.POST.get("confirm") != "yes":
         raise ValidationFailed([("confirm", "tick the box to confirm the deletion")])
     request.accounts.delete_group(group, actor=request.actor)
-    return f"The group {group.name} was deleted."
+    return _("The group ${name} was deleted.", mapping={"name": group.name})
 
 
 GROUP_ACTIONS = {"edit": _edit_group, "roles": _set_group_roles, "delete": _delete_group}
@@ -292,7 +300,7 @@ def change_group(request: Request) -> dict[str, Any] | Response:
         refuse_form(request)
         extra = _refused(request, action, failure, "edit", "title", "members")
         return _group_page(request, group, **extra)
-    request.session.flash(message)
+    flash(request, message)
     if action == "delete":
         return HTTPSeeOther(request.route_url("admin.groups"))
     return HTTPSeeOther(request.route_url("admin.group", name=group.name))

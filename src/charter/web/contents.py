@@ -21,7 +21,6 @@ from charter.tree.services import SORTABLE_COLUMNS
 from charter.web.editing import (
     DELETE_TEMPLATE,
     MOVE_TEMPLATE,
-    TRANSFER_VERBS,
     browse_start,
     delete_all,
     delete_page,
@@ -34,6 +33,7 @@ from charter.web.editing import (
     view_url,
 )
 from charter.web.forms import refuse_form
+from charter.web.i18n import _, flash, plural
 from charter.web.listing import MAX_SORTED_CHILDREN, cursor_pager, page_number, sorted_page
 
 CONTENTS_TEMPLATE = "charter:web/templates/contents.jinja2"
@@ -214,13 +214,13 @@ def contents_action(context: Node, request: Request) -> dict[str, Any] | Respons
         if errors:
             refuse_form(request)
             return _contents_page(request, context, typed, errors)
-        request.session.flash("The new order was saved.")
+        flash(request, _("The new order was saved."))
         return HTTPSeeOther(view_url(request, context, "contents", back))
     if action not in SELECTION_ACTIONS:
         raise ValidationFailed([("action", "choose what to do with the selected items")])
     selected = request.POST.getall("item")
     if not selected:
-        request.session.flash("Select at least one item first.", "error")
+        flash(request, _("Select at least one item first."), "error")
         return HTTPSeeOther(view_url(request, context, "contents", back))
     return HTTPSeeOther(view_url(request, context, SELECTION_ACTIONS[action], {"item": selected}))
 
@@ -295,8 +295,18 @@ def transfer_selection(context: Node, request: Request) -> dict[str, Any] | Resp
     if isinstance(outcome, dict):
         return outcome
     done, destination = outcome
-    count = f"{len(done)} item{'s' if len(done) != 1 else ''}"
-    request.session.flash(f"{count} {TRANSFER_VERBS[kind][1]} to “{destination.title}”.")
+    moved, copied = (
+        (
+            "${count} item moved to “${title}”.",
+            "${count} items moved to “${title}”.",
+        ),
+        (
+            "${count} item copied to “${title}”.",
+            "${count} items copied to “${title}”.",
+        ),
+    )
+    singular, plural_form = moved if kind == "move" else copied
+    flash(request, plural(request, singular, plural_form, len(done), title=destination.title))
     return HTTPSeeOther(view_url(request, destination, "contents"))
 
 
@@ -337,8 +347,20 @@ def delete_selection(context: Node, request: Request) -> dict[str, Any] | Respon
         refuse_stale(request, stale)
         return delete_page(request, items, action_url, selection=True, stale=stale)
     removed = delete_all(request, items, versions)
-    request.session.flash(
-        f"{len(items)} item{'s' if len(items) != 1 else ''} moved to the trash"
-        f"{f' ({removed} with what they held)' if removed > len(items) else ''}."
-    )
+    if removed > len(items):
+        message = plural(
+            request,
+            "${count} item moved to the trash (${removed} with what they held).",
+            "${count} items moved to the trash (${removed} with what they held).",
+            len(items),
+            removed=removed,
+        )
+    else:
+        message = plural(
+            request,
+            "${count} item moved to the trash.",
+            "${count} items moved to the trash.",
+            len(items),
+        )
+    flash(request, message)
     return HTTPSeeOther(view_url(request, context, "contents"))

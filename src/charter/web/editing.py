@@ -33,6 +33,7 @@ from charter.security.roles import Permission
 from charter.tree.models import Node
 from charter.web.forms import errors_by_field, refuse_form
 from charter.web.helpers import nearest_visible, node_url, with_article
+from charter.web.i18n import _, flash, plural, translate, type_with_article
 
 ADD_TEMPLATE = "charter:web/templates/add.jinja2"
 EDIT_TEMPLATE = "charter:web/templates/edit.jinja2"
@@ -280,7 +281,13 @@ def add_item(context: Node, request: Request) -> dict[str, Any] | Response:
         # The type was checked above, so what clashes is the name.
         errors, status = {"name": [conflict.detail]}, 409
     else:
-        request.session.flash(f"{content_type.title} “{node.title}” was added.")
+        flash(
+            request,
+            _(
+                "${type} “${title}” was added.",
+                mapping={"type": translate(request, _(content_type.title)), "title": node.title},
+            ),
+        )
         return HTTPSeeOther(node_url(request, node))
     _refuse(request, status)
     return _add_page(
@@ -372,9 +379,9 @@ def save_edit(context: Node, request: Request) -> dict[str, Any] | Response:
             request, context, typed, context.version, differences=differences, comment=comment
         )
     if context.version == version:
-        request.session.flash("Nothing was changed.")
+        flash(request, _("Nothing was changed."))
     else:
-        request.session.flash(f"“{context.title}” was saved.")
+        flash(request, _("“${title}” was saved.", mapping={"title": context.title}))
     return HTTPSeeOther(node_url(request, context))
 
 
@@ -419,7 +426,13 @@ def rename_item(context: Node, request: Request) -> dict[str, Any] | Response:
         errors, status = {"name": [conflict.detail]}, 409
     else:
         if context.name != old_name:
-            request.session.flash(f"“{context.title}” is now at {context.path}.")
+            flash(
+                request,
+                _(
+                    "“${title}” is now at ${path}.",
+                    mapping={"title": context.title, "path": context.path},
+                ),
+            )
         return HTTPSeeOther(node_url(request, context))
     _refuse(request, status)
     return _rename_page(new_name, errors)
@@ -449,16 +462,27 @@ def _placement_problem(
 ) -> str | None:
     """Why the sources cannot go into ``destination`` (shown before anyone tries), or None."""
     if not request.has_permission(Permission.ADD, destination):
-        return f"You may not add items to “{destination.title}”."
+        return translate(
+            request, _("You may not add items to “${title}”.", mapping={"title": destination.title})
+        )
     types = types_of(request.registry)
     for source in sources:
         if not types.fits(destination, types.of(source)):
-            what = _capitalised(with_article(types.of(source)))
-            return f"{what} cannot be placed in “{destination.title}”."
+            what = _capitalised(type_with_article(request, types.of(source)))
+            return translate(
+                request,
+                _(
+                    "${what} cannot be placed in “${title}”.",
+                    mapping={"what": what, "title": destination.title},
+                ),
+            )
         if kind == "move" and (
             destination.path == source.path or destination.path.startswith(source.path + "/")
         ):
-            return f"“{source.title}” cannot be moved into itself."
+            return translate(
+                request,
+                _("“${title}” cannot be moved into itself.", mapping={"title": source.title}),
+            )
     return None
 
 
@@ -514,7 +538,6 @@ def transfer_page(
     errors = errors or {}
     return {
         "kind": kind,
-        "verb": TRANSFER_VERBS[kind],
         "sources": sources,
         "at": at,
         "folders": folders,
@@ -571,14 +594,20 @@ def transfer(
     destination = folder_at(request, typed) if typed.strip() else None
     errors: dict[str, list[str]]
     if not typed.strip():
-        errors, status = {"destination": ["Give the path of a folder, e.g. /projects."]}, 400
+        errors = {
+            "destination": [translate(request, _("Give the path of a folder, e.g. /projects."))]
+        }
+        status = 400
     elif destination is None:
-        errors, status = {"destination": [f"There is no folder at “{typed.strip()}”."]}, 400
+        message = _("There is no folder at “${path}”.", mapping={"path": typed.strip()})
+        errors, status = {"destination": [translate(request, message)]}, 400
     elif not request.has_permission(Permission.ADD, destination):
-        errors = {"destination": [f"You may not add items to “{destination.title}”."]}
+        message = _("You may not add items to “${title}”.", mapping={"title": destination.title})
+        errors = {"destination": [translate(request, message)]}
         status = 403
     elif kind == "move" and not new_name and all(s.parent_id == destination.id for s in sources):
-        errors, status = {"destination": [f"Already in “{destination.title}”."]}, 400
+        message = _("Already in “${title}”.", mapping={"title": destination.title})
+        errors, status = {"destination": [translate(request, message)]}, 400
     else:
         operation = request.content.move if kind == "move" else request.content.copy
         try:
@@ -625,7 +654,18 @@ def transfer_item(context: Node, request: Request) -> dict[str, Any] | Response:
     if isinstance(outcome, dict):
         return outcome
     (node,), destination = outcome
-    request.session.flash(f"“{node.title}” was {TRANSFER_VERBS[kind][1]} to “{destination.title}”.")
+    done = (
+        _(
+            "“${title}” was moved to “${to}”.",
+            mapping={"title": node.title, "to": destination.title},
+        )
+        if kind == "move"
+        else _(
+            "“${title}” was copied to “${to}”.",
+            mapping={"title": node.title, "to": destination.title},
+        )
+    )
+    flash(request, done)
     return HTTPSeeOther(node_url(request, node))
 
 
@@ -736,8 +776,15 @@ def delete_item(context: Node, request: Request) -> dict[str, Any] | Response:
     # The page to land on: the folder it was in, unless that is hidden from the person.
     landing, title = nearest_visible(request, context.__parent__), context.title
     removed = delete_all(request, [context], versions)
-    inside = {1: "", 2: " with the item inside it"}.get(
-        removed, f" with the {removed - 1} items inside it"
-    )
-    request.session.flash(f"“{title}” was moved to the trash{inside}.")
+    if removed == 1:
+        message = _("“${title}” was moved to the trash.", mapping={"title": title})
+    else:
+        message = plural(
+            request,
+            "“${title}” was moved to the trash with the item inside it.",
+            "“${title}” was moved to the trash with the ${count} items inside it.",
+            removed - 1,
+            title=title,
+        )
+    flash(request, message)
     return HTTPSeeOther(node_url(request, landing) if landing else request.application_url + "/")

@@ -30,6 +30,7 @@ from charter.security.denials import (
     classify_denial,
     is_anonymous_content_request,
 )
+from charter.web.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +38,23 @@ TEMPLATE = "charter:web/templates/error.jinja2"
 
 # What a person is told for each kind of failure: status, heading, advice.
 MESSAGES: dict[int, tuple[str, str]] = {
-    400: ("Something in the request was not right", "Check what you entered and try again."),
-    403: ("You may not see this", "Ask the people who manage this area for access."),
-    404: ("Page not found", "The address may be mistyped, or the item was moved or deleted."),
-    405: ("Not allowed here", "This page cannot be used that way."),
-    409: ("That clashes with something", "Someone may have changed this meanwhile."),
-    412: ("Changed meanwhile", "Someone else changed this; reload it and try again."),
-    413: ("Too large", "Nothing was kept; try a smaller file."),
-    414: ("Address too long", "The address is longer than any page of this site."),
-    415: ("Not a form this page reads", "Send the form from this site's own page."),
+    400: (_("Something in the request was not right"), _("Check what you entered and try again.")),
+    403: (_("You may not see this"), _("Ask the people who manage this area for access.")),
+    404: (_("Page not found"), _("The address may be mistyped, or the item was moved or deleted.")),
+    405: (_("Not allowed here"), _("This page cannot be used that way.")),
+    409: (_("That clashes with something"), _("Someone may have changed this meanwhile.")),
+    412: (_("Changed meanwhile"), _("Someone else changed this; reload it and try again.")),
+    413: (_("Too large"), _("Nothing was kept; try a smaller file.")),
+    414: (_("Address too long"), _("The address is longer than any page of this site.")),
+    415: (_("Not a form this page reads"), _("Send the form from this site's own page.")),
     431: (
-        "Too many cookies",
-        "Your browser sent more cookies than this site reads; clear its cookies and try again.",
+        _("Too many cookies"),
+        _("Your browser sent more cookies than this site reads; clear its cookies and try again."),
     ),
-    500: ("Something went wrong on our side", "The error has been logged. Please try again later."),
+    500: (
+        _("Something went wrong on our side"),
+        _("The error has been logged. Please try again later."),
+    ),
 }
 
 DOMAIN_STATUS: dict[type[CharterError], int] = {
@@ -72,8 +76,8 @@ def error_page(request: Request, status: int, detail: str = "", debug_text: str 
         TEMPLATE,
         {
             "status": status,
-            "heading": heading,
-            "advice": advice,
+            "heading": request.localizer.translate(heading),
+            "advice": request.localizer.translate(advice),
             "detail": detail,
             "debug_text": debug_text,
         },
@@ -126,7 +130,9 @@ def csrf_page(exc: BadCSRFToken, request: Request) -> Response:
     return error_page(
         request,
         400,
-        "The form has expired or did not come from this site; reload it and try again.",
+        request.localizer.translate(
+            _("The form has expired or did not come from this site; reload it and try again.")
+        ),
     )
 
 
@@ -141,7 +147,8 @@ def domain_error_page(exc: CharterError, request: Request) -> Response:
 @exception_view_config(URLDecodeError, api_request=False)
 def undecodable_url_page(exc: URLDecodeError, request: Request) -> Response:
     """A path that is not valid percent-encoded UTF-8."""
-    return error_page(request, 400, "The address is not valid UTF-8.")
+    detail = request.localizer.translate(_("The address is not valid UTF-8."))
+    return error_page(request, 400, detail)
 
 
 @exception_view_config(Exception, api_request=False, retryable_error=False)

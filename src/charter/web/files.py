@@ -16,7 +16,6 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from webob.multidict import MultiDict
 
-from charter.blobs import format_size
 from charter.content.models import File
 from charter.content.registry import types_of
 from charter.errors import Conflict, TooLarge, ValidationFailed
@@ -25,8 +24,7 @@ from charter.tree.models import Node
 from charter.web.editing import general_errors, view_url
 from charter.web.forms import errors_by_field, refuse_form
 from charter.web.helpers import node_url
-from charter.web.i18n import format_size as localized_size
-from charter.web.i18n import upload_limit
+from charter.web.i18n import _, flash, format_size, translate, upload_limit
 from charter.web.views import HTML_READ
 
 UPLOAD_TEMPLATE = "charter:web/templates/upload.jinja2"
@@ -71,9 +69,11 @@ def chosen_files(post: MultiDict) -> list[Any]:
 def uploaded_message(files: list[File]) -> str:
     """The flash message naming what was uploaded."""
     if len(files) == 1:
-        return f"File “{files[0].title}” was uploaded."
+        return _("File “${title}” was uploaded.", mapping={"title": files[0].title})
     names = ", ".join(f"“{file.title}”" for file in files)
-    return f"{len(files)} files were uploaded: {names}."
+    return _(
+        "${count} files were uploaded: ${names}.", mapping={"count": len(files), "names": names}
+    )
 
 
 UPLOAD_VIEW = {
@@ -101,13 +101,17 @@ def upload_files(context: Node, request: Request) -> dict[str, Any] | Response:
     errors: dict[str, list[str]] = {}
     status = 400
     if not files:
-        errors["file"] = ["Choose one or more files to upload."]
+        errors["file"] = [translate(request, _("Choose one or more files to upload."))]
     elif len(files) > 1:
         # One title for several files would make them indistinguishable in the folder.
         if title:
-            errors["title"] = ["A title can only be given when uploading one file."]
+            errors["title"] = [
+                translate(request, _("A title can only be given when uploading one file."))
+            ]
         if description:
-            errors["description"] = ["A description can only be given when uploading one file."]
+            errors["description"] = [
+                translate(request, _("A description can only be given when uploading one file."))
+            ]
     if not errors:
         uploaded: list[File] = []
         try:
@@ -122,9 +126,13 @@ def upload_files(context: Node, request: Request) -> dict[str, Any] | Response:
                     )
                 )
         except TooLarge as refusal:
-            message = (
-                f"“{item.filename}” is larger than the limit of {format_size(refusal.limit)}"
-                " for one file; no file was uploaded."
+            message = translate(
+                request,
+                _(
+                    "“${name}” is larger than the limit of ${limit} for one file; "
+                    "no file was uploaded.",
+                    mapping={"name": item.filename, "limit": format_size(request, refusal.limit)},
+                ),
             )
             errors, status = {"file": [message]}, 413
         except ValidationFailed as failure:
@@ -132,7 +140,7 @@ def upload_files(context: Node, request: Request) -> dict[str, Any] | Response:
                 (SERVICE_FIELDS.get(field, field), message) for field, message in failure.errors
             )
         else:
-            request.session.flash(uploaded_message(uploaded))
+            flash(request, uploaded_message(uploaded))
             return HTTPSeeOther(node_url(request, context))
     refuse_form(request)
     request.response.status_int = status
@@ -150,7 +158,7 @@ def file_page(context: File, request: Request) -> dict[str, Any]:
         elif context.mime_type == "application/pdf":
             preview = "pdf"
     return {
-        "size": localized_size(request, context.size),
+        "size": format_size(request, context.size),
         "download_url": view_url(request, context, "download"),
         "preview": preview,
     }

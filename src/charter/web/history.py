@@ -17,7 +17,6 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from charter.blobs import format_size
 from charter.content.models import File
 from charter.content.registry import types_of
 from charter.errors import Conflict, NotFound, PreconditionFailed, TooLarge, ValidationFailed
@@ -30,7 +29,7 @@ from charter.web.editing import form_fields, general_errors, view_url
 from charter.web.files import chosen_files
 from charter.web.forms import errors_by_field, refuse_form
 from charter.web.helpers import node_url
-from charter.web.i18n import upload_limit
+from charter.web.i18n import _, flash, format_size, translate, upload_limit
 
 HISTORY_TEMPLATE = "charter:web/templates/history.jinja2"
 REVISION_TEMPLATE = "charter:web/templates/revision.jinja2"
@@ -196,10 +195,12 @@ def restore_revision(context: Node, request: Request) -> dict[str, Any] | Respon
     except Conflict as conflict:
         _refuse(request, 409)
         return revision_page(request, context, revision, comment, {"form": [conflict.detail]})
+    names = {"number": revision.number, "title": context.title}
     if context.version == version:
-        request.session.flash(f"Version {revision.number} is what “{context.title}” holds now.")
+        message = _("Version ${number} is what “${title}” holds now.", mapping=names)
     else:
-        request.session.flash(f"Version {revision.number} of “{context.title}” was restored.")
+        message = _("Version ${number} of “${title}” was restored.", mapping=names)
+    flash(request, message)
     return HTTPSeeOther(node_url(request, context))
 
 
@@ -267,7 +268,9 @@ def replace_file(context: File, request: Request) -> dict[str, Any] | Response:
     files = chosen_files(request.POST)
     if len(files) != 1:
         _refuse(request, 400)
-        return _replace_page(request, version, comment, {"file": ["Choose the new file."]})
+        return _replace_page(
+            request, version, comment, {"file": [translate(request, _("Choose the new file."))]}
+        )
     try:
         request.content.replace(context, files[0].file, files[0].filename, version, comment)
     except PreconditionFailed:
@@ -276,7 +279,13 @@ def replace_file(context: File, request: Request) -> dict[str, Any] | Response:
         return _replace_page(request, context.version, comment, changed_meanwhile=True)
     except TooLarge as refusal:
         _refuse(request, 413)
-        message = f"The file is larger than the limit of {format_size(refusal.limit)}."
+        message = translate(
+            request,
+            _(
+                "The file is larger than the limit of ${limit}.",
+                mapping={"limit": format_size(request, refusal.limit)},
+            ),
+        )
         return _replace_page(request, version, comment, {"file": [message]})
     except ValidationFailed as failure:
         _refuse(request, 400)
@@ -285,7 +294,11 @@ def replace_file(context: File, request: Request) -> dict[str, Any] | Response:
         )
         return _replace_page(request, version, comment, errors)
     if context.version == version:
-        request.session.flash(f"The file is the same as the current version of “{context.title}”.")
+        message = _(
+            "The file is the same as the current version of “${title}”.",
+            mapping={"title": context.title},
+        )
     else:
-        request.session.flash(f"A new version of “{context.title}” was uploaded.")
+        message = _("A new version of “${title}” was uploaded.", mapping={"title": context.title})
+    flash(request, message)
     return HTTPSeeOther(node_url(request, context))

@@ -50,6 +50,27 @@ def negotiate_language(request: Request) -> str:
     return offered if offered in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def translate(request: Request, message: str) -> str:
+    """``message`` (made with ``_``) in the request's language, for a form's error list or
+    any other text a view hands to a template ready-made."""
+    return request.localizer.translate(message)
+
+
+def flash(request: Request, message: str, queue: str = "") -> None:
+    """Put ``message`` (made with ``_``) on the session's flash queue in the request's
+    language, as the next page shows it."""
+    request.session.flash(request.localizer.translate(message), queue)
+
+
+def plural(request: Request, singular: str, plural_form: str, count: int, **mapping: object) -> str:
+    """``singular`` or ``plural_form`` as ``count`` and the request's language ask, with
+    ``${count}`` and ``mapping`` filled in. (Babel extracts both forms: the keyword
+    ``plural:2,3`` of `make translations`.)"""
+    return request.localizer.pluralize(
+        singular, plural_form, count, domain=DOMAIN, mapping={"count": count, **mapping}
+    )
+
+
 def format_moment(request: Request, moment: dt.datetime) -> str:
     """``moment`` (UTC) as the pages show it in the request's language, its zone named:
     "2026-03-01 12:02 UTC", "01.03.2026, 12:02 UTC"."""

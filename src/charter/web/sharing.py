@@ -21,6 +21,7 @@ from charter.security.sharing import Sharing
 from charter.tree.models import Node
 from charter.web.forms import refuse_form
 from charter.web.helpers import breadcrumbs, node_url
+from charter.web.i18n import _, flash
 
 TEMPLATE = "charter:web/templates/sharing.jinja2"
 SEARCH_LIMIT = 20
@@ -103,7 +104,7 @@ def posted_entries(post: MultiDict) -> list[tuple[str, list[str]]]:
         (int(match[1]), match[1]) for key in post if (match := ENTRY_PRINCIPAL.match(key))
     )
     entries: dict[str, list[str]] = {}
-    for _, index in rows:
+    for _position, index in rows:
         principal = post[f"entry-{index}-principal"].strip()
         if principal:
             roles = entries.setdefault(principal, [])
@@ -220,11 +221,11 @@ def update_sharing(context: Node, request: Request) -> dict[str, Any] | Response
     except ValidationFailed as failure:
         refuse_form(request)
         return _page(request, context, entries, inherit, failure.errors)
-    request.session.flash("Sharing saved.")
+    flash(request, _("Sharing saved."))
     if request.has_permission(Permission.SHARE, context):
         return HTTPSeeOther(sharing_url(request, context))
     # The change took the caller's own right to share here away.
-    request.session.flash("You no longer manage sharing here.")
+    flash(request, _("You no longer manage sharing here."))
     if request.has_permission(Permission.VIEW, context):
         return HTTPSeeOther(node_url(request, context))
     return HTTPSeeOther(request.application_url + "/")

@@ -23,6 +23,7 @@ from charter.trash.services import PARENT_GONE, RestoreConflict, UnderLegalHold
 from charter.tree.models import Node
 from charter.web.forms import errors_by_field, refuse_form
 from charter.web.helpers import node_url
+from charter.web.i18n import _, flash, plural
 
 TRASH_TEMPLATE = "charter:web/templates/trash.jinja2"
 ENTRY_TEMPLATE = "charter:web/templates/trash_entry.jinja2"
@@ -132,7 +133,13 @@ def restore(request: Request) -> dict[str, Any] | Response:
     except Conflict as conflict:
         errors, status, reason = {"target": [conflict.detail]}, 409, None
     else:
-        request.session.flash(f"“{node.title}” was restored to {node.path}.")
+        flash(
+            request,
+            _(
+                "“${title}” was restored to ${path}.",
+                mapping={"title": node.title, "path": node.path},
+            ),
+        )
         return HTTPSeeOther(node_url(request, node))
     refuse_form(request)
     request.response.status_int = status
@@ -157,8 +164,17 @@ def purge(request: Request) -> dict[str, Any] | Response:
         refuse_form(request)
         request.response.status_int = 409
         return {"entry": entry, "hold": held.detail}
-    inside = {1: "", 2: " with the item it held"}.get(count, f" with the {count - 1} items it held")
-    request.session.flash(f"“{title}” was deleted for good{inside}.")
+    if count == 1:
+        message = _("“${title}” was deleted for good.", mapping={"title": title})
+    else:
+        message = plural(
+            request,
+            "“${title}” was deleted for good with the item it held.",
+            "“${title}” was deleted for good with the ${count} items it held.",
+            count - 1,
+            title=title,
+        )
+    flash(request, message)
     return HTTPSeeOther(request.route_url("trash"))
 
 
@@ -175,16 +191,29 @@ def empty_confirmation(request: Request) -> dict[str, Any]:
 def empty(request: Request) -> Response:
     """Purge everything the person may, except what is under legal hold."""
     outcome = request.trash.empty()
-    request.session.flash(
-        f"{outcome.purged} deleted item{'s' if outcome.purged != 1 else ''} "
-        f"({outcome.items} with what they held) {'were' if outcome.purged != 1 else 'was'} "
-        "deleted for good."
+    flash(
+        request,
+        plural(
+            request,
+            "${count} deleted item (${items} with what they held) was deleted for good.",
+            "${count} deleted items (${items} with what they held) were deleted for good.",
+            outcome.purged,
+            items=outcome.items,
+        ),
     )
     if outcome.held:
-        request.session.flash(
-            f"{len(outcome.held)} stayed in the trash: under legal hold.", "error"
+        message = _(
+            "${count} stayed in the trash: under legal hold.", mapping={"count": len(outcome.held)}
         )
+        flash(request, message, "error")
     return HTTPSeeOther(request.route_url("trash"))
+
+
+def _hold_message(title: str, on: bool) -> str:
+    """What the page says after a legal hold was put on or lifted."""
+    if on:
+        return _("“${title}” is now under legal hold.", mapping={"title": title})
+    return _("“${title}” is no longer under legal hold.", mapping={"title": title})
 
 
 @view_config(route_name="trash.hold", request_method="POST", **CALLER)
@@ -192,7 +221,7 @@ def entry_hold(request: Request) -> Response:
     """Put a deleted item under legal hold or lift it (site Administrators)."""
     on = request.POST.get("legal_hold") == "on"
     entry = request.trash.set_entry_hold(_entry_id(request), on)
-    request.session.flash(f"“{entry.title}” is {'now' if on else 'no longer'} under legal hold.")
+    flash(request, _hold_message(entry.title, on))
     return HTTPSeeOther(request.route_url("trash.entry", entry_id=entry.id))
 
 
@@ -202,5 +231,5 @@ def node_hold(context: Node, request: Request) -> Response:
     deletes it, wherever a delete takes it."""
     on = request.POST.get("legal_hold") == "on"
     request.trash.set_node_hold(context, on)
-    request.session.flash(f"“{context.title}” is {'now' if on else 'no longer'} under legal hold.")
+    flash(request, _hold_message(context.title, on))
     return HTTPSeeOther(node_url(request, context))

@@ -16,6 +16,7 @@ from charter.errors import ValidationFailed
 from charter.input.numbers import whole_number
 from charter.security.roles import Permission
 from charter.web.forms import errors_by_field, refuse_form
+from charter.web.i18n import _, flash
 
 LIST_TEMPLATE = "charter:web/templates/admin_webhooks.jinja2"
 ONE_TEMPLATE = "charter:web/templates/admin_webhook.jinja2"
@@ -106,11 +107,11 @@ def change_webhook(request: Request) -> dict[str, Any] | Response:
     here = request.route_url("admin.webhook", endpoint_id=endpoint_id)
     if action not in ACTIONS:
         refuse_form(request)
-        request.session.flash("Unknown action.", "error")
+        flash(request, _("Unknown action."), "error")
         return _endpoint_page(request, endpoint_id)
     if action == "delete":
         request.webhooks.delete(endpoint_id)
-        request.session.flash("The endpoint was deleted.")
+        flash(request, _("The endpoint was deleted."))
         return HTTPSeeOther(request.route_url("admin.webhooks"))
     if action == "rotate":
         endpoint = request.webhooks.rotate_secret(endpoint_id)
@@ -119,13 +120,14 @@ def change_webhook(request: Request) -> dict[str, Any] | Response:
         message_id = whole_number(request.POST.get("message", ""), minimum=1)
         if message_id is None:
             refuse_form(request)
-            request.session.flash("No such message.", "error")
+            flash(request, _("No such message."), "error")
             return _endpoint_page(request, endpoint_id)
         request.webhooks.redeliver(endpoint_id, message_id)
-        request.session.flash("The message will be sent again.")
+        flash(request, _("The message will be sent again."))
         return HTTPSeeOther(here)
     request.webhooks.update(endpoint_id, EndpointChanges(active=action == "enable"))
-    request.session.flash(
-        f"The endpoint was {'turned on' if action == 'enable' else 'turned off'}."
-    )
+    if action == "enable":
+        flash(request, _("The endpoint was turned on."))
+    else:
+        flash(request, _("The endpoint was turned off."))
     return HTTPSeeOther(here)

@@ -20,7 +20,7 @@ from charter.tree.models import Node
 from charter.tree.paths import child_path
 from charter.web.editing import view_url
 from charter.web.helpers import node_url
-from charter.web.i18n import _
+from charter.web.i18n import _, flash, plural, translate
 from charter.workflow.definitions import Transition
 from charter.workflow.services import TransitionRefused, WorkflowInfo
 
@@ -52,6 +52,11 @@ def state_badge(request: Request, node: Node) -> Markup:
         title=shown,
         label=request.localizer.translate(_("State: ${state}", mapping={"state": shown})),
     )
+
+
+def _nothing_changed(reason: str) -> str:
+    """The error a refused transition shows, with the service's reason."""
+    return _("Nothing was changed: ${reason}.", mapping={"reason": reason})
 
 
 def selection_transitions(request: Request, children: list[Node]) -> list[Transition]:
@@ -91,26 +96,30 @@ def take_transition(context: Node, request: Request) -> HTTPSeeOther:
     try:
         result = request.workflow.transition(context, name, version, comment)
     except TransitionRefused as refusal:
-        request.session.flash(f"Nothing was changed: {refusal.detail}.", "error")
+        flash(request, _nothing_changed(refusal.detail), "error")
         return HTTPSeeOther(here)
     except (PreconditionFailed, ChangedMeanwhile):
-        request.session.flash(
-            f"Nothing was changed: “{context.title}” was changed meanwhile by someone else. "
+        message = _(
+            "Nothing was changed: “${title}” was changed meanwhile by someone else. "
             "Here it is as it is now; try again if it still needs it.",
-            "error",
+            mapping={"title": context.title},
         )
+        flash(request, message, "error")
         return HTTPSeeOther(here)
     except ValidationFailed as failure:
-        request.session.flash(f"Nothing was changed: {failure.errors[0][1]}.", "error")
+        flash(request, _nothing_changed(failure.errors[0][1]), "error")
         return HTTPSeeOther(here)
     state = request.workflow.state_title(context) or result.step.to_state
+    names = {"title": context.title, "state": translate(request, _(state))}
     if result.visible:
-        request.session.flash(f"“{context.title}” is now {state}.")
+        flash(request, _("“${title}” is now ${state}.", mapping=names))
         return HTTPSeeOther(here)
     parent = context.__parent__
-    request.session.flash(
-        f"“{context.title}” is now {state}; you can no longer see it, so here is its folder."
+    message = _(
+        "“${title}” is now ${state}; you can no longer see it, so here is its folder.",
+        mapping=names,
     )
+    flash(request, message)
     return HTTPSeeOther(
         node_url(request, parent) if parent is not None else request.route_url("login")
     )
@@ -125,7 +134,7 @@ def transition_selected(context: Node, request: Request) -> HTTPSeeOther:
     names = list(dict.fromkeys(request.POST.getall("item")))
     contents = view_url(request, context, "contents")
     if not names:
-        request.session.flash("Select the items to change first.", "error")
+        flash(request, _("Select the items to change first."), "error")
         return HTTPSeeOther(contents)
     transition = request.POST.get("transition", "")
     try:
@@ -135,20 +144,30 @@ def transition_selected(context: Node, request: Request) -> HTTPSeeOther:
             request.POST.get("comment", ""),
         )
     except ValidationFailed as failure:
-        request.session.flash(f"Nothing was changed: {failure.errors[0][1]}.", "error")
+        flash(request, _nothing_changed(failure.errors[0][1]), "error")
         return HTTPSeeOther(contents)
     done = [outcome for outcome in outcomes if outcome.done]
     refused = [outcome for outcome in outcomes if not outcome.done]
     if done:
-        request.session.flash(
-            f"{len(done)} item{'s' if len(done) != 1 else ''} changed: "
-            + ", ".join(f"“{outcome.node.title}”" for outcome in done[:10])
-            + (" and more" if len(done) > 10 else "")
-            + "."
+        titles = ", ".join(f"“{outcome.node.title}”" for outcome in done[:10])
+        if len(done) > 10:
+            titles = translate(request, _("${titles} and more", mapping={"titles": titles}))
+        message = plural(
+            request,
+            "${count} item changed: ${titles}.",
+            "${count} items changed: ${titles}.",
+            len(done),
+            titles=titles,
         )
+        flash(request, message)
     for outcome in refused[:10]:
         name = outcome.node.title if outcome.node is not None else outcome.item
-        request.session.flash(f"“{name}” was not changed: {outcome.detail}.", "error")
+        message = _(
+            "“${name}” was not changed: ${reason}.",
+            mapping={"name": name, "reason": outcome.detail},
+        )
+        flash(request, message, "error")
     if len(refused) > 10:
-        request.session.flash(f"{len(refused) - 10} more items were not changed.", "error")
+        message = _("${count} more items were not changed.", mapping={"count": len(refused) - 10})
+        flash(request, message, "error")
     return HTTPSeeOther(contents)

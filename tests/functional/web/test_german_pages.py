@@ -142,3 +142,33 @@ def test_a_content_type_is_added_without_its_english_article(admin_app, site):
     assert page.html.select_one("h1").get_text(strip=True) == "Dokument hinzufügen"
     english = admin_app.get("/teams/@@add?type=Document")
     assert english.html.select_one("h1").get_text(strip=True) == "Add a Document"
+
+
+def flashes(page) -> list[str]:
+    return [message.get_text(strip=True) for message in page.html.select(".flash-message")]
+
+
+def test_messages_after_a_change_are_german(admin_app, site):
+    form = admin_app.get("/teams/notes/@@edit", headers=GERMAN).forms["edit-form"]
+    form["title"] = "Protokoll"
+
+    page = form.submit(headers=GERMAN, status=303).follow(headers=GERMAN)
+
+    assert flashes(page) == ["„Protokoll“ wurde gespeichert."]
+
+
+def test_a_plural_message_is_german(admin_app, site, content, dbsession):
+    content.add_document(site, "agenda", "Agenda", "")
+    dbsession.flush()
+    confirm = admin_app.get("/teams/@@delete-items?item=notes&item=agenda", headers=GERMAN)
+
+    done = confirm.forms["delete-form"].submit(headers=GERMAN, status=303).follow(headers=GERMAN)
+
+    assert flashes(done) == ["2 Elemente in den Papierkorb verschoben."]
+
+
+def test_error_pages_are_german(admin_app, site):
+    page = admin_app.get("/teams/nothing-here", headers=GERMAN, status=404)
+
+    assert page.html.select_one("h1").get_text(strip=True) == "Seite nicht gefunden"
+    assert page.html.select_one(".error-page p").get_text(strip=True) == "Fehler 404"
