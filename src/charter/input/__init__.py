@@ -13,6 +13,7 @@ from pyramid.config import Configurator
 from pyramid.tweens import EXCVIEW
 
 from charter.input.json import json_object
+from charter.input.request_class import include_baking
 from charter.input.text import BoundedText, text_problem
 
 __all__ = ["BoundedText", "includeme", "json_object", "text_problem"]
@@ -20,6 +21,8 @@ __all__ = ["BoundedText", "includeme", "json_object", "text_problem"]
 
 def includeme(config: Configurator) -> None:
     """Check every request's input below the exception views, so refusals render as errors;
-    clean its Cookie header before any tween reads it (:mod:`charter.input.cookies`)."""
+    clean its Cookie header before any tween reads it (:mod:`charter.input.cookies`); the
+    request properties go on the request class once (:mod:`charter.input.request_class`)."""
     config.set_request_factory("charter.input.cookies.CleanCookiesRequest")
+    include_baking(config)
     config.add_tween("charter.input.tween.request_input_tween_factory", under=EXCVIEW)

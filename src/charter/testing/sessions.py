@@ -5,6 +5,7 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 
 import webtest
+from pyramid.interfaces import IRequestFactory
 from pyramid.request import Request, apply_request_extensions
 from pyramid.response import Response
 from pyramid.security import remember
@@ -20,7 +21,9 @@ def login_as(testapp: webtest.TestApp, user: User) -> webtest.TestApp:
     so, in tests, its database transaction).
     """
     environ = dict(testapp.extra_environ)
-    request = Request.blank("/", environ=environ, base_url=f"http://{environ['HTTP_HOST']}")
+    # The app's request class: it carries the request properties (charter.input.request_class).
+    factory = testapp.app.registry.queryUtility(IRequestFactory, default=Request)
+    request = factory.blank("/", environ=environ, base_url=f"http://{environ['HTTP_HOST']}")
     request.registry = testapp.app.registry
     apply_request_extensions(request)
     with request.tm:
