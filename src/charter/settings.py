@@ -486,6 +486,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Characters of an item's text (description, body, text inside a file) that search indexes.",
     ),
     Setting(
+        "charter.search.ranking_window",
+        integer(20, 100_000),
+        "200",
+        "Visible matches a search ranks and counts before it answers (its first pages and its "
+        "facets); when more match, later pages go on through all of them in the same order.",
+    ),
+    Setting(
         "charter.api.idempotency_hours",
         integer(1, 8760),
         "24",

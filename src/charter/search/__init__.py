@@ -103,7 +103,12 @@ def make_subscribers(registry: Registry) -> dict[type, Any]:
 
 def request_search(request: Request) -> SearchService:
     """The search service for this request's caller (what they may view, nothing else)."""
-    return DatabaseSearch(request.dbsession, request.registry[BACKEND_KEY], request.viewer)
+    return DatabaseSearch(
+        request.dbsession,
+        request.registry[BACKEND_KEY],
+        request.viewer,
+        window=request.registry.settings["charter.search.ranking_window"],
+    )
 
 
 def backend_of(registry: Registry) -> SearchBackend:

@@ -5,7 +5,7 @@ condition and score (charter.search.backends) and the listings' visibility
 filter (charter.tree.visibility.filter_visible), so a caller never sees, or
 counts, a node they may not view; trashed nodes (whose paths leave the live
 tree) are never matched. Pages are keyset pages on (score, id) or
-(modified, id): no OFFSET, no cap on how far one may page.
+(modified, id), ordered and cut in SQL: no OFFSET, no cap on how far one may page.
 """
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ SORTS = ("relevance", "modified")
 MAX_FILTER_VALUES = 20
 # Characters of each hit's text read for its snippet.
 SNIPPET_SOURCE = 20_000
-# The most visible matches one search reads (docs/search.md#how-many-results): beyond it the
-# counts say "more than" and the order is among the matches the engine found first.
-CANDIDATE_LIMIT = 100
+# The ranking window's default size (charter.search.ranking_window).
+RANKING_WINDOW = 200
 MODIFIED_BUCKETS = (
     ("day", dt.timedelta(days=1)),
     ("week", dt.timedelta(days=7)),
@@ -160,23 +159,38 @@ class SearchRequest:
             request.cursor()
         return request
 
-    def cursor(self) -> tuple[Any, int] | None:
-        """The (score or modified, id) the page starts after; ValidationFailed if not ours."""
+    def cursor(self) -> Cursor | None:
+        """Where the page starts; ValidationFailed if ``after`` is not a cursor of ours."""
         if self.after is None:
             return None
         try:
             raw = base64.urlsafe_b64decode(self.after + "=" * (-len(self.after) % 4))
-            sort, key, node_id = json.loads(raw)
-            if sort == self.sort and isinstance(node_id, int) and 0 < node_id < 2**63:
+            sort, part, key, node_id = json.loads(raw)
+            ours = sort == self.sort and part in (WINDOW, REST)
+            if ours and isinstance(node_id, int) and 0 < node_id < 2**63:
                 if sort == "relevance" and isinstance(key, (int, float)) and abs(key) < 1e300:
-                    return float(key), node_id
+                    return Cursor(part, float(key), node_id)
                 if sort == "modified" and isinstance(key, str):
                     moment = dt.datetime.fromisoformat(key)
                     if moment.tzinfo is not None:
-                        return moment, node_id
+                        return Cursor(part, moment, node_id)
         except (binascii.Error, ValueError, TypeError, RecursionError, OverflowError):
             pass
         raise ValidationFailed([("after", "not a cursor this server handed out")])
+
+
+# The two parts of a result (docs/search.md#how-many-results).
+WINDOW = "w"
+REST = "r"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The part a page starts in, and the (score or modified, id) of the hit before it."""
+
+    part: str
+    key: Any
+    node_id: int
 
 
 def _moment(text: str | None, name: str, problems: list[tuple[str, str]]) -> dt.datetime | None:
@@ -224,7 +238,7 @@ class Facets:
     states: dict[str, int] = field(default_factory=dict)
     modified: dict[str, int] = field(default_factory=dict)
     total: int = 0
-    # More than CANDIDATE_LIMIT visible matches: counted (and ranked) among the first found.
+    # More visible matches than the ranking window: these count the window's.
     approximate: bool = False
 
 
@@ -248,45 +262,103 @@ class SearchService(Protocol):
 class DatabaseSearch:
     """The search service over the database's own full-text engine."""
 
-    def __init__(self, dbsession: Session, backend: SearchBackend, viewer: Viewer | None) -> None:
+    def __init__(
+        self,
+        dbsession: Session,
+        backend: SearchBackend,
+        viewer: Viewer | None,
+        window: int = RANKING_WINDOW,
+    ) -> None:
         self.dbsession = dbsession
         self.backend = backend
         self.viewer = viewer
+        self.window = window
 
     def search(self, request: SearchRequest) -> SearchResults:
-        """Two statements: the visible matches (the page and the facets are made from them),
-        then the page's hits with their text (for snippets)."""
+        """A page of the visible matches: first from the ranking window, then from the rest.
+
+        The window is the first ``window`` visible matches the engine finds (no
+        ORDER BY, so it stops there), ordered in Python; the facets count them.
+        When more match, the pages after the window go on through every other
+        match in the same order, as keyset pages ordered and cut in SQL.
+        """
         match = self.backend.compile(request.query)
-        candidates = self.dbsession.execute(
+        found = self.dbsession.execute(
             self._filtered(
                 select(Node.id, match.score, Node.type, Node.workflow_state, Node.modified),
                 match,
                 request,
-            ).limit(CANDIDATE_LIMIT + 1)
+            ).limit(self.window + 1)
         ).all()
-        approximate = len(candidates) > CANDIDATE_LIMIT
-        candidates = candidates[:CANDIDATE_LIMIT]
-        rows = _page(candidates, request)
+        complete = len(found) <= self.window
+        window = found[: self.window]
+        cursor = request.cursor()
+        rows: list[tuple[str, Any]] = []
+        if cursor is None or cursor.part == WINDOW:
+            rows = [(WINDOW, row) for row in _ordered(window, request, cursor)]
+        wanted = request.limit + 1 - len(rows)
+        if wanted > 0 and not complete:
+            rest_cursor = cursor if cursor is not None and cursor.part == REST else None
+            window_ids = [row[0] for row in window]
+            rows += [
+                (REST, row) for row in self._rest(match, request, window_ids, rest_cursor, wanted)
+            ]
         page = rows[: request.limit]
-        details = (
-            {
-                row[0]: row[1:]
-                for row in self.dbsession.execute(
-                    select(
-                        Node.id,
-                        Node.uid,
-                        Node.path,
-                        Node.title,
-                        func.substr(SearchEntry.text, 1, SNIPPET_SOURCE),
-                    )
-                    .join(SearchEntry, SearchEntry.node_id == Node.id)
-                    .where(Node.id.in_([row[0] for row in page]))
-                ).all()
-            }
-            if page
-            else {}
-        )
-        exact, prefixes = request.query.highlight_words()
+        hits = self._hits([row for _, row in page], request.query)
+        next_cursor = None
+        if len(rows) > request.limit:
+            part, last = page[-1]
+            key: Any = float(last[1] or 0.0) if request.sort == "relevance" else last[4]
+            next_cursor = _encode_cursor(request.sort, part, key, last[0])
+        facets = _count(window, approximate=not complete) if request.facets else None
+        return SearchResults(hits, next_cursor, facets)
+
+    def _rest(
+        self,
+        match: Any,
+        request: SearchRequest,
+        window_ids: list[int],
+        cursor: Cursor | None,
+        limit: int,
+    ) -> list[Any]:
+        """The first ``limit`` visible matches outside the window after ``cursor``, in the
+        request's order."""
+        order_key = match.score if request.sort == "relevance" else Node.modified
+        statement = self._filtered(
+            select(Node.id, match.score, Node.type, Node.workflow_state, Node.modified),
+            match,
+            request,
+        ).where(Node.id.not_in(window_ids))
+        if cursor is not None:
+            statement = statement.where(
+                or_(
+                    order_key < cursor.key,
+                    and_(order_key == cursor.key, Node.id > cursor.node_id),
+                )
+            )
+        return self.dbsession.execute(
+            statement.order_by(order_key.desc(), Node.id).limit(limit)
+        ).all()
+
+    def _hits(self, page: list[Any], query: Query) -> list[Hit]:
+        """The page's rows with their uid, path, title and snippet (one statement)."""
+        if not page:
+            return []
+        details = {
+            row[0]: row[1:]
+            for row in self.dbsession.execute(
+                select(
+                    Node.id,
+                    Node.uid,
+                    Node.path,
+                    Node.title,
+                    func.substr(SearchEntry.text, 1, SNIPPET_SOURCE),
+                )
+                .join(SearchEntry, SearchEntry.node_id == Node.id)
+                .where(Node.id.in_([row[0] for row in page]))
+            ).all()
+        }
+        exact, prefixes = query.highlight_words()
         hits = []
         for node_id, score, type_name, state, modified in page:
             uid, path, title, text = details[node_id]
@@ -303,13 +375,7 @@ class DatabaseSearch:
                     snippet=snippet((text or "").replace(FILE_MARK, " "), exact, prefixes),
                 )
             )
-        next_cursor = None
-        if len(rows) > request.limit:
-            last = hits[-1]
-            key: Any = last.score if request.sort == "relevance" else last.modified.isoformat()
-            next_cursor = _encode_cursor(request.sort, key, last.node_id)
-        facets = _facets(candidates, approximate) if request.facets else None
-        return SearchResults(hits, next_cursor, facets)
+        return hits
 
     def _filtered(self, statement: Select, match: Any, request: SearchRequest) -> Select:
         statement = match.join(statement.select_from(SearchEntry)).join(
@@ -338,25 +404,23 @@ class DatabaseSearch:
         return filter_visible(statement.where(*conditions), self.viewer)
 
 
-def _page(candidates: list[Any], request: SearchRequest) -> list[Any]:
-    """The candidates after the request's cursor, in its order: one more than a page.
-
-    The order and the cursor are those the SQL of a keyset page would apply:
-    (score descending, id) or (modified descending, id).
-    """
+def _ordered(window: list[Any], request: SearchRequest, cursor: Cursor | None) -> list[Any]:
+    """The window's rows after ``cursor`` in the request's order, one more than a page:
+    (score descending, id) or (modified descending, id), as the rest's SQL orders."""
     column = 1 if request.sort == "relevance" else 4
-    ordered = sorted(candidates, key=lambda row: row[0])
-    ordered.sort(key=lambda row: row[column], reverse=True)
-    cursor = request.cursor()
+    ordered = sorted(window, key=lambda row: row[0])
+    ordered.sort(key=lambda row: row[column] or 0.0, reverse=True)
     if cursor is not None:
-        key, node_id = cursor
         ordered = [
-            row for row in ordered if row[column] < key or (row[column] == key and row[0] > node_id)
+            row
+            for row in ordered
+            if (row[column] or 0.0) < cursor.key
+            or ((row[column] or 0.0) == cursor.key and row[0] > cursor.node_id)
         ]
     return ordered[: request.limit + 1]
 
 
-def _facets(candidates: list[Any], approximate: bool) -> Facets:
+def _count(candidates: list[Any], approximate: bool) -> Facets:
     """Counts of the visible matches by type, state and age."""
     now = utcnow()
     facets = Facets(
@@ -376,8 +440,10 @@ def _facets(candidates: list[Any], approximate: bool) -> Facets:
     return facets
 
 
-def _encode_cursor(sort: str, key: Any, node_id: int) -> str:
-    raw = json.dumps([sort, key, node_id], separators=(",", ":")).encode()
+def _encode_cursor(sort: str, part: str, key: Any, node_id: int) -> str:
+    if isinstance(key, dt.datetime):
+        key = key.isoformat()
+    raw = json.dumps([sort, part, key, node_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

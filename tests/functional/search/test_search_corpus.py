@@ -9,9 +9,13 @@ by no one.
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from charter.search import service
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
 
@@ -170,17 +174,75 @@ def test_a_folder_search_stays_inside_the_folder(site):
     site.client("outsider").get("/api/v1/content/private/@search", {"q": "budget"}, status=404)
 
 
-def test_beyond_the_candidate_limit_counts_say_more_than(site, monkeypatch):
-    monkeypatch.setattr(service, "CANDIDATE_LIMIT", 3)
-    first = site.client("owner").get("/api/v1/search", {"q": "the", "limit": "2"}).json
+@contextmanager
+def ranking_window(site: SearchSite, size: int) -> Iterator[None]:
+    """The site's charter.search.ranking_window set to ``size`` meanwhile."""
+    settings = site.app.registry.settings
+    before = settings["charter.search.ranking_window"]
+    settings["charter.search.ranking_window"] = size
+    try:
+        yield
+    finally:
+        settings["charter.search.ranking_window"] = before
+
+
+def every_page(site: SearchSite, login: str, **params: str) -> list[dict]:
+    """Every hit of a search, page after page (a paging bug fails, never loops)."""
+    client = site.client(login)
+    response = client.get("/api/v1/search", params)
+    hits: list[dict] = []
+    for _ in range(100):
+        hits += response.json["items"]
+        if response.json["next"] is None:
+            return hits
+        response = client.get(response.json["next"])
+    raise AssertionError("paging did not end")
+
+
+def test_beyond_the_ranking_window_counts_say_more_than_but_every_hit_is_reached(site):
+    with ranking_window(site, 3):
+        first = site.client("owner").get("/api/v1/search", {"q": "the", "limit": "2"}).json
+        by_relevance = [hit["title"] for hit in every_page(site, "owner", q="the", limit="2")]
+        by_change = every_page(site, "owner", q="the", sort="modified", limit="3")
+        outsider = site.client("outsider").get("/api/v1/search", {"q": "the"}).json
 
     assert first["facets"]["total"] == 3
     assert first["facets"]["approximate"] is True
-    assert len(site.titles("the")) == 3
-    # Whether the limit is reached depends on what the caller may see, nothing else.
-    outsider = site.client("outsider").get("/api/v1/search", {"q": "the"}).json
+    # The window bounds what is ranked and counted at once, never what is found.
+    assert sorted(by_relevance) == sorted(dict(EXPECTED)["the"])
+    assert sorted(hit["title"] for hit in by_change) == sorted(dict(EXPECTED)["the"])
+    # Whether the window is full depends on what the caller may see, nothing else.
     assert outsider["facets"]["total"] == 0
     assert outsider["facets"]["approximate"] is False
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    window=st.integers(1, 10),
+    limit=st.integers(1, 9),
+    sort=st.sampled_from(["relevance", "modified"]),
+)
+def test_pages_reach_every_hit_once_window_first_then_the_rest_in_order(site, window, limit, sort):
+    with ranking_window(site, window):
+        hits = every_page(site, "owner", q="the", limit=str(limit), sort=sort)
+
+    titles = [hit["title"] for hit in hits]
+    assert sorted(titles) == sorted(dict(EXPECTED)["the"])
+    key = "score" if sort == "relevance" else "modified"
+    ranked, rest = hits[:window], hits[window:]
+    for part in (ranked, rest):
+        keys = [hit[key] for hit in part]
+        assert keys == sorted(keys, reverse=True)
+
+
+def test_pages_by_relevance_go_from_best_to_worst_and_reach_every_hit(site):
+    hits = every_page(site, "owner", q="the", limit="1")
+
+    assert sorted(hit["title"] for hit in hits) == sorted(dict(EXPECTED)["the"])
+    scores = [hit["score"] for hit in hits]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_pages_by_last_change_are_newest_first_and_reach_every_hit(site):

@@ -6,7 +6,6 @@ import pytest
 from webtest import TestApp
 
 from charter.accounts.models import User
-from charter.search import service
 from charter.testing.sessions import login_as
 
 from .conftest import SearchSite, root_of
@@ -92,8 +91,8 @@ def test_the_api_refuses_bad_syntax_with_a_problem_naming_q(site):
     assert "OR must stand between two words" in str(response.json["errors"])
 
 
-def test_a_count_beyond_the_candidate_limit_says_more_than(site, monkeypatch):
-    monkeypatch.setattr(service, "CANDIDATE_LIMIT", 2)
+def test_a_count_beyond_the_ranking_window_says_more_than(site, monkeypatch):
+    monkeypatch.setitem(site.app.registry.settings, "charter.search.ranking_window", 2)
     page = browser(site, "owner").get("/@search", {"q": "budget"})
 
     assert page.html.select_one("#search-count").text.strip() == "More than 2 results"
