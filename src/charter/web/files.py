@@ -141,7 +141,12 @@ def upload_files(context: Node, request: Request) -> dict[str, Any] | Response:
             )
         else:
             flash(request, uploaded_message(uploaded))
-            return HTTPSeeOther(node_url(request, context))
+            folder = node_url(request, context)
+            if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+                # The page's script sent the form (charter.js) and goes to the folder itself:
+                # a redirect would be followed by the script, which would take the message.
+                return Response(json_body={"location": folder})
+            return HTTPSeeOther(folder)
     refuse_form(request)
     request.response.status_int = status
     return _upload_page(request, title, description, errors)

@@ -26,6 +26,110 @@
   var invalid = document.querySelector("main [aria-invalid='true']");
   if (invalid) { invalid.focus(); }
 
+  /* Upload: a drop zone, and the form sent by XMLHttpRequest so a progress bar can follow
+     a large file. Without this script the form posts as it always did. */
+  function enhanceUpload(form) {
+    var input = document.getElementById("upload-file");
+    var zone = document.getElementById("upload-drop");
+    var chosen = document.getElementById("upload-chosen");
+    var area = document.getElementById("upload-progress-area");
+    var bar = document.getElementById("upload-progress");
+    var percent = document.getElementById("upload-percent");
+    var errors = document.getElementById("upload-errors");
+    var button = document.getElementById("upload-save");
+    var asPercent = new Intl.NumberFormat(document.documentElement.lang || undefined,
+                                          { style: "percent" });
+    zone.hidden = false;
+
+    function showChosen() {
+      chosen.textContent = Array.prototype.map.call(input.files, function (file) {
+        return file.name;
+      }).join(", ");
+    }
+    function showProgress(loaded, total) {
+      bar.max = total;
+      bar.value = loaded;
+      percent.textContent = asPercent.format(total ? loaded / total : 1);
+    }
+    function showErrors(messages) {
+      errors.replaceChildren();
+      messages.forEach(function (message) {
+        var alert = document.createElement("div");
+        alert.className = "alert alert-danger form-error";
+        alert.setAttribute("role", "alert");
+        alert.textContent = message;
+        errors.appendChild(alert);
+      });
+      area.hidden = true;
+      button.disabled = false;
+      errors.focus();
+    }
+    /* The messages of a refusal: the re-shown form's errors, or an error page's words. */
+    function messagesOf(xhr) {
+      var page = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+      var found = page.querySelectorAll(
+        ".form-error, #upload-form .invalid-feedback, .error-page h1, .error-page .lead, " +
+        ".error-page .alert");
+      var messages = [];
+      found.forEach(function (element) {
+        var text = element.textContent.trim();
+        if (text && messages.indexOf(text) < 0) { messages.push(text); }
+      });
+      return messages.length ? messages :
+        [form.dataset.failed.replace("${status}", String(xhr.status))];
+    }
+
+    input.addEventListener("change", showChosen);
+    ["dragenter", "dragover"].forEach(function (name) {
+      zone.addEventListener(name, function (event) {
+        event.preventDefault();
+        zone.classList.add("is-dragover");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      zone.addEventListener(name, function () { zone.classList.remove("is-dragover"); });
+    });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (!event.dataTransfer || !event.dataTransfer.files.length) { return; }
+      input.files = event.dataTransfer.files;
+      showChosen();
+    });
+
+    form.addEventListener("submit", function (event) {
+      /* Nothing chosen: the server's own answer names the field. */
+      if (!input.files.length) { return; }
+      event.preventDefault();
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      xhr.upload.addEventListener("progress", function (progress) {
+        if (progress.lengthComputable) { showProgress(progress.loaded, progress.total); }
+      });
+      xhr.upload.addEventListener("load", function () { showProgress(1, 1); });
+      xhr.addEventListener("load", function () {
+        var answer = null;
+        if (xhr.status === 200) {
+          try { answer = JSON.parse(xhr.responseText); } catch (ignore) { answer = null; }
+        }
+        if (answer && answer.location) {
+          showProgress(1, 1);
+          window.location.assign(answer.location);
+        } else {
+          showErrors(messagesOf(xhr));
+        }
+      });
+      xhr.addEventListener("error", function () { showErrors([form.dataset.offline]); });
+      errors.replaceChildren();
+      button.disabled = true;
+      showProgress(0, 1);
+      area.hidden = false;
+      xhr.send(new FormData(form));
+    });
+  }
+  var uploadForm = document.getElementById("upload-form");
+  if (uploadForm && window.FormData && window.DOMParser) { enhanceUpload(uploadForm); }
+
   /* Contents: "select all", and dragging rows to reorder. */
   var table = document.getElementById("contents-table");
   if (!table) { return; }
