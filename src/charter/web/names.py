@@ -1,7 +1,8 @@
 """Words that Charter's data brings to the pages: the workflow's states and transitions, the
-content types and their fields, roles and permissions, the principals everyone shares, the
-name of a device not recognised. The templates show them through ``_(value)``; they are
-listed here, marked, so that Babel puts them into charter.pot with the templates' words.
+content types and their fields, roles and permissions, the audit log's actions, the
+principals everyone shares, the name of a device not recognised. The templates show them
+through ``_(value)``; they are listed here, marked, so that Babel puts them into
+charter.pot with the templates' words.
 
 An add-on lists its own the same way (charter_events.names). ``shown_words`` reads them
 from a running application's registries, so a test (the core's and each add-on's) fails
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from pyramid.registry import Registry
 
+from charter.audit.actions import ACTIONS
 from charter.content.registry import types_of
 from charter.security.roles import Permission, Role
 from charter.sessions.devices import UNKNOWN_DEVICE
@@ -68,6 +70,37 @@ DATA_WORDS = (
     _("review"),
     _("submit"),
     _("manage"),
+    # The audit log's actions (charter.audit.actions).
+    _("Added"),
+    _("Edited"),
+    _("Moved or renamed"),
+    _("Copied"),
+    _("Reordered"),
+    _("Deleted (to the trash)"),
+    _("Restored"),
+    _("Deleted for good"),
+    _("Legal hold set or lifted"),
+    _("Legal hold on a trash entry"),
+    _("Old versions pruned"),
+    _("Workflow transition"),
+    _("Sharing changed"),
+    _("Site-wide roles changed"),
+    _("Account created"),
+    _("Account changed"),
+    _("Password set"),
+    _("Group created"),
+    _("Group changed"),
+    _("Group deleted"),
+    _("API token created"),
+    _("API token revoked"),
+    _("Logged in"),
+    _("Login failed"),
+    _("Login refused"),
+    _("Logged out"),
+    _("Session ended"),
+    _("Sessions ended"),
+    _("Audit log pruned"),
+    _("Audit log exported"),
     # The principals every site has (charter.web.sharing), a device not recognised
     # (charter.sessions.devices).
     _("Everyone logged in"),
@@ -79,9 +112,9 @@ DATA_WORDS = (
 def shown_words(registry: Registry) -> set[str]:
     """Every word of data the pages of the application configured in ``registry`` show
     through ``_(value)``: its types and their fields, its workflows, roles, permissions,
-    menu views, the built-in principals and the unknown device."""
+    menu views, audit actions, the built-in principals and the unknown device."""
     types = types_of(registry)
-    words = {UNKNOWN_DEVICE, *SYSTEM_NAMES.values(), *Role, *Permission}
+    words = {UNKNOWN_DEVICE, *SYSTEM_NAMES.values(), *Role, *Permission, *ACTIONS.values()}
     for content_type in types:
         words.add(content_type.title)
         for field in form_fields(content_type):
