@@ -61,6 +61,7 @@ LOGGED_IN_PAGES = (
     "/projects/plan/@@history",
     "/projects/@@add",
     "/projects/@@add?type=Document",
+    "/projects/@@upload",
     "/projects/@@sharing",
     "/account",
     "/account/tokens",
