@@ -280,7 +280,8 @@ class _Importer:
         new_uids: bool,
         top_name: str | None,
     ) -> None:
-        """Make the node ``document`` describes, with its state and local roles."""
+        """Make the node ``document`` describes, with its state, history, dates and local
+        roles."""
         is_top = not self.report.nodes
         if is_top != (document.parent is None):
             raise TransferError(f"{folder / document_file}: only the first item has no parent")
