@@ -1,8 +1,9 @@
 """``charter-export CONFIG_URI PATH DIR``: write the subtree at PATH to a new folder DIR.
 
-The folder (manifest, one JSON document per item, the files' bytes by
-SHA-256) is what ``charter-import`` reads on this or another site; its
-format is in docs/operations.md. On a terminal a progress bar runs on
+The folder (manifest, one JSON document per item, each item's revisions and
+workflow steps, the bytes of files and of their earlier versions by SHA-256)
+is what ``charter-import`` reads on this or another site; its format is in
+docs/operations.md. On a terminal a progress bar runs on
 stderr. Errors print one line on stderr and exit with status 2.
 """
 
