@@ -54,6 +54,24 @@ def test_the_calendar_is_german(testapp, events_folder, add_event, now):
     month = page.html.select_one(".calendar-month h2").get_text(strip=True)
     assert month == format_skeleton("yMMMM", start, locale="de")
     assert month.split()[0] in GERMAN_MONTHS
+    # When, the German way: "Di., 1. Dez. 2026, 09:00 to 10:00 UTC" (an en dash between).
+    when = page.html.select_one(".event-when").get_text(strip=True)
+    day = format_skeleton("EEEddMMMy", start, locale="de")
+    assert when == f"{day}, 09:00\N{EN DASH}10:00 UTC"
+
+
+def test_an_all_day_event_is_ganztaegig_on_its_german_page(testapp, events_folder, add_event, now):
+    day = (now + dt.timedelta(days=3)).date()
+    add_event(events_folder, "offsite", day, day, all_day=True)
+
+    german = testapp.get("/events/offsite", headers=GERMAN)
+    english = testapp.get("/events/offsite")
+
+    german_when = german.html.select_one("#event-when").get_text(strip=True)
+    assert german_when == f"{format_skeleton('EEEddMMMy', day, locale='de')}, ganztägig"
+    assert english.html.select_one("#event-when").get_text(strip=True) == (
+        f"{day:%a %d %b %Y}, all day"
+    )
 
 
 def test_the_event_page_and_its_form_are_german(admin_app, events_folder):

@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import format_skeleton, format_time
 from charter.content import MomentOutOfRange, storable_utc
 
 ONE_DAY = dt.timedelta(days=1)
@@ -154,4 +155,29 @@ def describe(start: DateOrTime, end: DateOrTime, all_day: bool) -> str:
         return f"{start:%a %d %b %Y}, {start:%H:%M}{DASH}{end:%H:%M} {end.tzname()}"
     return (
         f"{start:%a %d %b %Y %H:%M} {start.tzname()} {DASH} {end:%a %d %b %Y %H:%M} {end.tzname()}"
+    )
+
+
+def describe_in(
+    locale: str, start: DateOrTime, end: DateOrTime, all_day: bool, all_day_words: str
+) -> str:
+    """``describe`` for a page in another language: the days as that language writes them
+    (CLDR, by Babel: "Di., 1. Dez. 2026"), 24-hour times, the zone's abbreviation, and
+    ``all_day_words`` (already translated) after an all-day event's days."""
+
+    def day(value: DateOrTime) -> str:
+        return format_skeleton("EEEddMMMy", value, locale=locale)
+
+    def clock(value: dt.datetime) -> str:
+        return format_time(value, "HH:mm", tzinfo=value.tzinfo, locale=locale)
+
+    if all_day:
+        if start == end:
+            return f"{day(start)}, {all_day_words}"
+        return f"{day(start)} {DASH} {day(end)}, {all_day_words}"
+    if start.date() == end.date() and start.tzname() == end.tzname():
+        return f"{day(start)}, {clock(start)}{DASH}{clock(end)} {end.tzname()}"
+    return (
+        f"{day(start)} {clock(start)} {start.tzname()} {DASH} "
+        f"{day(end)} {clock(end)} {end.tzname()}"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from charter.content.models import Folder
@@ -19,8 +20,10 @@ from pyramid.view import view_config
 from charter_events import EVENT_TYPE
 from charter_events.feed import calendar_feed
 from charter_events.models import Event
+from charter_events.names import _
 from charter_events.services import by_month, upcoming_events
 from charter_events.settings import FEED_DAYS, MAX_EVENTS
+from charter_events.timing import describe_in
 
 EVENT_TEMPLATE = "charter_events:templates/event.jinja2"
 CALENDAR_TEMPLATE = "charter_events:templates/calendar.jinja2"
@@ -43,13 +46,25 @@ def folder_events(request: Request, folder: Node, now: dt.datetime) -> list[Even
     )
 
 
+def when(request: Request, event: Event) -> str:
+    """When ``event`` happens, in the request's language: ``Event.when`` in English, the
+    language's own day and time otherwise (the pages' ``when(event)``)."""
+    if request.locale_name == "en":
+        return event.when
+    words = request.localizer.translate(_("all day"))
+    return describe_in(request.locale_name, event.start, event.end, event.all_day, words)
+
+
 @view_config(context=Event, accept="text/html", renderer=EVENT_TEMPLATE, **READ)
 def event_page(context: Event, request: Request) -> dict[str, Any]:
     """An event: when and where, its description, and a link to its folder's calendar."""
     request.response.vary = ("Accept",)
     parent = context.__parent__
     shown = isinstance(parent, Folder) and request.has_permission(Permission.VIEW, parent)
-    return {"calendar_url": view_url(request, parent, "calendar") if shown else None}
+    return {
+        "calendar_url": view_url(request, parent, "calendar") if shown else None,
+        "when": functools.partial(when, request),
+    }
 
 
 @view_config(context=Folder, name="calendar", renderer=CALENDAR_TEMPLATE, **READ)
@@ -68,6 +83,7 @@ def calendar_page(context: Folder, request: Request) -> dict[str, Any]:
         # The limit was reached: later events may exist that the page leaves out.
         "cut_short": len(events) == settings[MAX_EVENTS],
         "feed_url": view_url(request, context, "calendar.ics"),
+        "when": functools.partial(when, request),
         "add_url": view_url(request, context, "add", {"type": EVENT_TYPE}) if may_add else None,
     }
 
