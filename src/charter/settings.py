@@ -493,6 +493,13 @@ SETTINGS: tuple[Setting, ...] = (
         "facets); when more match, later pages go on through all of them in the same order.",
     ),
     Setting(
+        "charter.search.time_limit",
+        integer(0, 3600),
+        "10",
+        "Seconds the database may spend on one search before it is stopped and the person "
+        "asked to narrow it; 0 sets no limit.",
+    ),
+    Setting(
         "charter.api.idempotency_hours",
         integer(1, 8760),
         "24",

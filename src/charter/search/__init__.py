@@ -108,6 +108,7 @@ def request_search(request: Request) -> SearchService:
         request.registry[BACKEND_KEY],
         request.viewer,
         window=request.registry.settings["charter.search.ranking_window"],
+        time_limit=request.registry.settings["charter.search.time_limit"],
     )
 
 

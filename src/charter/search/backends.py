@@ -12,6 +12,9 @@ a bound parameter: no input reaches the SQL or the engine's syntax raw.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.mysql import match as mysql_match
 from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
 from charter.search.models import SearchEntry
@@ -50,10 +55,19 @@ class Match:
         return query
 
 
+class SearchTooSlow(Exception):
+    """The database stopped a search statement at the search's time limit."""
+
+
 class SearchBackend:
     """The interface: compile a query for one database. Subclasses per engine."""
 
     name = "abstract"
+
+    def time_limit(self, session: Session, seconds: float) -> AbstractContextManager[None]:
+        """Statements run inside stop after ``seconds`` (SearchTooSlow); the session's
+        transaction stays usable."""
+        raise NotImplementedError
 
     def compile(self, query: Query) -> Match:
         """The match condition and score of ``query``."""
@@ -90,6 +104,21 @@ class SQLiteBackend(SearchBackend):
         parts += [f'"{term}"' for term in atom.exact]
         return " OR ".join(parts)
 
+    @contextmanager
+    def time_limit(self, session: Session, seconds: float) -> Iterator[None]:
+        """A progress handler that interrupts the connection's statement once late."""
+        connection = session.connection().connection.dbapi_connection
+        deadline = time.monotonic() + seconds
+        connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        try:
+            yield
+        except DBAPIError as error:
+            if "interrupted" in str(error.orig):
+                raise SearchTooSlow() from error
+            raise
+        finally:
+            connection.set_progress_handler(None, 0)
+
     def compile(self, query: Query) -> Match:
         """``search_fts MATCH :q`` on the FTS5 table joined by rowid; score ``-bm25``."""
         condition = text("search_fts MATCH :search_query").bindparams(
@@ -124,6 +153,35 @@ class PostgreSQLBackend(SearchBackend):
             return " <-> ".join(atom.terms) if len(atom.terms) > 1 else atom.terms[0]
         parts = [f"{prefix}:*" for prefix in atom.prefixes] + list(atom.exact)
         return " | ".join(parts)
+
+    @contextmanager
+    def time_limit(self, session: Session, seconds: float) -> Iterator[None]:
+        """``statement_timeout`` for this transaction, inside a savepoint: a cancelled
+        statement rolls back to it instead of failing the request's transaction."""
+        savepoint = session.begin_nested()
+        try:
+            previous = session.execute(
+                text(
+                    "SELECT current_setting('statement_timeout'),"
+                    " set_config('statement_timeout', :ms, true)"
+                ),
+                {"ms": str(int(seconds * 1000))},
+            ).one()[0]
+            yield
+            session.execute(
+                text("SELECT set_config('statement_timeout', :previous, true)"),
+                {"previous": previous},
+            )
+        except DBAPIError as error:
+            savepoint.rollback()
+            if getattr(error.orig, "sqlstate", None) == "57014":  # query_canceled
+                raise SearchTooSlow() from error
+            raise
+        except BaseException:
+            savepoint.rollback()
+            raise
+        else:
+            savepoint.commit()
 
     def compile(self, query: Query) -> Match:
         """The condition and ts_rank of the tsquery."""
@@ -165,6 +223,25 @@ class MySQLBackend(SearchBackend):
                 return "(" + " ".join(f"+{term}" for term in atom.terms) + ")"
             return atom.terms[0]
         return " ".join([f"{prefix}*" for prefix in atom.prefixes] + list(atom.exact))
+
+    @contextmanager
+    def time_limit(self, session: Session, seconds: float) -> Iterator[None]:
+        """MariaDB's ``max_statement_time`` (MySQL's ``max_execution_time``) for the
+        session meanwhile; an interrupted SELECT leaves the transaction as it was."""
+        if session.connection().dialect.is_mariadb:
+            limit, value, default = "max_statement_time", f"{seconds:.3f}", "DEFAULT"
+        else:
+            limit, value, default = "max_execution_time", str(int(seconds * 1000)), "DEFAULT"
+        session.execute(text(f"SET SESSION {limit} = {value}"))
+        try:
+            yield
+        except DBAPIError as error:
+            # 1969: MariaDB's max_statement_time; 3024: MySQL's max_execution_time.
+            if getattr(error.orig, "errno", None) in (1969, 3024):
+                raise SearchTooSlow() from error
+            raise
+        finally:
+            session.execute(text(f"SET SESSION {limit} = {default}"))
 
     def compile(self, query: Query) -> Match:
         """The MATCH expression serves as condition (relevance > 0) and score; phrases are

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from charter.accounts.models import User
 from charter.db.meta import utcnow
 from charter.errors import ValidationFailed
-from charter.search.backends import SearchBackend
+from charter.search.backends import SearchBackend, SearchTooSlow
 from charter.search.indexer import FILE_MARK
 from charter.search.models import SearchEntry
 from charter.search.query import Query, parse
@@ -40,6 +40,8 @@ MAX_FILTER_VALUES = 20
 SNIPPET_SOURCE = 20_000
 # The ranking window's default size (charter.search.ranking_window).
 RANKING_WINDOW = 200
+# Seconds a search's statements may take by default (charter.search.time_limit).
+TIME_LIMIT = 10.0
 MODIFIED_BUCKETS = (
     ("day", dt.timedelta(days=1)),
     ("week", dt.timedelta(days=7)),
@@ -268,13 +270,34 @@ class DatabaseSearch:
         backend: SearchBackend,
         viewer: Viewer | None,
         window: int = RANKING_WINDOW,
+        time_limit: float = TIME_LIMIT,
     ) -> None:
         self.dbsession = dbsession
         self.backend = backend
         self.viewer = viewer
         self.window = window
+        self.time_limit = time_limit
 
     def search(self, request: SearchRequest) -> SearchResults:
+        """A page of the visible matches; ValidationFailed (on ``q``) when the database
+        took longer than the time limit to find it."""
+        if not self.time_limit:
+            return self._search(request)
+        try:
+            with self.backend.time_limit(self.dbsession, self.time_limit):
+                return self._search(request)
+        except SearchTooSlow:
+            raise ValidationFailed(
+                [
+                    (
+                        "q",
+                        f"this search took longer than {self.time_limit:g} seconds: narrow it "
+                        "(another word, a phrase, a type, a folder) or go back to its first pages",
+                    )
+                ]
+            ) from None
+
+    def _search(self, request: SearchRequest) -> SearchResults:
         """A page of the visible matches: first from the ranking window, then from the rest.
 
         The window is the first ``window`` visible matches the engine finds (no

@@ -62,11 +62,11 @@ def search_page(context: Node, request: Request) -> dict[str, Any]:
         search = SearchRequest.from_params(
             request.GET, path=path, default_limit=PAGE_SIZE, max_limit=100
         )
+        results = request.search.search(search)
     except ValidationFailed as failure:
         request.response.status_int = 400
         page["errors"] = [f"{message}" for _, message in failure.errors]
         return page
-    results = request.search.search(search)
     params = search.params()
     active = {key: value for key, value in params.items() if key not in {"q", "sort"}}
     page.update(
