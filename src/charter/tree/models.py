@@ -52,6 +52,11 @@ class Node(Base):
         # index only a prefix of a TEXT column, 255 characters is plenty to
         # narrow the scan.
         Index("ix_nodes_path", "path", mysql_length=255),
+        # The dashboard's lists (charter.tree.recent, charter.workflow.worklists): newest
+        # changes, a person's drafts, the review queue, each read in order up to a LIMIT.
+        Index("ix_nodes_modified_id", "modified", "id"),
+        Index("ix_nodes_owner_id_modified", "owner_id", "modified"),
+        Index("ix_nodes_workflow_state_modified", "workflow_state", "modified"),
         MYSQL_TABLE_OPTIONS,
     )
 

@@ -4,9 +4,12 @@ for logged-in people, only what they may view, in a bounded number of queries.""
 import datetime as dt
 
 import pytest
+from sqlalchemy import event
 
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
+from charter.tree.recent import recently_changed
+from charter.tree.visibility import Viewer
 
 HTML = {"Accept": "text/html"}
 # The three lists of the dashboard, one query each.
@@ -145,3 +148,48 @@ def test_the_dashboard_costs_three_bounded_queries_however_many_items(
     lists = [str(statement) for statement in many if "ORDER BY nodes.modified" in str(statement)]
     assert len(lists) == DASHBOARD_QUERIES, many
     assert all("LIMIT" in statement for statement in lists), lists
+
+
+SERVER_DATABASES = {"mysql", "mariadb", "postgresql"}
+
+
+def test_recent_items_read_the_modified_index_not_the_whole_tree(
+    db_connection, site_root, content, dbsession, staff_user
+):
+    """On the server databases the newest changes come from ``ix_nodes_modified_id`` read
+    backwards up to the LIMIT, not from sorting every node."""
+    if db_connection.dialect.name not in SERVER_DATABASES:
+        pytest.skip(
+            f"plans are checked on MySQL/MariaDB and PostgreSQL, not {db_connection.dialect.name}"
+        )
+    for number in range(30):
+        folder = content.add_folder(site_root, f"folder{number}", f"Folder {number}")
+        for leaf in range(10):
+            content.add_document(folder, f"doc{leaf}", f"Document {leaf}", "Text.")
+    dbsession.flush()  # EXPLAIN reads the rows from the database
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    viewer = Viewer(frozenset({"system.Authenticated", user_principal(staff_user.id)}))
+    event.listen(db_connection, "before_cursor_execute", capture)
+    try:
+        assert len(recently_changed(dbsession, viewer, 10)) == 10
+    finally:
+        event.remove(db_connection, "before_cursor_execute", capture)
+
+    statement, parameters = statements[-1]
+    if db_connection.dialect.name == "postgresql":
+        # Statistics of the test's own rows, so the planner's choice is the one a site's is.
+        db_connection.exec_driver_sql("ANALYZE nodes, node_viewers")
+        plan = "\n".join(
+            row[0] for row in db_connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+        )
+        assert "ix_nodes_modified_id" in plan, plan
+        assert "Sort" not in plan.split("\n")[1], plan
+    else:
+        plan = db_connection.exec_driver_sql("EXPLAIN " + statement, parameters).mappings().all()
+        nodes = [row for row in plan if row["table"] == "nodes"]
+        assert nodes[0]["key"] == "ix_nodes_modified_id", plan
+        assert "filesort" not in (nodes[0]["Extra"] or ""), plan
