@@ -125,6 +125,22 @@ def test_a_reviewer_elsewhere_does_not_see_the_item(
     assert "Bob's private plan" not in response.text
 
 
+def test_trashed_items_leave_every_list(client, office, content, dbsession, admin_app):
+    for name in ("report", "memo", "news"):
+        content.delete(office[name])
+    dbsession.flush()  # requests read through their own savepoint
+
+    ann = client(office["ann"]).get("/", headers=HTML)
+    rita = client(office["rita"]).get("/", headers=HTML)
+    admin = admin_app.get("/", headers=HTML)
+
+    for page in (ann, rita, admin):
+        shown = ids_in(page, "recent-items")
+        assert {"Quarterly report", "Memo for review", "Published news"}.isdisjoint(shown)
+    assert ids_in(ann, "my-drafts") == []
+    assert ids_in(rita, "review-queue") == ids_in(admin, "review-queue") == []
+
+
 def test_the_dashboard_costs_three_bounded_queries_however_many_items(
     client, office, draft_content, dbsession, query_recorder
 ):
