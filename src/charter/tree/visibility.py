@@ -10,6 +10,7 @@ definition therefore changes the next query, never a row per node.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,8 +80,19 @@ def _in_states(node: Any, rules: Iterable[StateVisibility]) -> ColumnElement[boo
     return or_(*clauses) if clauses else false()
 
 
+# How many (viewer, entity) filters visible_condition keeps: a few per active account.
+CONDITION_CACHE_SIZE = 1024
+
+
+@functools.lru_cache(maxsize=CONDITION_CACHE_SIZE)
 def visible_condition(viewer: Viewer, node: Any = Node) -> ColumnElement[bool]:
-    """SQL: ``viewer`` may view ``node`` (the Node entity or an alias of it)."""
+    """SQL: ``viewer`` may view ``node`` (the Node entity or an alias of it).
+
+    Composing the filter costs more than the rest of a folder page's query, so
+    each is made once per (viewer, entity): a pure function of them (principals,
+    site-wide roles, account, the workflows' rules, whether the site is public),
+    holding no data read from the database, so nothing in it can go stale.
+    """
     rules = viewer.rules
     # Roles held on the node through grants: which of them see depends on its state.
     without_workflow: list[ColumnElement[bool]] = [true()]
