@@ -29,6 +29,8 @@ LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
 GROUP_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
 LIST_LIMIT = 200
+# How many people a picker offers while someone types: enough to spot the one meant.
+PICKER_LIMIT = 10
 # The sizes of the columns (charter.accounts.models); a longer password is no safer.
 MAX_EMAIL_LENGTH = 255
 MAX_FULL_NAME_LENGTH = 255
@@ -89,6 +91,38 @@ class AccountService:
                 )
             )
         return list(self.dbsession.scalars(query))
+
+    def pick_people(
+        self, text: str, limit: int = PICKER_LIMIT, *, groups: bool = True
+    ) -> tuple[list[User], list[Group]]:
+        """Active accounts and groups a person choosing by typing may mean: at most ``limit``.
+
+        A login or group name that starts with ``text`` is found through its unique index;
+        a full name or group title anywhere containing it, case-insensitively. E-mail
+        addresses are not searched, so the answer cannot be used to guess them. Each query
+        stops at ``limit`` rows, however many people the site holds.
+        """
+        text = text.strip().lower()
+        if not text or not _storable(text) or limit < 1:
+            return [], []
+        escaped = _escape_like(text)
+        users = select(User).where(
+            User.active.is_(True),
+            or_(
+                User.login.like(f"{escaped}%", escape="\\"),
+                User.full_name.ilike(f"%{escaped}%", escape="\\"),
+            ),
+        )
+        found_users = list(self.dbsession.scalars(users.order_by(User.login).limit(limit)))
+        if not groups:
+            return found_users, []
+        query = select(Group).where(
+            or_(
+                Group.name.like(f"{escaped}%", escape="\\"),
+                Group.title.ilike(f"%{escaped}%", escape="\\"),
+            )
+        )
+        return found_users, list(self.dbsession.scalars(query.order_by(Group.name).limit(limit)))
 
     def create_user(
         self,

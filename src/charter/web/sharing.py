@@ -25,6 +25,10 @@ from charter.web.i18n import _, flash
 
 TEMPLATE = "charter:web/templates/sharing.jinja2"
 SEARCH_LIMIT = 20
+# The picker's answer: a few names to choose from while typing, not a directory.
+PICKER_LIMIT = 10
+# Nobody types more to find a person; longer text is cut, not refused.
+MAX_PICKER_QUERY = 100
 SYSTEM_NAMES = {
     AUTHENTICATED: "Everyone logged in",
     EVERYONE: "Everyone (also anonymous)",
@@ -203,6 +207,43 @@ def sharing_page(context: Node, request: Request) -> dict[str, Any]:
     """The node's local grants, whether it inherits, what it inherits, and a people search."""
     current = request.sharing.sharing(context)
     return _page(request, context, current.local.items(), current.inherit)
+
+
+@view_config(
+    context=Node,
+    name="principals",
+    request_method="GET",
+    renderer="json",
+    permission=Permission.SHARE,
+)
+def pick_principals(context: Node, request: Request) -> dict[str, Any]:
+    """People and groups whose login, name or title match ``q``, for the picker of the
+    sharing and group pages (so only for those who may share here).
+
+    Neither e-mail addresses nor deactivated accounts: a picker offers whom to choose, and
+    one who may share need not see everyone's address. ``kind=user`` leaves groups out,
+    as group membership takes people only.
+    """
+    text = request.GET.get("q", "")[:MAX_PICKER_QUERY]
+    users, groups = request.accounts.pick_people(
+        text, PICKER_LIMIT, groups=request.GET.get("kind") != "user"
+    )
+    found = [
+        {"principal": f"{GROUP_PREFIX}{g.name}", "kind": "group", "name": g.name, "title": g.title}
+        for g in groups
+    ] + [
+        {"principal": f"{USER_PREFIX}{u.id}", "kind": "user", "name": u.login, "title": u.full_name}
+        for u in users
+    ]
+    # Those whose login or name starts with the text first, then by name.
+    start = text.strip().lower()
+    found.sort(
+        key=lambda item: (
+            not (item["name"].startswith(start) or item["title"].lower().startswith(start)),
+            item["name"],
+        )
+    )
+    return {"results": found[:PICKER_LIMIT]}
 
 
 @view_config(request_method="POST", **SHARING_VIEW)
