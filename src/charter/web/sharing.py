@@ -74,6 +74,11 @@ def sharing_url(request: Request, node: Node) -> str:
     return node_url(request, node).rstrip("/") + "/@@sharing"
 
 
+def principals_url(request: Request, node: Node) -> str:
+    """Where the people picker of ``node``'s sharing page asks whom the typed text names."""
+    return node_url(request, node).rstrip("/") + "/@@principals"
+
+
 def describe_principals(request: Request, principals: Iterable[str]) -> dict[str, PrincipalLabel]:
     """Principals by name: a person's full name and login, a group's title, or a system name.
 
@@ -191,6 +196,7 @@ def _page(
         "local_roles": [role.value for role in LOCAL_ROLES],
         "role_permissions": [(role.value, sorted(ROLE_PERMISSIONS[role])) for role in LOCAL_ROLES],
         "sharing_url": sharing_url,
+        "principals_url": principals_url(request, context),
     }
 
 
