@@ -107,3 +107,20 @@ def test_hostile_queries_never_fail(picker, query):
     assert response.status_int in (200, 400, 414), response
     if response.status_int == 200:
         assert len(response.json["results"]) <= 10
+
+
+def test_the_pages_load_the_picker_and_keep_their_forms(picker, admin_app, make_user):
+    page = picker.get("/secret/@@sharing")
+    box = page.html.select_one("#sharing-q")
+    assert box["data-picker-url"] == "http://example.com/secret/@@principals"
+    scripts = [script["src"] for script in page.html.select("script")]
+    assert any(src.endswith("/picker.js") for src in scripts)
+    assert all(script.get_text(strip=True) == "" for script in page.html.select("script"))
+    # Without the script, the search form and its Add buttons are all there is.
+    assert page.html.select("input[name=add]") == []
+
+    make_user("dan", "Dan Designer", groups=["design"])
+    group = admin_app.get("/admin/groups/design")
+    assert group.html.select_one("#member-picker").has_attr("hidden")
+    assert group.html.select_one("#member-picker-q").get("name") is None
+    assert group.html.select_one("#edit-members").get_text() == "dan"
