@@ -514,6 +514,14 @@ ENDPOINTS = [
         fields={**NODE_FIELDS, "version": "1"},
     ),
     Endpoint(
+        "POST traversal:Node/markdown-preview -> markdown_preview",
+        "POST",
+        "/docs/{segment}/@@markdown-preview",
+        segment="guide",
+        body="form",
+        fields={"text": "# Guide\n\n**Read** [this](javascript:alert(1))"},
+    ),
+    Endpoint(
         "GET traversal:Node/rename -> rename_form",
         "GET",
         "/docs/{segment}/@@rename",

@@ -43,6 +43,9 @@ DELETE_TEMPLATE = "charter:web/templates/delete.jinja2"
 
 # Free text that is usually long gets a textarea (so do strings allowed to be long).
 LONG_TEXT_FIELDS = frozenset({"body", "description"})
+# Fields written in Markdown (rendered by charter.content.markdown): their textarea
+# gets the editor's toolbar, live preview and drafts (static/editor.js).
+MARKDOWN_FIELDS = frozenset({"body"})
 LONG_TEXT_LENGTH = 1000
 # Beyond this many characters a textarea is for writing pages, not a sentence or two.
 PAGE_TEXT_LENGTH = 10_000
@@ -75,6 +78,7 @@ class FormField:
     choices: tuple[str, ...] = ()
     nullable: bool = False
     rows: int = 3
+    markdown: bool = False
 
 
 def view_url(
@@ -137,6 +141,7 @@ def form_fields(content_type: ContentType) -> list[FormField]:
                 choices=tuple(str(choice) for choice in prop.get("enum", ())),
                 nullable=nullable,
                 rows=12 if (max_length or PAGE_TEXT_LENGTH) >= PAGE_TEXT_LENGTH else 3,
+                markdown=widget == "textarea" and name in MARKDOWN_FIELDS,
             )
         )
     return fields
