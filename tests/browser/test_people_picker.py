@@ -1,6 +1,6 @@
 """People pickers in a real browser: on the Sharing page, type part of a name, choose the
 person with the keyboard, save; on a group's page, choose a member the same way. The open
-picker fits a phone and a desktop (screenshots with CHARTER_SCREENSHOTS)."""
+picker fits a phone and a desktop and passes axe-core (screenshots with CHARTER_SCREENSHOTS)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from charter.security.principals import user_principal
+from tests.browser.test_accessibility import axe_problems
 
 pytestmark = pytest.mark.browser
 
@@ -104,3 +105,4 @@ def test_the_open_picker_fits_the_window(people, page, log_in_as, width):
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOTS) / f"people-picker-{width}.png"))
     assert sideways_overflow(page) <= 0
+    assert axe_problems(page) == []

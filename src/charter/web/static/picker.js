@@ -8,6 +8,7 @@
    data-picker-form     id of a form to submit on choosing, with ...
    data-picker-field    ... a field of this name added to it, carrying the principal
    data-picker-append   or: id of a textarea the chosen login is added to, one per line
+   data-picker-list     the name of the list of matches ("Suggestions")
    data-picker-group    the word naming a group ("group")
    data-picker-empty    shown when nobody matches
    data-picker-count    announced with the number of matches, "{count}" replaced
@@ -28,7 +29,7 @@
     listbox.id = input.id + "-listbox";
     listbox.className = "picker-listbox list-group";
     listbox.setAttribute("role", "listbox");
-    listbox.setAttribute("aria-label", input.labels.length ? input.labels[0].textContent : "");
+    listbox.setAttribute("aria-label", input.dataset.pickerList);
     listbox.hidden = true;
     status.className = "visually-hidden";
     status.setAttribute("role", "status");
