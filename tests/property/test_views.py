@@ -586,6 +586,14 @@ ENDPOINTS = [
         query=("q",),
     ),
     Endpoint(
+        "GET traversal:Node/principals -> pick_principals",
+        "GET",
+        "/{segment}/@@principals",
+        segment="docs",
+        query=("q", "kind"),
+        accept="application/json",
+    ),
+    Endpoint(
         "POST traversal:Node/sharing -> update_sharing",
         "POST",
         "/{segment}/@@sharing",
