@@ -220,4 +220,6 @@ def test_the_german_editor_speaks_german(editor):
 
     offer = page.html.select_one(".md-draft-offer")
     assert "Entwurf" in offer.select_one(".md-draft-restore").get_text()
-    assert page.html.select_one(".md-toolbar [data-md=bold]")["aria-label"] == "Fett"
+    bold = page.html.select_one(".md-toolbar [data-md=bold]")
+    assert bold.select_one(".visually-hidden").get_text() == "Fett"
+    assert bold["title"] == "Fett (Strg+B)"
