@@ -124,3 +124,20 @@ def test_the_pages_load_the_picker_and_keep_their_forms(picker, admin_app, make_
     assert group.html.select_one("#member-picker").has_attr("hidden")
     assert group.html.select_one("#member-picker-q").get("name") is None
     assert group.html.select_one("#edit-members").get_text() == "dan"
+
+
+def test_the_answer_costs_the_same_for_3_or_60_matches(picker, make_user, query_recorder):
+    for number in range(3):
+        make_user(f"few{number}", f"Few {number}", groups=["few-group"])
+    for number in range(60):
+        make_user(f"many{number:02}", f"Many {number}", groups=[f"many-group-{number % 20}"])
+    counts = {}
+    for text in ("few", "many"):
+        with query_recorder.record() as queries:
+            picker.get(PICKER, params={"q": text})
+        searches = [statement for statement in queries if " LIKE " in statement.upper()]
+        # One for people, one for groups, each stopping at its LIMIT.
+        assert len(searches) == 2
+        assert all("LIMIT" in statement.upper() for statement in searches)
+        counts[text] = len(queries)
+    assert counts["few"] == counts["many"]
