@@ -10,12 +10,14 @@ someone else), so every query runs the same permission filter as listings.
 It then times, through ``DatabaseSearch`` (the service the API and the page
 call), the first page of 20 hits with facets for each query, in order of
 relevance and of last change, and the twelfth page (no facets, after the
-cursors of the first eleven: past the ranking window of 200, so it is
+cursors of the first eleven: past the ranking window of 100, so it is
 ordered and cut in SQL among every match), and prints p50 and p95, and the rate at which the
 index rows were written (terms computed in Python and inserted). Goal
 (issue 10): p95 <= 150 ms on MariaDB at 100,000 documents for the first page
 with facets. A count printed with ``+`` is a lower bound: more visible items
-matched than the ranking window holds (charter.search.ranking_window, 200).
+matched than the ranking window holds (charter.search.ranking_window, 100).
+Searches run without the time limit (charter.search.time_limit), so a page
+that the site would stop after 10 s shows what it really costs.
 ``--keep`` leaves the corpus in place and ``--reuse`` times it again without
 rebuilding it (a 100,000-document corpus takes about half an hour to build).
 """
@@ -156,7 +158,21 @@ def build(engine, docs: int, seed: int) -> float:
         index_seconds += time.perf_counter() - began
         print(f"\r  {start + len(numbers)} / {docs} documents", end="", file=sys.stderr)
     print(file=sys.stderr)
+    analyze(engine)
     return docs / index_seconds
+
+
+def analyze(engine) -> None:
+    """Table statistics, as a live site has them (autovacuum, InnoDB's own sampling): without
+    them PostgreSQL plans a rare word's search as if the tree held 74 nodes (30x slower)."""
+    statement = {
+        "postgresql": "ANALYZE",
+        "mysql": "ANALYZE TABLE nodes, node_viewers, documents, search_index",
+    }.get(engine.dialect.name, "ANALYZE")
+    with engine.begin() as connection:
+        result = connection.exec_driver_sql(statement)
+        if result.returns_rows:  # MariaDB answers a row per table
+            result.all()
 
 
 DEEP_PAGE = 12
@@ -182,13 +198,13 @@ def measure(engine, runs: int) -> dict[str, tuple[float, float, str]]:
             timings = []
             hits = ""
             with Session(engine) as session:
-                search = DatabaseSearch(session, backend, viewer)
+                search = DatabaseSearch(session, backend, viewer, time_limit=0)
                 after = deep_page_cursor(search, text, sort) if page > 1 else None
             if page > 1 and after is None:
                 continue
             for run in range(runs + 2):
                 with Session(engine) as session:
-                    search = DatabaseSearch(session, backend, viewer)
+                    search = DatabaseSearch(session, backend, viewer, time_limit=0)
                     request = SearchRequest(parse(text), sort=sort, after=after, facets=page == 1)
                     began = time.perf_counter()
                     results = search.search(request)
@@ -218,21 +234,34 @@ def run_search(
         print(f"== Search: {docs} documents, 10% readable, on {shown(url)} ==")
         if not reuse:
             rate = build(engine, docs, seed=10)
+        else:
+            analyze(engine)
         figures = measure(engine, runs)
     finally:
         engine.dispose()
         if not keep and not reuse:
             remove_database(url)
+    first_pages = {label: p95 for label, (_, p95, _) in figures.items() if "page" not in label}
     rows = [
-        (label, hits, f"{p50:.1f}", f"{p95:.1f}", verdict(p95 <= GOAL_MS))
+        (
+            label,
+            hits,
+            f"{p50:.1f}",
+            f"{p95:.1f}",
+            verdict(p95 <= GOAL_MS) if label in first_pages else "-",
+        )
         for label, (p50, p95, hits) in figures.items()
     ]
-    headers = ["query, order (first page + facets)", "visible hits", "p50 ms", "p95 ms", "p95<=150"]
+    headers = ["query, order (page)", "visible hits", "p50 ms", "p95 ms", "first p95<=150"]
     print_table(headers, rows)
+    print(
+        f"(the goal is for first pages with facets; page {DEEP_PAGE} is past the ranking window, "
+        "ordered among every match, and the site stops it at charter.search.time_limit)"
+    )
     if rate is not None:
         print(f"index rows written: {rate:.0f} documents per second (terms + insert)")
     print()
-    return all(p95 <= GOAL_MS for _, p95, _ in figures.values())
+    return all(p95 <= GOAL_MS for p95 in first_pages.values())
 
 
 def main(argv: list[str] | None = None) -> int:

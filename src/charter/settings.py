@@ -488,7 +488,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "charter.search.ranking_window",
         integer(20, 100_000),
-        "200",
+        "100",
         "Visible matches a search ranks and counts before it answers (its first pages and its "
         "facets); when more match, later pages go on through all of them in the same order.",
     ),

@@ -39,7 +39,7 @@ MAX_FILTER_VALUES = 20
 # Characters of each hit's text read for its snippet.
 SNIPPET_SOURCE = 20_000
 # The ranking window's default size (charter.search.ranking_window).
-RANKING_WINDOW = 200
+RANKING_WINDOW = 100
 # Seconds a search's statements may take by default (charter.search.time_limit).
 TIME_LIMIT = 10.0
 MODIFIED_BUCKETS = (
