@@ -47,6 +47,14 @@ def site(site_root, content, dbsession):
     return site_root
 
 
+@pytest.fixture
+def person(make_user, dbsession):
+    """Someone in a group: their page and the group's page with its member picker."""
+    person = make_user("lovis", "Lovis Corinth", groups=["lovers-of-maths"])
+    dbsession.flush()
+    return person
+
+
 LOGGED_IN_PAGES = (
     "/",
     "/projects",
@@ -65,12 +73,14 @@ LOGGED_IN_PAGES = (
     "/projects/@@sharing",
     "/account",
     "/account/tokens",
+    "/search?q=plan",
     "/admin/users",
     "/admin/groups",
+    "/admin/groups/lovers-of-maths",
     "/trash",
     "/projects/no-such-page",
 )
-LOGGED_OUT_PAGES = ("/login",)
+LOGGED_OUT_PAGES = ("/login", "/", "/search?q=plan", "/projects/no-such-page")
 
 
 def axe_problems(page: Page) -> list[str]:
@@ -120,7 +130,7 @@ def html_problems(pages: dict[str, str], folder: Path) -> list[str]:
 
 
 def test_every_page_passes_axe_and_the_html_checker(
-    site, admin_user, chromium_browser, live_server, tmp_path
+    site, person, admin_user, chromium_browser, live_server, tmp_path
 ):
     context = chromium_browser.new_context(base_url=live_server, bypass_csp=True)
     page = context.new_page()
@@ -131,11 +141,12 @@ def test_every_page_passes_axe_and_the_html_checker(
             page.goto(path)
             problems[f"{path} (logged out)"] = axe_problems(page)
             sources[f"{path} (logged out)"] = page.content()
+        page.goto("/login")
         page.get_by_label("Login", exact=True).fill(admin_user.login)
         page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url("**/")
-        for path in LOGGED_IN_PAGES:
+        for path in (*LOGGED_IN_PAGES, f"/admin/users/{person.id}"):
             response = page.goto(path)
             assert response is not None
             problems[path] = axe_problems(page)
