@@ -73,14 +73,14 @@ LOGGED_IN_PAGES = (
     "/projects/@@sharing",
     "/account",
     "/account/tokens",
-    "/search?q=plan",
+    "/@search?q=plan",
     "/admin/users",
     "/admin/groups",
     "/admin/groups/lovers-of-maths",
     "/trash",
     "/projects/no-such-page",
 )
-LOGGED_OUT_PAGES = ("/login", "/", "/search?q=plan", "/projects/no-such-page")
+LOGGED_OUT_PAGES = ("/login", "/", "/@search?q=plan", "/projects/no-such-page")
 
 
 def axe_problems(page: Page) -> list[str]:
@@ -149,6 +149,8 @@ def test_every_page_passes_axe_and_the_html_checker(
         for path in (*LOGGED_IN_PAGES, f"/admin/users/{person.id}"):
             response = page.goto(path)
             assert response is not None
+            # A mistyped path would check the 404 page again instead of the page meant.
+            assert response.status == (404 if "no-such-page" in path else 200), path
             problems[path] = axe_problems(page)
             # The HTML as served (the checker reads markup, not the DOM scripts made).
             sources[path] = response.text()
