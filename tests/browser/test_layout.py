@@ -58,9 +58,13 @@ PAGES = (
     "/projects/a-rather-long-name-for-an-item-number-1/@@history",
     "/projects/@@add?type=Document",
     "/projects/@@sharing",
+    "/projects/@@upload",
+    "/@search?q=figures",
     "/table",
     "/account",
+    "/account/tokens",
     "/admin/users",
+    "/admin/groups",
     "/trash",
 )
 
