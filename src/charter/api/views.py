@@ -59,10 +59,16 @@ def entity_tag(node: Node, body: dict[str, Any]) -> str:
     return f"{node.version}-{hashlib.sha256(encoded).hexdigest()[:16]}"
 
 
-def node_response(request: Request, node: Node, body: dict[str, Any]) -> dict[str, Any]:
-    """``body`` (the JSON of ``node``) for the renderer, with the node's ETag and cache rules."""
+def node_response(
+    request: Request, node: Node, body: dict[str, Any], etag: str | None = None
+) -> dict[str, Any]:
+    """``body`` (the JSON of ``node``) for the renderer, with the node's ETag and cache rules.
+
+    ``etag``: the body's entity tag when the caller has it already (a folder's
+    costs a serialisation and a digest of its whole page).
+    """
     response = request.response
-    response.etag = entity_tag(node, body)
+    response.etag = entity_tag(node, body) if etag is None else etag
     response.cache_control = CACHE_CONTROL
     return body
 
@@ -119,7 +125,7 @@ def content_json(context: Node, request: Request) -> dict[str, Any] | Response:
     etag = entity_tag(context, body)
     if etag in request.if_none_match:
         return _not_modified(request, etag)
-    return node_response(request, context, body)
+    return node_response(request, context, body, etag)
 
 
 def _not_modified(request: Request, etag: str) -> Response:
