@@ -1,7 +1,9 @@
 """Files in a real browser: upload two through the form, open an image (its preview loads) and
 download it; a PDF is previewed in a frame the page's policy allows."""
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -124,3 +126,39 @@ def test_a_pdf_is_previewed_in_a_frame(editor_page):
     # Neither the page's policy nor the download's headers kept the PDF out of the frame.
     assert refusals == []
     assert any(frame.url.endswith("/docs/report.pdf/@@download") for frame in page.frames)
+
+
+@pytest.mark.parametrize("width", [390, 768, 1280])
+def test_the_contents_table_shows_an_images_thumbnail_its_size_and_author(editor_page, width):
+    page = editor_page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/docs")
+    upload(page, ("chart.png", "image/png", PNG), ("notes.txt", "text/plain", NOTES))
+    expect(page.locator(".flash-message")).to_contain_text("2 files were uploaded")
+
+    page.goto("/docs/@@contents")
+
+    thumbnail = page.locator("#contents-table img.content-thumbnail")
+    expect(thumbnail).to_have_count(1)
+    thumbnail.scroll_into_view_if_needed()
+    # Loaded (the page's policy and the download view let it through), drawn in its square.
+    expect(thumbnail).to_have_js_property("naturalWidth", 40)
+    box = thumbnail.bounding_box()
+    assert box is not None
+    assert (box["width"], box["height"]) == (48, 48)
+    notes = page.locator(".content-row", has_text="notes.txt")
+    if width >= 576:
+        expect(notes.locator(".content-size")).to_have_text(f"{len(NOTES)} bytes")
+    else:
+        expect(notes.locator(".phone-details")).to_contain_text(f"{len(NOTES)} bytes")
+    if width >= 768:
+        expect(notes.locator(".content-author")).to_have_text("Eddie Editor")
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the contents page scrolls sideways by {overflow}px at {width}px"
+    if os.environ.get("CHARTER_SCREENSHOTS"):
+        page.screenshot(
+            path=str(Path(os.environ["CHARTER_SCREENSHOTS"]) / f"{width}-contents-thumbnail.png"),
+            full_page=True,
+        )

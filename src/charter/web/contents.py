@@ -34,7 +34,13 @@ from charter.web.editing import (
 )
 from charter.web.forms import refuse_form
 from charter.web.i18n import _, flash, plural
-from charter.web.listing import MAX_SORTED_CHILDREN, cursor_pager, page_number, sorted_page
+from charter.web.listing import (
+    MAX_SORTED_CHILDREN,
+    child_details,
+    cursor_pager,
+    page_number,
+    sorted_page,
+)
 
 CONTENTS_TEMPLATE = "charter:web/templates/contents.jinja2"
 SELECTION_ACTIONS = {"delete": "delete-items", "move": "move-items", "copy": "copy-items"}
@@ -116,6 +122,13 @@ def _contents_page(
     }
     return {
         "children": children,
+        "details": child_details(request.dbsession, children),
+        # Images the browser may show inline get a thumbnail (the file's own bytes, scaled).
+        "thumbnail_types": {
+            mime_type
+            for mime_type in request.registry.settings["charter.blobs.inline_types"]
+            if mime_type.startswith("image/")
+        },
         "type_titles": type_titles,
         "sort": sort,
         "pager": pager,
@@ -148,7 +161,8 @@ CONTENTS_VIEW = {
 
 @view_config(request_method="GET", **CONTENTS_VIEW)
 def contents_page(context: Node, request: Request) -> dict[str, Any]:
-    """The folder's children in a table: title, type, modified; sortable and paged."""
+    """The folder's children in a table: title (a thumbnail for images), type, size, author,
+    modified; sortable and paged."""
     _require_folder(context)
     return _contents_page(request, context)
 

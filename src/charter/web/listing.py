@@ -1,5 +1,6 @@
 """Listing a folder's children by pages: in the folder's own order (keyset cursors) or sorted
-by title, type or modified (numbered pages), with the position "51-100 of 1,204".
+by title, type or modified (numbered pages), with the position "51-100 of 1,204", and what
+the table shows of each child beyond its node (author, a file's size and type).
 
 Sorting by title is what people mean by it: case-insensitive, accents aside, and natural
 ("Item 2" before "Item 10"). No database orders text that way (collations differ between
@@ -21,6 +22,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from charter.accounts.models import User
+from charter.content.models import File
 from charter.errors import ValidationFailed
 from charter.tree.models import Node
 from charter.tree.services import decode_cursor
@@ -165,3 +168,31 @@ def cursor_pager(
         )
     first = before + 1 if shown else 0
     return Pager(first, before + shown, total)
+
+
+@dataclass(frozen=True)
+class ChildDetails:
+    """What the contents table shows of a child beyond its node's own columns."""
+
+    author: str  # the owner's full name, else their login; "" when nobody owns it
+    size: int | None = None  # bytes, for files
+    mime_type: str | None = None  # for files
+
+
+def child_details(dbsession: Session, children: Sequence[Node]) -> dict[int, ChildDetails]:
+    """Each shown child's author and, for files, size and type, in one query for the page:
+    reading a File's own columns through the child would cost a query per file."""
+    if not children:
+        return {}
+    files = File.__table__
+    rows = dbsession.execute(
+        select(Node.id, User.full_name, User.login, files.c.size, files.c.mime_type)
+        .select_from(Node)
+        .outerjoin(User, User.id == Node.owner_id)
+        .outerjoin(files, files.c.id == Node.id)
+        .where(Node.id.in_([child.id for child in children]))
+    )
+    return {
+        row.id: ChildDetails(row.full_name or row.login or "", row.size, row.mime_type)
+        for row in rows
+    }
