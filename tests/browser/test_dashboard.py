@@ -1,5 +1,5 @@
 """The home page's dashboard in a real browser: an item just edited comes first under Recent
-items; the dashboard fits a phone and a desktop (screenshots with CHARTER_SCREENSHOTS)."""
+items; the dashboard fits a phone, a tablet and a desktop (screenshots with CHARTER_SCREENSHOTS)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def test_an_item_just_edited_comes_first_under_recent_items(eddie, log_in_as):
     expect(page.locator("h1")).to_have_text("Figures checked")
 
 
-@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("width", [390, 768, 1280])
 def test_the_dashboard_fits_the_window(eddie, log_in_as, page, width):
     page.set_viewport_size({"width": width, "height": 900})
     log_in_as(eddie)

@@ -1,6 +1,6 @@
 """People pickers in a real browser: on the Sharing page, type part of a name, choose the
 person with the keyboard, save; on a group's page, choose a member the same way. The open
-picker fits a phone and a desktop and passes axe-core (screenshots with CHARTER_SCREENSHOTS)."""
+picker fits a phone, a tablet and a desktop and passes axe-core (screenshots with CHARTER_SCREENSHOTS)."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def test_pick_a_group_member(people, page, log_in_as):
     expect(page.locator("#group-members code")).to_have_text(["ada", "lovis"])
 
 
-@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("width", [390, 768, 1280])
 def test_the_open_picker_fits_the_window(people, page, log_in_as, width):
     mona, _ada = people
     page.set_viewport_size({"width": width, "height": 800})

@@ -157,7 +157,7 @@ def test_without_javascript_the_form_posts_as_before(eddie, chromium_browser, li
     context.close()
 
 
-@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("width", [390, 768, 1280])
 def test_the_upload_page_fits_the_window(eddie, log_in_as, page, width):
     page.set_viewport_size({"width": width, "height": 900})
     log_in_as(eddie)
