@@ -1,16 +1,19 @@
-"""The contents table's size and author columns and image thumbnails: what each row shows
-beyond the node's own columns, read in one query for the page whatever it holds."""
+"""The contents table's icons per type, state, size and author columns and image thumbnails:
+what each row shows beyond the node's own columns, read in one query for the page whatever
+it holds."""
 
 from __future__ import annotations
 
 import pytest
 import webtest
+from sqlalchemy import select
 
 from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
 from charter.security.principals import user_principal
 from charter.security.sharing import SharingService
 from charter.testing.samples import png_image
 from charter.testing.sessions import login_as
+from charter.tree.models import Node
 
 SITE = "http://example.com"
 PNG = png_image(3, 2)
@@ -82,6 +85,28 @@ def test_files_show_their_size_images_a_thumbnail_and_everyone_their_author(edit
     )
     fetched = editor.get(image["src"])
     assert (fetched.content_type, fetched.body) == ("image/png", PNG)
+
+
+def test_each_row_has_its_types_icon_and_its_state(editor, content, dbsession):
+    upload(editor, ("notes.txt", b"Minutes.\n"))
+    docs = dbsession.scalars(select(Node).where(Node.path == "/docs")).one()
+    content.add_folder(docs, "archive", "Archive")
+    dbsession.flush()
+
+    page = editor.get("/docs/@@contents")
+
+    shown = {
+        row.select_one(".content-title").get_text(strip=True): (
+            [c for c in row.select_one(".type-icon")["class"] if c.startswith("type-icon-")],
+            row.select_one(".state-badge")["data-state"],
+        )
+        for row in page.html.select("#contents-table .content-row")
+    }
+    assert shown == {
+        "User guide": (["type-icon-document"], "published"),
+        "notes.txt": (["type-icon-file"], "private"),
+        "Archive": (["type-icon-folder"], "published"),
+    }
 
 
 def test_the_sorted_view_shows_the_same_details(editor):
