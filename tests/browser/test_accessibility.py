@@ -77,6 +77,8 @@ LOGGED_IN_PAGES = (
     "/admin/users",
     "/admin/groups",
     "/admin/groups/lovers-of-maths",
+    "/admin/audit",
+    "/admin/webhooks",
     "/trash",
     "/projects/no-such-page",
 )
