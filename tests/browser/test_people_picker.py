@@ -1,6 +1,7 @@
 """People pickers in a real browser: on the Sharing page, type part of a name, choose the
 person with the keyboard, save; on a group's page, choose a member the same way. The open
-picker fits a phone, a tablet and a desktop and passes axe-core (screenshots with CHARTER_SCREENSHOTS)."""
+picker fits a phone, a tablet and a desktop and passes axe-core (screenshots with
+CHARTER_SCREENSHOTS)."""
 
 from __future__ import annotations
 
