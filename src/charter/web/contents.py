@@ -115,6 +115,8 @@ def _contents_page(
         if pager.number and pager.page_count and pager.number < pager.page_count:
             next_url = numbered(pager.number + 1)
         previous_url = numbered(pager.number - 1) if pager.number and pager.number > 1 else None
+    # Each row's workflow menu checks permissions on the child: its grants in one query.
+    request.tree.load_grants(children)
     may_delete = bool(request.has_permission(Permission.DELETE, context))
     may_add = bool(request.has_permission(Permission.ADD, context))
     type_titles = {

@@ -180,3 +180,23 @@ def test_pager_numbers_leave_gaps():
     ]
     assert Pager(1, 3, 3, number=1, page_count=1).numbers() == []
     assert page_number(None) == 1
+
+
+def test_the_contents_page_of_60_children_costs_what_one_of_3_costs(
+    editor, content, site_root, dbsession, query_recorder
+):
+    for name, count in (("few", 3), ("sixty", 60)):
+        folder = content.add_folder(site_root, name, name.title())
+        for number in range(count):
+            content.add_document(folder, f"d{number}", f"Document {number}", "Text.")
+    dbsession.flush()
+
+    with query_recorder.record() as few_queries:
+        few = editor.get("/few/@@contents")
+    with query_recorder.record() as many_queries:
+        many = editor.get("/sixty/@@contents")
+
+    assert "Document 2" in few.text
+    assert "Document 49" in many.text
+    # Each row's workflow menu checks the child's permissions; its grants come in one query.
+    assert len(many_queries) == len(few_queries) <= 8
