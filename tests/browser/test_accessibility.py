@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
+from sqlalchemy import select
 
 from charter.testing.plugin import TEST_PASSWORD
+from charter.trash.models import TrashEntry
 
 pytestmark = pytest.mark.browser
 
@@ -35,16 +37,25 @@ def require(path: Path) -> Path:
 
 @pytest.fixture
 def site(site_root, content, dbsession):
+    """/projects with a plan in two versions (its diff), a folder, and a deleted note."""
     folder = content.add_folder(site_root, "projects", "Projects", "Work in progress.")
-    content.add_document(
+    plan = content.add_document(
         folder,
         "plan",
         "Plan",
         "# Goals\n\n| Step | Cost |\n|:--|--:|\n| One | 10 |\n\n- a\n- b\n\n[link](/projects)",
     )
     content.add_folder(folder, "archive", "Archive")
+    content.update(plan, {"title": "Plan for 2027"}, plan.version, "Year added")
+    content.delete(content.add_document(folder, "notes", "Notes", "Old notes."))
     dbsession.flush()
     return site_root
+
+
+@pytest.fixture
+def trash_entry(site, dbsession):
+    """The deleted note's entry in the trash."""
+    return dbsession.scalars(select(TrashEntry).where(TrashEntry.title == "Notes")).one()
 
 
 @pytest.fixture
@@ -67,6 +78,8 @@ LOGGED_IN_PAGES = (
     "/projects/plan/@@rename",
     "/projects/plan/@@delete",
     "/projects/plan/@@history",
+    "/projects/plan/@@history/1",
+    "/projects/plan/@@diff?from=1&to=2",
     "/projects/@@add",
     "/projects/@@add?type=Document",
     "/projects/@@upload",
@@ -132,7 +145,7 @@ def html_problems(pages: dict[str, str], folder: Path) -> list[str]:
 
 
 def test_every_page_passes_axe_and_the_html_checker(
-    site, person, admin_user, chromium_browser, live_server, tmp_path
+    site, trash_entry, person, admin_user, chromium_browser, live_server, tmp_path
 ):
     context = chromium_browser.new_context(base_url=live_server, bypass_csp=True)
     page = context.new_page()
@@ -148,7 +161,7 @@ def test_every_page_passes_axe_and_the_html_checker(
         page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url("**/")
-        for path in (*LOGGED_IN_PAGES, f"/admin/users/{person.id}"):
+        for path in (*LOGGED_IN_PAGES, f"/admin/users/{person.id}", f"/trash/{trash_entry.id}"):
             response = page.goto(path)
             assert response is not None
             # A mistyped path would check the 404 page again instead of the page meant.
