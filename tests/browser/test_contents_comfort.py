@@ -1,5 +1,5 @@
 """Comfort on the contents page and in menus: drag and drop reorder, ▲/▼, select all, Escape
-closes a menu, focus on the first field in error."""
+closes a menu, focus on the first field in error (the order, add and edit forms)."""
 
 from __future__ import annotations
 
@@ -94,6 +94,29 @@ def test_a_refused_form_puts_the_focus_on_its_first_error(folder, staff_user, lo
 
     expect(page.get_by_label("Position of Two")).to_be_focused()
     expect(page.locator("#position-2-error")).to_be_visible()
+
+
+def test_a_refused_add_form_puts_the_focus_on_its_empty_title(folder, staff_user, log_in_as):
+    page = log_in_as(staff_user)
+    page.goto("/list/@@add?type=Document")
+    page.get_by_label("Body").fill("Text kept while the title is missing.")
+
+    page.get_by_role("button", name="Add", exact=True).click()
+
+    expect(page.locator("#add-title")).to_be_focused()
+    expect(page.locator("#add-title-error")).to_be_visible()
+    expect(page.get_by_label("Body")).to_have_value("Text kept while the title is missing.")
+
+
+def test_a_refused_edit_form_puts_the_focus_on_its_emptied_title(folder, staff_user, log_in_as):
+    page = log_in_as(staff_user)
+    page.goto("/list/one/@@edit")
+    page.locator("#edit-title").fill("")
+
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator("#edit-title")).to_be_focused()
+    expect(page.locator("#edit-title-error")).to_be_visible()
 
 
 def test_without_javascript_the_numbers_still_reorder(
