@@ -2,37 +2,22 @@
 accessibility violation, WCAG 2.1 A and AA rules) and by the Nu HTML Checker (valid HTML).
 
 Both come from the npm registry (tests/browser/tools/package.json; ``make test`` runs
-``npm ci`` there). axe-core is injected into each page by the test, never served by Charter.
+``npm ci`` there); charter.testing.browser runs them. The events add-on's pages are
+checked by its own tests (addons/charter-events/tests/test_browser.py).
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
 from sqlalchemy import select
 
+from charter.testing.browser import axe_problems, html_problems
 from charter.testing.plugin import TEST_PASSWORD
 from charter.trash.models import TrashEntry
 
 pytestmark = pytest.mark.browser
-
-TOOLS = Path(__file__).parent / "tools" / "node_modules"
-AXE = TOOLS / "axe-core" / "axe.min.js"
-VNU = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
-SERIOUS = {"serious", "critical"}
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-VNU_TIMEOUT_S = 120
-
-
-def require(path: Path) -> Path:
-    if not path.exists():
-        pytest.fail(f"{path} is missing: run 'npm ci' in {Path(__file__).parent / 'tools'}")
-    return path
 
 
 @pytest.fixture
@@ -96,52 +81,6 @@ LOGGED_IN_PAGES = (
     "/projects/no-such-page",
 )
 LOGGED_OUT_PAGES = ("/login", "/", "/@search?q=plan", "/projects/no-such-page")
-
-
-def axe_problems(page: Page) -> list[str]:
-    """The serious and critical violations axe-core finds on the page as shown."""
-    page.evaluate(require(AXE).read_text())
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
-        for violation in result["violations"]
-        if violation["impact"] in SERIOUS
-    ]
-
-
-def html_problems(pages: dict[str, str], folder: Path) -> list[str]:
-    """The Nu HTML Checker's errors on each page's HTML (one run of the checker for all)."""
-    if shutil.which("java") is None:
-        pytest.fail("java is missing: the Nu HTML Checker runs on it (apt-get install default-jre)")
-    files = {}
-    for number, (path, html) in enumerate(pages.items()):
-        file = folder / f"page-{number}.html"
-        file.write_text(html)
-        files[f"file:{file.resolve()}"] = path
-    result = subprocess.run(
-        [
-            "java",
-            "-jar",
-            str(require(VNU)),
-            "--format",
-            "json",
-            "--exit-zero-always",
-            *[str(folder / f"page-{n}.html") for n in range(len(pages))],
-        ],
-        capture_output=True,
-        text=True,
-        timeout=VNU_TIMEOUT_S,
-        check=True,
-    )
-    messages = json.loads(result.stderr or result.stdout)["messages"]
-    return [
-        f"{files.get(message.get('url'), message.get('url'))}: {message['message']}"
-        for message in messages
-        if message["type"] == "error"
-    ]
 
 
 def test_every_page_passes_axe_and_the_html_checker(

@@ -18,6 +18,9 @@ from charter.tree.models import Node
 
 from charter_events.models import Event
 
+# The live server, Chromium and the accessibility checkers, for test_browser.py.
+pytest_plugins = ["charter.testing.browser"]
+
 
 @pytest.fixture(scope="session")
 def charter_settings(charter_settings):
