@@ -53,6 +53,8 @@ requires = [
     "redis>=5.0",
     # MIME sniffing of uploads (pure Python; 2.x needs Python 3.12).
     "puremagic>=1.28",
+    # The JSON API's renderer (charter.api.rendering).
+    "orjson>=3.9",
     # Naming the device of each session (My account) from its User-Agent.
     "ua-parser>=1.0,<2",
     # The progress bar of charter-trash purge on a terminal.

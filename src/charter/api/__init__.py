@@ -9,11 +9,13 @@ from charter.api import audit, changes, people, trash, types, views, webhooks, w
 from charter.api.editing import ContainerPredicate
 from charter.api.files import UploadPredicate
 from charter.api.problems import ApiRequestPredicate
+from charter.api.rendering import OrjsonRenderer
 from charter.tree.traversal import TreeRoot
 
 
 def includeme(config: Configurator) -> None:
-    """Register the API routes and the problem+json error views."""
+    """Register the API routes, the problem+json error views and the ``json`` renderer."""
+    config.add_renderer("json", OrjsonRenderer())
     config.add_view_predicate("api_request", ApiRequestPredicate)
     # CORS outermost (a preflight is answered before anything else runs); the rate limit
     # before the request's transaction begins.
