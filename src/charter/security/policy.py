@@ -6,12 +6,14 @@ roles), so deciding a permission costs no query beyond loading the identity.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyramid.registry import Registry
 from pyramid.request import Request, RequestLocalCache
 from pyramid.security import Allowed, Denied
 
+from charter.security import grants
 from charter.security.identity import Identity, identity_for_token, identity_for_user
 from charter.security.principals import EVERYONE
 from charter.security.roles import (
@@ -64,6 +66,63 @@ def effective_roles(identity: Identity | None, context: Any) -> set[Role]:
     return roles | local_roles(context, principals)
 
 
+@dataclass
+class NodeRoles:
+    """The roles the caller holds on one node, kept for the rest of the request.
+
+    ``roles``: the node's own grants to the caller and, if it inherits, its
+    parent's ``roles`` (``parent_roles``), as ``local_roles`` walks them; so
+    a node's ancestors are computed once for it, its siblings and the
+    breadcrumbs. Valid while the caller (``identity``), the grants
+    (``generation``) and the lineage (each ``__parent__``, which traversal,
+    moves and the trash set as plain attributes) are those it was computed from.
+    """
+
+    node: Node
+    identity: Identity | None
+    generation: int
+    parent: Any
+    parent_roles: NodeRoles | None
+    roles: frozenset[str]
+    # (workflow state, whether the caller owns the node) -> the permissions granted.
+    permissions: dict[tuple[str | None, bool], frozenset[Permission]] = field(default_factory=dict)
+
+    def holds_for(self, node: Node, identity: Identity | None, generation: int) -> bool:
+        """Whether nothing these roles (and their ancestors') came from has changed since."""
+        entry: NodeRoles | None = self
+        while entry is not None:
+            if (
+                entry.identity is not identity
+                or entry.generation != generation
+                or node.__parent__ is not entry.parent
+            ):
+                return False
+            node, entry = entry.parent, entry.parent_roles
+        return True
+
+
+def node_roles(
+    cache: dict[int, NodeRoles], identity: Identity | None, node: Node, generation: int
+) -> NodeRoles:
+    """The caller's local roles on ``node`` (those ``local_roles`` finds), from ``cache`` or
+    computed and kept there, the parent's first."""
+    found = cache.get(id(node))
+    if found is not None and found.node is node and found.holds_for(node, identity, generation):
+        return found
+    principals = identity.principals if identity else frozenset({EVERYONE})
+    roles = {Role(grant.role).value for grant in node.local_roles if grant.principal in principals}
+    parent = node.__parent__
+    parent_roles = None
+    if node.inherit_roles and isinstance(parent, Node):
+        parent_roles = node_roles(cache, identity, parent, generation)
+        roles |= parent_roles.roles
+    # The entry holds ``node``: its id is not reused while the request holds the cache.
+    found = cache[id(node)] = NodeRoles(
+        node, identity, generation, parent, parent_roles, frozenset(roles)
+    )
+    return found
+
+
 class CharterSecurityPolicy:
     """Sessions for people, bearer tokens for integrations; roles from the tree.
 
@@ -75,6 +134,9 @@ class CharterSecurityPolicy:
     def __init__(self) -> None:
         # Pyramid asks for the identity many times a request; it is loaded once.
         self._identity_cache = RequestLocalCache(self._load_identity)
+        # The page asks about the same nodes many times (menus, actions, breadcrumbs):
+        # id(node) -> NodeRoles, for the request.
+        self._roles_cache: RequestLocalCache = RequestLocalCache(lambda request: {})
 
     def identity(self, request: Request) -> Identity | None:
         """The caller, or None for an anonymous (or wrongly authenticated) request."""
@@ -109,12 +171,37 @@ class CharterSecurityPolicy:
             and table.is_public(context.type, state)
         ):
             return Allowed("%s is public", state)
-        roles = {role.value for role in effective_roles(identity, context)}
-        if identity is not None and context.owner_id == identity.user_id:
-            roles.add(OWNER)
-        if Permission(permission) in table.permissions(context.type, state, roles):
+        if Permission(permission) in self._permissions(request, identity, context, table):
             return Allowed("granted %s", permission)
         return Denied("no role granting %s in this state", permission)
+
+    def _permissions(
+        self,
+        request: Request,
+        identity: Identity | None,
+        context: Node,
+        table: StatePermissions,
+    ) -> frozenset[Permission]:
+        """Every permission the caller holds on ``context`` in its current state.
+
+        Computed once a request for each node, caller, workflow state and
+        owner, and again after any change to the grants (charter.security.grants).
+        """
+        cache = self._roles_cache.get_or_create(request)
+        found = node_roles(cache, identity, context, grants.generation())
+        owner = identity is not None and context.owner_id == identity.user_id
+        state = context.workflow_state
+        permissions = found.permissions.get((state, owner))
+        if permissions is None:
+            roles = set(found.roles)
+            if identity is not None:
+                roles.update(role.value for role in identity.global_roles)
+            if owner:
+                roles.add(OWNER)
+            permissions = found.permissions[(state, owner)] = table.permissions(
+                context.type, state, roles
+            )
+        return permissions
 
     def remember(self, request: Request, userid: int, **kw: Any) -> list[tuple[str, str]]:
         """Start a session for the active account ``userid`` under a new key, against fixation.
