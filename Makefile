@@ -38,6 +38,8 @@ RUN_INI = $(if $(filter 6543,$(PORT)),development.ini,var/development-$(PORT).in
 CHROMIUM := /usr/bin/chromium
 # The deployment tests put Debian's nginx in front of gunicorn (tests/deploy).
 NGINX := /usr/sbin/nginx
+# The throughput benchmark drives the servers with wrk (a Python client is too slow to load them).
+WRK := /usr/bin/wrk
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint format bench translations clean distclean
@@ -68,6 +70,10 @@ $(CHROMIUM):
 $(NGINX):
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light
+
+$(WRK):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
 
 # An empty password would make charter-init generate one; keep the default instead.
 run: export CHARTER_ADMIN_PASSWORD := $(or $(CHARTER_ADMIN_PASSWORD),charter-admin)
@@ -146,7 +152,7 @@ translations: $(RUN_STAMP) ## extract the marked strings, update every catalogue
 	done
 
 bench: export PYTHONWARNINGS ?= $(QUIET_PKG_RESOURCES)
-bench: $(TEST_STAMP) ## run the benchmarks (benchmarks/run.py; pass options in BENCH_ARGS)
+bench: $(TEST_STAMP) $(WRK) ## run the benchmarks (benchmarks/run.py; pass options in BENCH_ARGS)
 	$(VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 clean: ## remove the venv, caches and build artefacts (keeps var/ data)
