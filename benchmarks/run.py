@@ -91,9 +91,9 @@ def parser() -> argparse.ArgumentParser:
     )
     cli.add_argument(
         "--database-url",
-        help="database for every benchmark (its name must contain 'bench'); default: a "
-        f"temporary SQLite file for throughput and queries, {MARIADB_URL} for scale, "
-        "both of them for load",
+        help="database for every benchmark (its name must contain 'bench'); default: "
+        f"{MARIADB_URL}, except a temporary SQLite file for queries, webhooks and ops, "
+        "and both of them for load",
     )
     cli.add_argument(
         "--quick",
