@@ -80,5 +80,19 @@ def test_the_event_page_and_its_form_are_german(admin_app, events_folder):
     labels = [label.get_text(" ", strip=True) for label in form.html.select("form label")]
     assert form.html.select_one("h1").get_text(strip=True) == "Ereignis hinzufügen"
     assert {"Beginn * (Pflichtfeld)", "Ende * (Pflichtfeld)", "Ganztägig", "Ort"} <= set(labels)
+    assert "Zeitzone" in labels
     menu = admin_app.get("/events", headers=GERMAN).html.select_one("#menu-view-calendar")
     assert menu.get_text(strip=True) == "Kalender"
+
+
+def test_the_form_and_the_page_both_say_time_zone(admin_app, events_folder, add_event, now):
+    day = (now + dt.timedelta(days=3)).date()
+    add_event(events_folder, "offsite", day, day, all_day=True)
+
+    form = admin_app.get("/events/@@add?type=Event")
+    page = admin_app.get("/events/offsite")
+
+    labels = [label.get_text(" ", strip=True) for label in form.html.select("form label")]
+    assert "Time zone" in labels
+    assert "Time Zone" not in form.text
+    assert [dt.get_text(strip=True) for dt in page.html.select("dt")].count("Time zone") == 1

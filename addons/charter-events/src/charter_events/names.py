@@ -20,7 +20,7 @@ DATA_WORDS = (
     _("End"),
     _("Date and time it ends, after the start; the last day of an all-day event"),
     _("All day"),
-    _("Time Zone"),
+    _("Time zone"),
     _("IANA time zone, such as Europe/Berlin"),
     _("Location"),
 )

@@ -45,6 +45,7 @@ class EventFields(NodeFields):
     time_zone: str = Field(
         default=DEFAULT_TIME_ZONE,
         max_length=MAX_TIME_ZONE_LENGTH,
+        title="Time zone",
         description="IANA time zone, such as Europe/Berlin",
     )
     location: str = Field(default="", max_length=MAX_LOCATION_LENGTH)
