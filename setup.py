@@ -76,6 +76,8 @@ requires = [
     "python-docx>=1.1",
     "openpyxl>=3.1",
     "python-pptx>=1.0",
+    # The contents table's thumbnails of images (charter.blobs.thumbnails).
+    "Pillow>=10.1",
 ]
 
 test_requires = [

@@ -428,6 +428,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Sniffed MIME types that downloads show in the browser; others are attachments.",
     ),
     Setting(
+        "charter.thumbnails.max_source_pixels",
+        # Pillow's own decompression-bomb threshold (Image.MAX_IMAGE_PIXELS) is the ceiling.
+        integer(1, 89_478_485),
+        "40000000",
+        "Largest image (width times height, in pixels) the contents table makes a thumbnail "
+        "of; a larger one gets its type's icon.",
+    ),
+    Setting(
         "charter.input.max_body_size",
         integer(1024, 1 << 30),
         "16777216",  # 16 MiB

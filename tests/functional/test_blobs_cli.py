@@ -10,6 +10,7 @@ import transaction
 from sqlalchemy import create_engine, text
 
 from charter.blobs.store import FilesystemBlobStore, format_size
+from charter.blobs.thumbnails import ThumbnailStore
 from charter.scripts import blobs, init
 
 HOUR = 3600
@@ -109,6 +110,27 @@ def test_dry_run_removes_nothing(ini, store, blob_set, capsys):
     assert output.splitlines()[-1].startswith("Dry run: 2 unreferenced blob(s) and 0 abandoned")
     assert output.splitlines()[-1].endswith("; nothing was removed.")
     assert sorted(store.iter_all()) == before
+
+
+def test_gc_removes_the_thumbnails_of_unreferenced_blobs_whatever_their_age(
+    ini, store, blob_set, capsys
+):
+    thumbnails = ThumbnailStore(store, max_source_pixels=1000)
+    for name in ("referenced", "recent"):
+        thumbnails.get(blob_set[name], "image/png", lambda: io.BytesIO(b"not a picture"))
+    made = {name: thumbnails.path(blob_set[name]) for name in ("referenced", "recent")}
+
+    assert blobs.main([ini, "gc"]) == 0
+
+    output = capsys.readouterr().out.splitlines()
+    # An image that cannot be scaled leaves an empty file: 0 bytes freed.
+    assert f"Removed thumbnail of blob {blob_set['recent']} (0 bytes)" in output
+    assert output[-1].startswith(
+        "Removed 2 unreferenced blob(s), 0 abandoned upload(s) and 1 thumbnail(s); freed"
+    )
+    assert made["referenced"].exists()
+    assert not made["recent"].exists()
+    assert blob_set["recent"] in store.iter_all()  # the blob itself is younger than a day
 
 
 def test_min_age_hours_reaches_recent_blobs_but_never_referenced_ones(ini, store, blob_set, capsys):

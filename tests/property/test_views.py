@@ -412,6 +412,13 @@ ENDPOINTS = [
         segment="notes.txt",
         headers={"Range": "bytes=1-"},
     ),
+    Endpoint(
+        "GET,HEAD traversal:File/thumbnail -> thumbnail",
+        "GET",
+        "/docs/{segment}/@@thumbnail",
+        segment="notes.txt",
+        headers={"If-None-Match": '"x"'},
+    ),
     # -- editing pages
     Endpoint(
         "GET traversal:Node/contents -> contents_page",

@@ -23,6 +23,7 @@ from charter.blobs.store import (
     collect_garbage,
     format_size,
 )
+from charter.blobs.thumbnails import ThumbnailStore
 from charter.settings import SettingsError
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "BlobNotFound",
     "BlobTooLarge",
     "FilesystemBlobStore",
+    "ThumbnailStore",
     "collect_garbage",
     "format_size",
     "make_store",
@@ -37,6 +39,7 @@ __all__ = [
 ]
 
 STORE_KEY = "charter.blobs.store"
+THUMBNAILS_KEY = "charter.blobs.thumbnails"
 
 
 def make_store(settings: Mapping[str, Any]) -> FilesystemBlobStore:
@@ -56,7 +59,19 @@ def request_blobs(request: Request) -> FilesystemBlobStore:
     return request.registry[STORE_KEY]
 
 
+def request_thumbnails(request: Request) -> ThumbnailStore:
+    """The thumbnails of the blob store's images."""
+    return request.registry[THUMBNAILS_KEY]
+
+
 def includeme(config: Configurator) -> None:
-    """Create the blob store from the settings and expose it as ``request.blobs``."""
-    config.registry[STORE_KEY] = make_store(config.get_settings())
+    """Create the blob store and its thumbnails from the settings; expose them as
+    ``request.blobs`` and ``request.thumbnails``."""
+    settings = config.get_settings()
+    store = make_store(settings)
+    config.registry[STORE_KEY] = store
+    config.registry[THUMBNAILS_KEY] = ThumbnailStore(
+        store, settings["charter.thumbnails.max_source_pixels"]
+    )
     config.add_request_method(request_blobs, "blobs", reify=True)
+    config.add_request_method(request_thumbnails, "thumbnails", reify=True)

@@ -29,7 +29,7 @@ from charter.blobs.sniffing import SNIFF_BYTES
 from charter.blobs.transaction import BlobDataManager
 
 CHUNK_SIZE = 1024 * 1024
-_SHA256 = re.compile(r"[0-9a-f]{64}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 _PAIR = re.compile(r"[0-9a-f]{2}")
 _SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB")
 
@@ -80,11 +80,17 @@ class Garbage:
     blobs: list[BlobInfo]
     # Temporary files of uploads whose transaction never ended (a killed process).
     abandoned_uploads: list[tuple[str, int]]
+    # Thumbnails (named by their blob) of blobs no row references (charter.blobs.thumbnails).
+    thumbnails: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def freed_bytes(self) -> int:
         """Bytes the removals free."""
-        return sum(blob.size for blob in self.blobs) + sum(s for _, s in self.abandoned_uploads)
+        return (
+            sum(blob.size for blob in self.blobs)
+            + sum(s for _, s in self.abandoned_uploads)
+            + sum(s for _, s in self.thumbnails)
+        )
 
 
 def format_size(size: int) -> str:
@@ -101,7 +107,7 @@ def format_size(size: int) -> str:
 
 def check_sha256(sha256: str) -> str:
     """``sha256`` if it is 64 lowercase hex digits; ValueError otherwise (never a path)."""
-    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+    if not isinstance(sha256, str) or not SHA256.fullmatch(sha256):
         raise ValueError(f"Not a SHA-256 in lowercase hex: {sha256!r}")
     return sha256
 
@@ -185,7 +191,7 @@ class FilesystemBlobStore:
                 with os.scandir(second) as entries:
                     names = sorted(e.name for e in entries if e.is_file(follow_symlinks=False))
                 for name in names:
-                    if _SHA256.fullmatch(name) and name.startswith(prefix):
+                    if SHA256.fullmatch(name) and name.startswith(prefix):
                         yield name
 
     def write(

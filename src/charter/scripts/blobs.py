@@ -11,6 +11,7 @@ and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -51,15 +52,22 @@ def report(garbage: Garbage, min_age_hours: int, dry_run: bool) -> str:
         f"{verb} abandoned upload tmp/{name} ({format_size(size)})"
         for name, size in garbage.abandoned_uploads
     ]
+    lines += [
+        f"{verb} thumbnail of blob {name} ({format_size(size)})"
+        for name, size in garbage.thumbnails
+    ]
     if not lines:
         return (
             f"Nothing to remove: every blob older than {_hours(min_age_hours)} is referenced "
             "and no upload was abandoned."
         )
-    counted = (
-        f"{len(garbage.blobs)} unreferenced blob(s) and "
-        f"{len(garbage.abandoned_uploads)} abandoned upload(s)"
-    )
+    counts = [
+        f"{len(garbage.blobs)} unreferenced blob(s)",
+        f"{len(garbage.abandoned_uploads)} abandoned upload(s)",
+    ]
+    if garbage.thumbnails:
+        counts.append(f"{len(garbage.thumbnails)} thumbnail(s)")
+    counted = f"{', '.join(counts[:-1])} and {counts[-1]}"
     freed = format_size(garbage.freed_bytes)
     if dry_run:
         lines.append(f"Dry run: {counted} would free {freed}; nothing was removed.")
@@ -83,6 +91,9 @@ def gc(env: dict[str, Any], args: argparse.Namespace) -> int:
     garbage = collect_garbage(
         request.blobs, referenced, timedelta(hours=args.min_age_hours), dry_run=args.dry_run
     )
+    # A thumbnail can always be made again: those of unreferenced blobs go whatever their age.
+    thumbnails = request.thumbnails.collect_garbage(referenced, dry_run=args.dry_run)
+    garbage = dataclasses.replace(garbage, thumbnails=thumbnails)
     print(report(garbage, args.min_age_hours, args.dry_run))
     return 0
 

@@ -11,6 +11,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from charter.blobs.thumbnails import SOURCE_FORMATS
 from charter.content.registry import types_of
 from charter.errors import Forbidden, NotFound, ValidationFailed
 from charter.input.numbers import whole_number
@@ -46,6 +47,7 @@ CONTENTS_TEMPLATE = "charter:web/templates/contents.jinja2"
 SELECTION_ACTIONS = {"delete": "delete-items", "move": "move-items", "copy": "copy-items"}
 POSITION_PREFIX = "position-"
 MAX_POSITION = 100_000
+THUMBNAIL_TYPES = frozenset(SOURCE_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -125,12 +127,8 @@ def _contents_page(
     return {
         "children": children,
         "details": child_details(request.dbsession, children),
-        # Images the browser may show inline get a thumbnail (the file's own bytes, scaled).
-        "thumbnail_types": {
-            mime_type
-            for mime_type in request.registry.settings["charter.blobs.inline_types"]
-            if mime_type.startswith("image/")
-        },
+        # Images get a thumbnail, scaled by the file's @@thumbnail (charter.web.thumbnails).
+        "thumbnail_types": THUMBNAIL_TYPES,
         "type_titles": type_titles,
         "sort": sort,
         "pager": pager,

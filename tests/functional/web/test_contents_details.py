@@ -4,8 +4,11 @@ it holds."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import webtest
+from PIL import Image
 from sqlalchemy import select
 
 from charter.db.session import TEST_CONNECTION_ENVIRON_KEY
@@ -76,15 +79,19 @@ def test_files_show_their_size_images_a_thumbnail_and_everyone_their_author(edit
     # An SVG may carry script: it is never shown inline, so it gets no thumbnail either.
     assert thumbnails == {"chart.png"}
     image = shown["chart.png"][2]
-    assert image["src"] == SITE + "/docs/chart.png/@@download"
+    assert image["src"] == SITE + "/docs/chart.png/@@thumbnail"
     assert (image["width"], image["height"], image["loading"], image["alt"]) == (
         "48",
         "48",
         "lazy",
-        "",
+        "Thumbnail of “chart.png”",
     )
+    # Scaled by the server (charter.web.thumbnails): a picture this small keeps its size.
     fetched = editor.get(image["src"])
-    assert (fetched.content_type, fetched.body) == ("image/png", PNG)
+    assert (fetched.content_type, Image.open(io.BytesIO(fetched.body)).size) == (
+        "image/png",
+        (3, 2),
+    )
 
 
 def test_each_row_has_its_types_icon_and_its_state(editor, content, dbsession):
