@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     and_,
+    bindparam,
     delete,
     event,
     exists,
@@ -144,6 +145,44 @@ def on_written(listener: Any) -> None:
         _WRITE_LISTENERS.append(listener)
 
 
+# The statements of a commit's entries, built once with bind parameters: composing
+# them cost more than running them. They are Core statements on the tables (no ORM
+# entity is loaded or bulk-inserted); the session is flushed before they run.
+_viewers = NodeViewer.__table__.c
+_VIEWERS = select(_viewers.node_id, _viewers.principal, _viewers.role).where(
+    _viewers.node_id.in_(bindparam("ids", expanding=True))
+)
+_LOGINS = select(User.__table__.c.id, User.__table__.c.login).where(
+    User.__table__.c.id.in_(bindparam("ids", expanding=True))
+)
+_counter = ChangeCounter.__table__
+_LAST_SEQ = select(_counter.c.last_seq).where(_counter.c.id == COUNTER_ID).with_for_update()
+_SET_LAST_SEQ = (
+    update(_counter).where(_counter.c.id == COUNTER_ID).values(last_seq=bindparam("last_seq"))
+)
+_INSERT_CHANGES = insert(Change.__table__)
+_INSERT_AUDIENCES = insert(ChangeAudience.__table__)
+
+
+def _previous_audiences_statement() -> Any:
+    changes, audience = Change.__table__.c, ChangeAudience.__table__.c
+    latest = (
+        select(changes.node_uid, func.max(changes.seq).label("seq"))
+        # A "hidden" entry's audience is those who lost sight of it, not who sees it.
+        .where(changes.node_uid.in_(bindparam("uids", expanding=True)), changes.kind != HIDDEN)
+        .group_by(changes.node_uid)
+        .subquery()
+    )
+    return (
+        select(latest.c.node_uid, audience.principal)
+        .select_from(latest)
+        .outerjoin(ChangeAudience.__table__, audience.seq == latest.c.seq)
+    )
+
+
+_PREVIOUS_AUDIENCES = _previous_audiences_statement()
+
+
 def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[dict[str, Any]]:
     """Give ``pending`` their sequence numbers and write them with their audiences.
 
@@ -155,11 +194,7 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
     live_ids = {p.node.id for p in pending if p.node is not None and p.kind not in (PURGED,)}
     grants: dict[int, list[tuple[str, str]]] = {node_id: [] for node_id in live_ids}
     if live_ids:
-        rows = session.execute(
-            select(NodeViewer.node_id, NodeViewer.principal, NodeViewer.role).where(
-                NodeViewer.node_id.in_(sorted(live_ids))
-            )
-        )
+        rows = session.execute(_VIEWERS, {"ids": sorted(live_ids)})
         for node_id, principal, role in rows:
             grants[node_id].append((principal, role))
     current = {
@@ -172,13 +207,10 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
     }
     logins = {}
     if actor_ids:
-        rows = session.execute(select(User.id, User.login).where(User.id.in_(actor_ids)))
-        logins = dict(rows.all())
+        logins = dict(session.execute(_LOGINS, {"ids": sorted(actor_ids)}).all())
 
     # From here to the commit, no other transaction can add to the feed.
-    last_seq = session.execute(
-        select(ChangeCounter.last_seq).where(ChangeCounter.id == COUNTER_ID).with_for_update()
-    ).scalar_one()
+    last_seq = session.execute(_LAST_SEQ).scalar_one()
     previous = _previous_audiences(session, {p.uid for p in pending})
 
     now = utcnow()
@@ -220,12 +252,10 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
             add(change, HIDDEN, lost)
         previous[change.uid] = now_visible
 
-    session.execute(insert(Change), entries)
+    session.execute(_INSERT_CHANGES, entries)
     if audiences:
-        session.execute(insert(ChangeAudience), audiences)
-    session.execute(
-        update(ChangeCounter).where(ChangeCounter.id == COUNTER_ID).values(last_seq=last_seq)
-    )
+        session.execute(_INSERT_AUDIENCES, audiences)
+    session.execute(_SET_LAST_SEQ, {"last_seq": last_seq})
     for listener in _WRITE_LISTENERS:
         listener(session, entries)
     return entries
@@ -253,19 +283,8 @@ def audience_of(node: Node, grants: Iterable[tuple[str, str]], rules: Any) -> se
 
 def _previous_audiences(session: Session, uids: set[str]) -> dict[str, set[str]]:
     """The audience of each node's latest entry in the feed (absent: none yet)."""
-    latest = (
-        select(Change.node_uid, func.max(Change.seq).label("seq"))
-        # A "hidden" entry's audience is those who lost sight of it, not who sees it.
-        .where(Change.node_uid.in_(sorted(uids)), Change.kind != HIDDEN)
-        .group_by(Change.node_uid)
-        .subquery()
-    )
     result: dict[str, set[str]] = {}
-    rows = session.execute(
-        select(latest.c.node_uid, ChangeAudience.principal)
-        .select_from(latest)
-        .outerjoin(ChangeAudience, ChangeAudience.seq == latest.c.seq)
-    )
+    rows = session.execute(_PREVIOUS_AUDIENCES, {"uids": sorted(uids)})
     for uid, principal in rows:
         audience = result.setdefault(uid, set())
         if principal is not None:

@@ -270,13 +270,16 @@ def payload(entry: dict[str, Any], event_type: str) -> str:
     )
 
 
+# Read at every commit that writes to the feed: built once, a Core statement on the table.
+_endpoints = WebhookEndpoint.__table__.c
+_ACTIVE_ENDPOINTS = select(_endpoints.id, _endpoints.event_types, _endpoints.subtree).where(
+    _endpoints.active.is_(True)
+)
+
+
 def write_outbox(session: Session, entries: Sequence[dict[str, Any]]) -> None:
     """One outbox row per entry and active endpoint that wants it (feed listener)."""
-    endpoints = session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.event_types, WebhookEndpoint.subtree).where(
-            WebhookEndpoint.active.is_(True)
-        )
-    ).all()
+    endpoints = session.execute(_ACTIVE_ENDPOINTS).all()
     if not endpoints:
         return
     now = utcnow()
