@@ -35,6 +35,8 @@ FILES = [
     ("chart.png", "image/png", picture((900, 1200), "PNG", "darkorange")),
     ("badge.gif", "image/gif", picture((64, 64), "GIF", "seagreen")),
     ("notes.txt", "text/plain", b"Minutes of the meeting.\n"),
+    # A PNG cut off after its header: the server makes no thumbnail of it (404).
+    ("damaged.png", "image/png", picture((300, 300), "PNG", "purple")[:60]),
 ]
 
 
@@ -51,7 +53,7 @@ def editor_page(site_root, content, make_user, dbsession, log_in_as):
         [{"name": name, "mimeType": kind, "buffer": data} for name, kind, data in FILES]
     )
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.locator(".flash-message")).to_contain_text("4 files were uploaded")
+    expect(page.locator(".flash-message")).to_contain_text("5 files were uploaded")
     return page
 
 
@@ -61,6 +63,7 @@ def test_each_image_row_loads_its_scaled_thumbnail(editor_page, width):
     page.set_viewport_size({"width": width, "height": 800})
     page.goto("/docs/@@contents")
 
+    page.wait_for_load_state("load")
     thumbnails = page.locator("#contents-table img.content-thumbnail")
     expect(thumbnails).to_have_count(3)
     sizes = {}
@@ -83,8 +86,29 @@ def test_each_image_row_loads_its_scaled_thumbnail(editor_page, width):
     notes = page.locator(".content-row", has_text="notes.txt")
     expect(notes.locator("img")).to_have_count(0)
     expect(notes.locator(".type-icon")).to_have_count(1)
+    # The damaged image's thumbnail failed: charter.js put the file icon in its place.
+    served = page.request.get(page.url).text()
+    assert "/docs/damaged.png/@@thumbnail" in served
+    assert page.request.get("/docs/damaged.png/@@thumbnail").status == 404
+    damaged = page.locator(".content-row", has_text="damaged.png")
+    expect(damaged.locator(".type-icon-file")).to_have_count(1)
     if os.environ.get("CHARTER_SCREENSHOTS"):
         page.screenshot(
             path=str(Path(os.environ["CHARTER_SCREENSHOTS"]) / f"{width}-contents-thumbnails.png"),
             full_page=True,
         )
+
+
+def test_thumbnails_below_the_fold_load_when_scrolled_to(editor_page):
+    page = editor_page
+    page.set_viewport_size({"width": 390, "height": 300})
+    page.goto("/docs/@@contents")
+    page.wait_for_load_state("load")
+
+    thumbnails = page.locator("#contents-table img.content-thumbnail")
+    # None given up for broken before it was even asked for.
+    expect(thumbnails).to_have_count(3)
+    last = thumbnails.nth(2)
+    assert last.evaluate("image => image.getBoundingClientRect().top") > 300
+    last.scroll_into_view_if_needed()
+    expect(last).to_have_js_property("naturalWidth", 64)

@@ -22,6 +22,24 @@
     closeMenus(event.target.closest("details"));
   });
 
+  /* A thumbnail the server could not make (a damaged image: 404) gives way to its type's
+     icon. Errors do not bubble, so they are caught on the way down; an image that failed
+     before this script ran is found by its size. */
+  function showIcon(image) {
+    var icon = document.createElement("span");
+    icon.className = "type-icon " + image.dataset.icon;
+    icon.setAttribute("aria-hidden", "true");
+    image.replaceWith(icon);
+  }
+  document.addEventListener("error", function (event) {
+    if (event.target.matches && event.target.matches("img.content-thumbnail")) {
+      showIcon(event.target);
+    }
+  }, true);
+  document.querySelectorAll("img.content-thumbnail").forEach(function (image) {
+    if (image.complete && image.naturalWidth === 0) { showIcon(image); }
+  });
+
   /* A form sent back with errors: the first field in error gets the focus. */
   var invalid = document.querySelector("main [aria-invalid='true']");
   if (invalid) { invalid.focus(); }
