@@ -9,15 +9,17 @@ page), so the tree stays cheap however large the site is.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyramid.request import Request
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from charter.content.registry import types_of
 from charter.tree.models import Node
+from charter.tree.visibility import CONDITION_CACHE_SIZE, Viewer
 from charter.web.helpers import breadcrumbs
 from charter.web.listing import filter_visible
 
@@ -25,12 +27,23 @@ from charter.web.listing import filter_visible
 MAX_PER_LEVEL = 30
 
 
+@dataclass(frozen=True)
+class FolderLink:
+    """A sub-folder off the way to the page: all the tree shows of it is its title and link,
+    so it is read as a plain row rather than loaded as a Node."""
+
+    id: int
+    path: str
+    title: str
+    is_container = True
+
+
 @dataclass
 class TreeItem:
     """A folder in the tree: whether it is on the way to the page, and its sub-folders
     (when it is)."""
 
-    node: Node
+    node: Node | FolderLink
     current: bool = False
     open: bool = False
     children: list[TreeItem] = field(default_factory=list)
@@ -55,7 +68,7 @@ def navigation_tree(request: Request) -> TreeItem | None:
     by_parent = _child_folders(request, [folder.id for folder in folders])
     on_the_way = {node.id for node in lineage}
 
-    def item(node: Node) -> TreeItem:
+    def item(node: Node | FolderLink) -> TreeItem:
         tree_item = TreeItem(node, current=node.id == context.id, open=node.id in on_the_way)
         if tree_item.open and node.is_container:
             children = by_parent.get(node.id, [])
@@ -63,33 +76,47 @@ def navigation_tree(request: Request) -> TreeItem | None:
             tree_item.children = [item(child) for child in children[:MAX_PER_LEVEL]]
         return tree_item
 
-    # Where traversal loaded a node of the lineage, use it (its __parent__ is set).
-    loaded = {node.id: node for node in lineage}
+    # Where traversal loaded a node of the lineage, use it: the way down opens through it.
+    loaded: dict[int, Node | FolderLink] = {node.id: node for node in lineage}
     for children in by_parent.values():
         for index, child in enumerate(children):
             children[index] = loaded.get(child.id, child)
     return item(lineage[0])
 
 
-def _child_folders(request: Request, parent_ids: list[int]) -> Mapping[int, list[Node]]:
+def _child_folders(
+    request: Request, parent_ids: list[int]
+) -> Mapping[int, list[Node | FolderLink]]:
     """Up to MAX_PER_LEVEL + 1 visible folders under each of ``parent_ids``, in order."""
+    statement = _child_folders_statement(request.viewer, tuple(container_types(request)))
+    by_parent: dict[int, list[Node | FolderLink]] = {}
+    for row in request.dbsession.execute(statement, {"parent_ids": parent_ids}):
+        by_parent.setdefault(row.parent_id, []).append(FolderLink(row.id, row.path, row.title))
+    return by_parent
+
+
+@functools.lru_cache(maxsize=CONDITION_CACHE_SIZE)
+def _child_folders_statement(viewer: Viewer | None, folder_types: tuple[str, ...]) -> Select:
+    """The tree's query for one viewer, composed once (composing it cost more than running it):
+    the folders' ids ranked per parent, and the first MAX_PER_LEVEL + 1 of each read as rows."""
     ranked = filter_visible(
         select(
             Node.id,
             func.row_number()
             .over(partition_by=Node.parent_id, order_by=(Node.position, Node.id))
             .label("rank"),
-        ).where(Node.parent_id.in_(parent_ids), Node.type.in_(container_types(request))),
-        request.viewer_principals,
+        ).where(
+            Node.parent_id.in_(bindparam("parent_ids", expanding=True)),
+            Node.type.in_(folder_types),
+        ),
+        viewer,
     ).subquery()
     ids = select(ranked.c.id).where(ranked.c.rank <= MAX_PER_LEVEL + 1)
-    rows = request.dbsession.scalars(
-        select(Node).where(Node.id.in_(ids)).order_by(Node.parent_id, Node.position, Node.id)
+    return (
+        select(Node.id, Node.parent_id, Node.path, Node.title)
+        .where(Node.id.in_(ids))
+        .order_by(Node.parent_id, Node.position, Node.id)
     )
-    by_parent: dict[int, list[Node]] = {}
-    for node in rows:
-        by_parent.setdefault(node.parent_id or 0, []).append(node)
-    return by_parent
 
 
 def tree_globals() -> dict[str, Any]:
