@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import nh3
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from charter.db.meta import utcnow
@@ -51,6 +51,16 @@ class PendingFile:
 def plain_text(body_html: str) -> str:
     """The text of sanitised HTML (a document's rendered body), without its markup."""
     return html.unescape(nh3.clean(body_html.replace("<", " <"), tags=set()))
+
+
+# A node's row, written at every change of it: built once, Core statements on the table.
+_entries = SearchEntry.__table__
+_FILE_OF_ROW = select(_entries.c.blob_sha256, _entries.c.file_text, _entries.c.text).where(
+    _entries.c.node_id == bindparam("node_id")
+)
+# The SET clause is the columns of the values given (all but node_id).
+_UPDATE_ROW = update(_entries).where(_entries.c.node_id == bindparam("row"))
+_INSERT_ROW = insert(_entries)
 
 
 class SearchIndexer:
@@ -98,25 +108,33 @@ class SearchIndexer:
 
     # -- writing rows -----------------------------------------------------------------
 
-    def index(self, dbsession: Session, node: Node) -> SearchEntry:
-        """Write ``node``'s search row in the session's transaction (a file's text: see module)."""
+    def index(self, dbsession: Session, node: Node) -> None:
+        """Write ``node``'s search row in the session's transaction (a file's text: see module).
+
+        Core statements on the table (no ORM entry is loaded): an UPDATE, and an
+        INSERT when the node has no row yet; a file's row is read first for the
+        text already read from its bytes.
+        """
         heading = self.heading(node)
         readable = "\n\n".join(p for p in (node.description or "", self.body(node)) if p)
-        entry = dbsession.get(SearchEntry, node.id)
         sha256 = getattr(node, "blob_sha256", None)
         file_text, status = "", NO_FILE
         if sha256 is not None:
+            entry = dbsession.execute(_FILE_OF_ROW, {"node_id": node.id}).first()
             known, file_text = self._known_text(dbsession, entry, sha256)
             status = PENDING if known is None else known
         terms, text = self._row(heading, "\n\n".join(p for p in (readable, file_text) if p))
-        if entry is None:
-            entry = SearchEntry(node_id=node.id)
-            dbsession.add(entry)
-        entry.blob_sha256, entry.file_text = sha256, status
-        entry.terms, entry.text, entry.indexed = terms, text, utcnow()
+        values = {
+            "blob_sha256": sha256,
+            "file_text": status,
+            "terms": terms,
+            "text": text,
+            "indexed": utcnow(),
+        }
+        if dbsession.execute(_UPDATE_ROW, {**values, "row": node.id}).rowcount == 0:
+            dbsession.execute(_INSERT_ROW, {**values, "node_id": node.id})
         if status == PENDING:
             self._queue(dbsession, node, sha256, heading, readable)
-        return entry
 
     def index_all(self, dbsession: Session, nodes: Iterable[Node]) -> int:
         """Index each of ``nodes``; how many."""
@@ -127,9 +145,9 @@ class SearchIndexer:
         return count
 
     def _known_text(
-        self, dbsession: Session, entry: SearchEntry | None, sha256: str
+        self, dbsession: Session, entry: Row | None, sha256: str
     ) -> tuple[str | None, str]:
-        """The text already read from these bytes (this node's or a copy's), if any."""
+        """The text already read from these bytes (this node's row or a copy's), if any."""
         if (
             entry is not None
             and entry.blob_sha256 == sha256
