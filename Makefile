@@ -138,7 +138,7 @@ PYBABEL := $(VENV)/bin/pybabel
 
 translations: $(RUN_STAMP) ## extract the marked strings, update every catalogue, compile them
 	$(PYBABEL) extract -F $(CORE_LOCALE)/babel.cfg --no-location -k _ -k plural:2,3 \
-		-o $(CORE_LOCALE)/charter.pot src/charter/web
+		-o $(CORE_LOCALE)/charter.pot src/charter
 	$(PYBABEL) update -i $(CORE_LOCALE)/charter.pot -d $(CORE_LOCALE) -D charter \
 		--no-fuzzy-matching --ignore-obsolete
 	$(PYBABEL) compile -d $(CORE_LOCALE) -D charter --statistics

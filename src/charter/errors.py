@@ -1,14 +1,22 @@
-"""Domain errors raised by services; each interface maps them to its own form."""
+"""Domain errors raised by services; each interface maps them to its own form.
+
+A service words its refusal with ``charter.i18n._`` (values in ``${name}`` placeholders):
+``message`` keeps it translatable for the web pages, ``detail`` is the same in English with
+the values filled in, for the API, the logs and the audit log.
+"""
 
 from __future__ import annotations
+
+from charter.i18n import english
 
 
 class CharterError(Exception):
     """Base class of the errors a service raises on purpose."""
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.detail = english(message)
+        super().__init__(self.detail)
 
 
 class NotFound(CharterError):
@@ -34,8 +42,8 @@ class ChangedMeanwhile(Conflict):
 class PreconditionFailed(CharterError):
     """The caller edited a version that is no longer current."""
 
-    def __init__(self, detail: str, current_version: int | None = None) -> None:
-        super().__init__(detail)
+    def __init__(self, message: str, current_version: int | None = None) -> None:
+        super().__init__(message)
         self.current_version = current_version
 
 
@@ -50,14 +58,17 @@ class UnsupportedMediaType(CharterError):
 class TooLarge(CharterError):
     """An upload is bigger than the configured limit (``limit`` bytes); nothing was kept."""
 
-    def __init__(self, detail: str, limit: int) -> None:
-        super().__init__(detail)
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
         self.limit = limit
 
 
 class ValidationFailed(CharterError):
-    """Input is invalid; ``errors`` lists ``(field, message)`` pairs."""
+    """Input is invalid: ``messages`` lists the ``(field, message)`` pairs as the service
+    wrote them (translatable, for the web pages), ``errors`` the same pairs in English with
+    their values filled in (for the API, the logs and the CLI)."""
 
     def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
-        self.errors = errors
+        self.messages = list(errors)
+        self.errors = [(field, english(message)) for field, message in self.messages]
+        super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors))

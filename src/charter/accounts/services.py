@@ -17,6 +17,7 @@ from charter.audit.service import SYSTEM, Actor, AuditLog
 from charter.content.fields import MomentOutOfRange, storable_utc
 from charter.db.meta import utcnow
 from charter.errors import Conflict, NotFound, ValidationFailed
+from charter.i18n import _
 from charter.input.numbers import MAX_BIGINT, whole_number
 from charter.input.text import text_errors, text_problem
 from charter.security.models import GlobalRole
@@ -70,7 +71,7 @@ class AccountService:
         # No id lies outside BIGINT, and the drivers cannot even send one that does.
         user = self.dbsession.get(User, user_id) if 1 <= user_id <= MAX_BIGINT else None
         if user is None:
-            raise NotFound(f"no account with id {user_id}")
+            raise NotFound(_("no account with id ${id}", mapping={"id": user_id}))
         return user
 
     def list_users(self, text: str | None = None, limit: int | None = LIST_LIMIT) -> list[User]:
@@ -139,7 +140,7 @@ class AccountService:
         if errors:
             raise ValidationFailed(errors)
         if self.find_by_login(login) is not None:
-            raise Conflict(f"the login {login!r} is taken")
+            raise Conflict(_("the login ${login} is taken", mapping={"login": repr(login)}))
         user = User(
             login=login,
             email=email.strip(),
@@ -163,7 +164,7 @@ class AccountService:
         """Change an account's email, full name or active flag (only what is given)."""
         errors = self._user_errors(email=email, full_name=full_name)
         if active is False and actor.user_id == user.id:
-            errors.append(("active", "you cannot deactivate your own account"))
+            errors.append(("active", _("you cannot deactivate your own account")))
         if errors:
             raise ValidationFailed(errors)
         changes: dict[str, object] = {}
@@ -197,7 +198,7 @@ class AccountService:
         if text_problem(current, max_chars=MAX_PASSWORD_LENGTH) is not None or not (
             verify_password(user.password_hash, current)
         ):
-            raise ValidationFailed([("current_password", "this is not your current password")])
+            raise ValidationFailed([("current_password", _("this is not your current password"))])
         self.set_password(user, new, actor)
 
     def deactivate(self, user: User, actor: Actor = SYSTEM) -> User:
@@ -239,14 +240,14 @@ class AccountService:
         errors = []
         if login is not None and not LOGIN_PATTERN.fullmatch(login):
             errors.append(
-                ("login", "use 1 to 100 lower-case letters, digits, '.', '_', '@' or '-'")
+                ("login", _("use 1 to 100 lower-case letters, digits, '.', '_', '@' or '-'"))
             )
         if email is not None:
             email_errors = text_errors(
                 "email", email.strip(), max_chars=MAX_EMAIL_LENGTH, single_line=True
             )
             if not email_errors and not EMAIL_PATTERN.fullmatch(email.strip()):
-                email_errors.append(("email", "enter an email address such as ann@example.com"))
+                email_errors.append(("email", _("enter an email address such as ann@example.com")))
             errors += email_errors
         if full_name is not None:
             errors += text_errors(
@@ -256,7 +257,15 @@ class AccountService:
 
     def _password_errors(self, password: str) -> list[tuple[str, str]]:
         if len(password) < self.min_password_length:
-            return [("password", f"use at least {self.min_password_length} characters")]
+            return [
+                (
+                    "password",
+                    _(
+                        "use at least ${count} characters",
+                        mapping={"count": self.min_password_length},
+                    ),
+                )
+            ]
         return text_errors("password", password, max_chars=MAX_PASSWORD_LENGTH)
 
     # -- groups -----------------------------------------------------------
@@ -269,7 +278,7 @@ class AccountService:
             query = query.with_for_update().execution_options(populate_existing=True)
         group = self.dbsession.scalars(query).one_or_none() if _storable(name) else None
         if group is None:
-            raise NotFound(f"no group named {name!r}")
+            raise NotFound(_("no group named ${name}", mapping={"name": repr(name)}))
         return group
 
     def list_groups(self, text: str | None = None, limit: int | None = LIST_LIMIT) -> list[Group]:
@@ -291,13 +300,13 @@ class AccountService:
         name = name.strip().lower()
         if not GROUP_NAME_PATTERN.fullmatch(name):
             raise ValidationFailed(
-                [("name", "use 1 to 100 lower-case letters, digits, '.', '_' or '-'")]
+                [("name", _("use 1 to 100 lower-case letters, digits, '.', '_' or '-'"))]
             )
         errors = text_errors("title", title.strip(), max_chars=MAX_TITLE_LENGTH, single_line=True)
         if errors:
             raise ValidationFailed(errors)
         if self.dbsession.scalar(select(Group.id).where(Group.name == name)) is not None:
-            raise Conflict(f"a group named {name!r} exists")
+            raise Conflict(_("a group named ${name} exists", mapping={"name": repr(name)}))
         group = Group(name=name, title=title.strip() or name, members=self._users(members))
         self.dbsession.add(group)
         self.dbsession.flush()  # callers show the new group's created time at once
@@ -365,7 +374,9 @@ class AccountService:
             shown = ", ".join(
                 login.encode("utf-8", "backslashreplace").decode() for login in missing
             )
-            raise ValidationFailed([("members", f"no account with login {shown}")])
+            raise ValidationFailed(
+                [("members", _("no account with login ${logins}", mapping={"logins": shown}))]
+            )
         return found
 
 
@@ -388,9 +399,9 @@ class TokenService:
         errors = []
         name = name.strip()
         if not name or text_errors("name", name, max_chars=100, single_line=True):
-            errors.append(("name", "give the token a name of 1 to 100 characters"))
+            errors.append(("name", _("give the token a name of 1 to 100 characters")))
         if scope not in TOKEN_SCOPES:
-            errors.append(("scope", "choose read or read-write"))
+            errors.append(("scope", _("choose read or read-write")))
         if expires is not None:
             errors += _expiry_errors(expires)
         if errors:
@@ -431,7 +442,7 @@ class TokenService:
         """One of ``user``'s tokens; NotFound for anyone else's."""
         token = self.dbsession.get(ApiToken, token_id) if 1 <= token_id <= MAX_BIGINT else None
         if token is None or token.user_id != user.id:
-            raise NotFound(f"no token {token_id}")
+            raise NotFound(_("no token ${id}", mapping={"id": token_id}))
         return token
 
     def revoke(self, user: User, token_id: int, actor: Actor = SYSTEM) -> ApiToken:
@@ -453,14 +464,14 @@ def _storable(text: str) -> bool:
 
 def _expiry_errors(expires: dt.datetime) -> list[tuple[str, str]]:
     if expires.utcoffset() is None:
-        return [("expires", "give the expiry with its UTC offset")]
+        return [("expires", _("give the expiry with its UTC offset"))]
     # A day long past (0001-01-01) is first of all not in the future.
     if expires <= utcnow():
-        return [("expires", "the expiry must be in the future")]
+        return [("expires", _("the expiry must be in the future"))]
     try:
         storable_utc(expires)
     except MomentOutOfRange as problem:
-        return [("expires", str(problem))]
+        return [("expires", problem.message)]
     return []
 
 

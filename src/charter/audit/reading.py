@@ -26,6 +26,7 @@ from charter.audit.actions import action_label
 from charter.audit.models import MAX_ACTION_LENGTH, MAX_LOGIN_LENGTH, UID_LENGTH, AuditEntry
 from charter.content.fields import moment_filter
 from charter.errors import Forbidden, ValidationFailed
+from charter.i18n import _
 from charter.input.numbers import whole_number
 from charter.security.roles import Role
 from charter.trash.listing import MAX_PATH_LENGTH, decode_cursor, encode_cursor
@@ -36,7 +37,7 @@ from charter.tree.visibility import filter_visible
 FILTER_PARAMS = ("actor", "action", "path", "since", "until", "node")
 # Rows an export reads at a time: memory stays flat however many it writes.
 EXPORT_BATCH = 1000
-NOT_ALLOWED = "only Administrators, and Managers of a folder, may read the audit log"
+NOT_ALLOWED = _("only Administrators, and Managers of a folder, may read the audit log")
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,12 @@ class AuditQuery:
         def text(name: str, maximum: int) -> str | None:
             value = (params.get(name) or "").strip()
             if len(value) > maximum:
-                problems.append((name, f"at most {maximum} characters"))
+                problems.append(
+                    (name, _("at most ${count} characters", mapping={"count": maximum}))
+                )
                 return None
             if any(not c.isprintable() for c in value):
-                problems.append((name, "no control characters"))
+                problems.append((name, _("no control characters")))
                 return None
             return value or None
 
@@ -75,7 +78,12 @@ class AuditQuery:
         if limit_text is not None:
             parsed = whole_number(limit_text, minimum=1, maximum=maximum)
             if parsed is None:
-                problems.append(("limit", f"a whole number from 1 to {maximum}"))
+                problems.append(
+                    (
+                        "limit",
+                        _("a whole number from 1 to ${maximum}", mapping={"maximum": maximum}),
+                    )
+                )
             else:
                 limit = parsed
         after = None
@@ -83,13 +91,13 @@ class AuditQuery:
             try:
                 after = decode_cursor(params["after"])
             except ValidationFailed as failure:
-                problems.extend(failure.errors)
+                problems.extend(failure.messages)
         path = text("path", MAX_PATH_LENGTH)
         if path is not None:
             path = "/" + path.strip("/") if path.strip("/") else ROOT_PATH
         node = text("node", UID_LENGTH)
         if node is not None and not (node.isascii() and node.isalnum()):
-            problems.append(("node", "a node's uid: 32 letters and digits"))
+            problems.append(("node", _("a node's uid: 32 letters and digits")))
             node = None
         query = cls(
             limit=limit,
@@ -103,7 +111,7 @@ class AuditQuery:
             limit_given=limit_text is not None,
         )
         if query.since and query.until and query.since > query.until:
-            problems.append(("until", "must not come before since"))
+            problems.append(("until", _("must not come before since")))
         if problems:
             raise ValidationFailed(problems)
         return query

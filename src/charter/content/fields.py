@@ -16,7 +16,9 @@ import datetime as dt
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime
-from pydantic_core import PydanticCustomError
+
+from charter.i18n import _, english
+from charter.input.messages import refusal
 
 EARLIEST_STORABLE = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
 LATEST_STORABLE = dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)
@@ -25,7 +27,12 @@ _MIDDLE_YEAR = 5000
 
 
 class MomentOutOfRange(ValueError):
-    """A moment that some supported database cannot store; the message says which bound."""
+    """A moment that some supported database cannot store; ``message`` says which bound
+    (translatable; ``str()`` reads it in English)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(english(message))
 
 
 def _shown(moment: dt.datetime) -> str:
@@ -35,12 +42,16 @@ def _shown(moment: dt.datetime) -> str:
 def _out_of_range(moment: dt.datetime, too_early: bool) -> MomentOutOfRange:
     if too_early:
         return MomentOutOfRange(
-            f"{_shown(moment)} is before {_shown(EARLIEST_STORABLE)}, "
-            "the earliest moment every database can store"
+            _(
+                "${moment} is before ${bound}, the earliest moment every database can store",
+                mapping={"moment": _shown(moment), "bound": _shown(EARLIEST_STORABLE)},
+            )
         )
     return MomentOutOfRange(
-        f"{_shown(moment)} is after {_shown(LATEST_STORABLE)}, "
-        "the latest moment every database can store"
+        _(
+            "${moment} is after ${bound}, the latest moment every database can store",
+            mapping={"moment": _shown(moment), "bound": _shown(LATEST_STORABLE)},
+        )
     )
 
 
@@ -65,7 +76,7 @@ def _check_storable(moment: dt.datetime) -> dt.datetime:
     try:
         storable_utc(moment)
     except MomentOutOfRange as problem:
-        raise PydanticCustomError("moment_out_of_range", str(problem)) from None
+        raise refusal("moment_out_of_range", problem.message) from None
     return moment
 
 
@@ -91,9 +102,9 @@ def moment_filter(
             moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         return storable_utc(moment)
     except MomentOutOfRange as problem:
-        problems.append((name, str(problem)))
+        problems.append((name, problem.message))
     except (ValueError, OverflowError):
         problems.append(
-            (name, "a date such as 2026-11-30, or a moment such as 2026-11-30T09:00:00Z")
+            (name, _("a date such as 2026-11-30, or a moment such as 2026-11-30T09:00:00Z"))
         )
     return None

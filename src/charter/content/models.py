@@ -11,6 +11,7 @@ from charter.blobs import format_size
 from charter.content.markdown import HtmlTooLarge, render_markdown
 from charter.db.meta import LONG_TEXT, MYSQL_TABLE_OPTIONS
 from charter.errors import ValidationFailed
+from charter.i18n import _
 from charter.tree.models import Node
 
 # With a body of at most 2 MiB, one row stays well inside MariaDB's 16 MiB packet.
@@ -63,8 +64,11 @@ class Document(Node):
                 [
                     (
                         "body",
-                        f"renders to more than {format_size(MAX_BODY_HTML_BYTES)} of HTML; "
-                        "split it into several documents",
+                        _(
+                            "renders to more than ${limit} of HTML; split it into several "
+                            "documents",
+                            mapping={"limit": format_size(MAX_BODY_HTML_BYTES)},
+                        ),
                     )
                 ]
             )

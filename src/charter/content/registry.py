@@ -17,7 +17,9 @@ from pyramid.config import Configurator
 from pyramid.registry import Registry
 
 from charter.errors import Conflict, NotFound, ValidationFailed
+from charter.i18n import _
 from charter.input.json import join_pointer
+from charter.input.messages import validation_message
 from charter.tree.models import Node
 from charter.workflow.definitions import Workflow, WorkflowRegistry
 
@@ -57,7 +59,7 @@ class ContentType:
                     (
                         # An error about the whole object (a model validator) has no field.
                         pointer_prefix + _pointer(error["loc"]),
-                        error["msg"],
+                        validation_message(error),
                     )
                     for error in exc.errors()
                 ]
@@ -105,7 +107,9 @@ class TypeRegistry:
         try:
             return self._by_name[name]
         except KeyError:
-            raise NotFound(f"no content type named {name!r}") from None
+            raise NotFound(
+                _("no content type named ${name}", mapping={"name": repr(name)})
+            ) from None
 
     def of(self, node: Node) -> ContentType:
         """The type of ``node``."""
@@ -130,7 +134,12 @@ class TypeRegistry:
     def check_placement(self, parent: Node, child_type: ContentType) -> None:
         """Refuse (Conflict) to put a node of ``child_type`` inside ``parent``."""
         if not self.fits(parent, child_type):
-            raise Conflict(f"a {child_type.title} cannot be placed in {parent.path}")
+            raise Conflict(
+                _(
+                    "a ${type} cannot be placed in ${path}",
+                    mapping={"type": _(child_type.title), "path": parent.path},
+                )
+            )
 
 
 def types_of(registry: Registry) -> TypeRegistry:

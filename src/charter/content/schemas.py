@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic_core import PydanticCustomError
 
+from charter.i18n import _
+from charter.input.messages import refusal
 from charter.input.text import (
     UNICODE_WHITESPACE,
     BoundedText,
     single_line_pattern,
-    text_problem,
+    text_refusal,
 )
 
 MAX_TITLE_LENGTH = 500
@@ -45,10 +46,10 @@ class NodeFields(BaseModel):
         # Checked here rather than with min/max_length so the message reads
         # well beside a form field.
         if not title:
-            raise PydanticCustomError("title_required", "a title is required")
-        problem = text_problem(title, max_chars=MAX_TITLE_LENGTH, single_line=True)
+            raise refusal("title_required", _("a title is required"))
+        problem = text_refusal(title, max_chars=MAX_TITLE_LENGTH, single_line=True)
         if problem is not None:
-            raise PydanticCustomError("title_limit", f"a title {problem}")
+            raise refusal("title_limit", _("a title ${problem}", mapping={"problem": problem}))
         return title
 
 

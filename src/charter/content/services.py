@@ -50,6 +50,7 @@ from charter.history.revisions import (
     RevisionService,
     check_comment,
 )
+from charter.i18n import _
 from charter.input.text import is_blank
 from charter.security.roles import Permission
 from charter.trash.models import TrashEntry
@@ -154,7 +155,17 @@ class ContentService:
         self._require(parent, Permission.ADD)
         content_type = self.types.get(type_name)
         if content_type.upload:
-            raise ValidationFailed([("@type", f"a {content_type.title} is made by uploading it")])
+            raise ValidationFailed(
+                [
+                    (
+                        "@type",
+                        _(
+                            "a ${type} is made by uploading it",
+                            mapping={"type": _(content_type.title)},
+                        ),
+                    )
+                ]
+            )
         self.types.check_placement(parent, content_type)
         values = content_type.validate(fields)
         comment = check_comment(comment)
@@ -238,7 +249,12 @@ class ContentService:
         uploads = self._uploads()
         self._require(node, Permission.EDIT)
         if not self.types.of(node).upload:
-            raise Conflict(f"{node.path} is not a file: only a file's bytes can be replaced")
+            raise Conflict(
+                _(
+                    "${path} is not a file: only a file's bytes can be replaced",
+                    mapping={"path": node.path},
+                )
+            )
         filename = node.filename if filename is None else _clean_filename(filename)
         comment = check_comment(comment)
         if node.version != expected_version:
@@ -259,14 +275,22 @@ class ContentService:
         comment = check_comment(comment) or f"Restored version {number}"
         fields, blob = self.revisions.restorable(node, number)
         if blob is not None and not self._uploads().store.exists(blob.sha256):
-            raise Conflict(f"the bytes of version {number} of {node.path} are no longer stored")
+            raise Conflict(
+                _(
+                    "the bytes of version ${number} of ${path} are no longer stored",
+                    mapping={"number": number, "path": node.path},
+                )
+            )
         try:
             return self._change(
                 node, fields, expected_version, comment, blob, "content.restored", restored=number
             )
         except ValidationFailed as failure:
             raise Conflict(
-                f"version {number} of {node.path} cannot be restored: {failure.detail}"
+                _(
+                    "version ${number} of ${path} cannot be restored: ${reason}",
+                    mapping={"number": number, "path": node.path, "reason": failure.detail},
+                )
             ) from None
 
     def _change(
@@ -390,7 +414,7 @@ class ContentService:
         """
         self._require(folder, Permission.EDIT)
         if len(set(names)) != len(names):
-            raise ValidationFailed([("order", "a child is named more than once")])
+            raise ValidationFailed([("order", _("a child is named more than once"))])
         # Only what could be a name is looked up: the database may not take the rest.
         possible = [name for name in names if name_problem(name) is None]
         children = {
@@ -402,9 +426,19 @@ class ContentService:
         missing = [name for name in names if name not in children]
         if missing:
             shown = ", ".join(m.encode("utf-8", "backslashreplace").decode() for m in missing)
-            raise ValidationFailed([("order", f"{folder.path} holds no item named {shown}")])
+            raise ValidationFailed(
+                [
+                    (
+                        "order",
+                        _(
+                            "${path} holds no item named ${names}",
+                            mapping={"path": folder.path, "names": shown},
+                        ),
+                    )
+                ]
+            )
         places = sorted((child.position, child.id) for child in children.values())
-        for name, (position, _) in zip(names, places, strict=True):
+        for name, (position, _id) in zip(names, places, strict=True):
             children[name].position = position
         self.dbsession.flush()
         self.audit.record("content.reordered", self.actor, node=folder, order=names)
@@ -420,14 +454,19 @@ class ContentService:
         is refused (PreconditionFailed) and nothing is deleted.
         """
         if node.parent_id is None:
-            raise Conflict("the root cannot be deleted")
+            raise Conflict(_("the root cannot be deleted"))
         self._require_removal(node)
         version = node.version if expected_version is None else expected_version
         if node.version != version:
             raise self._stale(node, node.version)
         if not self.tree.claim(node, version, self.actor.user_id, in_place=True):
             if expected_version is None:
-                raise ChangedMeanwhile(f"{node.path} was changed, moved or deleted meanwhile")
+                raise ChangedMeanwhile(
+                    _(
+                        "${path} was changed, moved or deleted meanwhile",
+                        mapping={"path": node.path},
+                    )
+                )
             raise self._stale(node, self.tree.current_version(node))
         entry = self.trash.trash(node)
         self.redirects.vacated(node, entry.original_path)
@@ -448,11 +487,14 @@ class ContentService:
         self._require(node, Permission.DELETE)
         parent = self._parent_with_lineage(node)
         if parent is None:
-            raise Conflict("the root cannot be deleted, renamed or moved")
+            raise Conflict(_("the root cannot be deleted, renamed or moved"))
         if not self.permits(parent, Permission.DELETE):
             raise Forbidden(
-                f"you may not take {node.path} out of {parent.path}: that needs delete "
-                "on the folder too"
+                _(
+                    "you may not take ${path} out of ${folder}: "
+                    "that needs delete on the folder too",
+                    mapping={"path": node.path, "folder": parent.path},
+                )
             )
 
     def _parent_with_lineage(self, node: Node) -> Node | None:
@@ -524,19 +566,32 @@ class ContentService:
             )
         except BlobTooLarge:
             raise TooLarge(
-                f"the file is larger than the limit of {format_size(uploads.max_size)}",
+                _(
+                    "the file is larger than the limit of ${limit}",
+                    mapping={"limit": format_size(uploads.max_size)},
+                ),
                 uploads.max_size,
             ) from None
 
     def _require(self, node: Node, permission: Permission) -> None:
         if not self.permits(node, permission):
-            raise Forbidden(f"you may not {permission.value} here: {node.path}")
+            raise Forbidden(
+                _(
+                    "you may not ${permission} here: ${path}",
+                    mapping={"permission": _(permission.value), "path": node.path},
+                )
+            )
 
     def _stale(self, node: Node, current_version: int | None) -> PreconditionFailed:
         if current_version is None:
-            return PreconditionFailed(f"{node.path} was deleted meanwhile")
+            return PreconditionFailed(
+                _("${path} was deleted meanwhile", mapping={"path": node.path})
+            )
         return PreconditionFailed(
-            f"{node.path} was changed meanwhile: it is at version {current_version}",
+            _(
+                "${path} was changed meanwhile: it is at version ${version}",
+                mapping={"path": node.path, "version": current_version},
+            ),
             current_version=current_version,
         )
 
@@ -581,7 +636,7 @@ def _clean_filename(filename: str) -> str:
     cleaned = "".join(c for c in filename.replace("\\", "/").rsplit("/", 1)[-1] if c.isprintable())
     cleaned = cleaned.strip()[:MAX_FILENAME_LENGTH]
     if not cleaned or cleaned in {".", ".."}:
-        raise ValidationFailed([("filename", "the file needs a name")])
+        raise ValidationFailed([("filename", _("the file needs a name"))])
     return cleaned
 
 

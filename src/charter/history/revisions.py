@@ -24,8 +24,9 @@ from charter.audit.service import Actor
 from charter.errors import NotFound, ValidationFailed
 from charter.history.diff import Comparison, compare
 from charter.history.models import MAX_COMMENT_LENGTH, Revision
+from charter.i18n import _
 from charter.input.numbers import whole_number
-from charter.input.text import text_problem
+from charter.input.text import text_refusal
 from charter.tree.models import Node
 
 if TYPE_CHECKING:
@@ -95,12 +96,19 @@ class HistoryPageRequest:
         if text is not None:
             limit = whole_number(text, minimum=1, maximum=maximum)
             if limit is None:
-                raise ValidationFailed([("limit", f"a whole number from 1 to {maximum}")])
+                raise ValidationFailed(
+                    [
+                        (
+                            "limit",
+                            _("a whole number from 1 to ${maximum}", mapping={"maximum": maximum}),
+                        )
+                    ]
+                )
         after = None
         if params.get("after"):
             after = whole_number(params["after"], minimum=1, maximum=MAX_NUMBER)
             if after is None:
-                raise ValidationFailed([("after", "the number of a version, as `next` gave it")])
+                raise ValidationFailed([("after", _("the number of a version, as `next` gave it"))])
         return cls(limit, after, limit_given=text is not None)
 
 
@@ -126,14 +134,21 @@ class PruneReport:
     nodes: int
 
 
+def no_version(node: Node, number: int) -> str:
+    """The refusal of a version ``node`` does not have (translatable)."""
+    return _("${path} has no version ${number}", mapping={"path": node.path, "number": number})
+
+
 def check_comment(comment: str) -> str:
     """``comment`` stripped, refused (ValidationFailed on ``@comment``) when it cannot be stored."""
     if not isinstance(comment, str):
-        raise ValidationFailed([("@comment", "must be a string")])
+        raise ValidationFailed([("@comment", _("must be a string"))])
     comment = comment.strip()
-    problem = text_problem(comment, max_chars=MAX_COMMENT_LENGTH, single_line=True)
+    problem = text_refusal(comment, max_chars=MAX_COMMENT_LENGTH, single_line=True)
     if problem is not None:
-        raise ValidationFailed([("@comment", f"a comment {problem}")])
+        raise ValidationFailed(
+            [("@comment", _("a comment ${problem}", mapping={"problem": problem}))]
+        )
     return comment
 
 
@@ -243,7 +258,7 @@ class RevisionService:
         # Revision 1 is never pruned: without it the node has no revisions at all.
         if number == 1:
             return self._unrecorded(node)
-        raise NotFound(f"{node.path} has no version {number}")
+        raise NotFound(no_version(node, number))
 
     def current_number(self, node: Node) -> int:
         """The number of ``node``'s newest revision, which holds its current content."""
@@ -268,7 +283,7 @@ class RevisionService:
             rows[1] = self._unrecorded(node)
         for number in (first, second):
             if number not in rows:
-                raise NotFound(f"{node.path} has no version {number}")
+                raise NotFound(no_version(node, number))
         return rows[first], rows[second]
 
     def compare(self, node: Node, first: int, second: int) -> Comparison:

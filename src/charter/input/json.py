@@ -10,6 +10,7 @@ from pyramid.request import Request
 
 from charter.blobs import format_size
 from charter.errors import MalformedRequest, TooLarge, UnsupportedMediaType, ValidationFailed
+from charter.i18n import _
 
 # Deeper than any body Charter reads; a deeper one is an attack on the parsers.
 MAX_DEPTH = 32
@@ -37,7 +38,10 @@ def check_charset(request: Request) -> None:
     charset = charset.split(";", 1)[0].strip().strip('"')
     if charset and charset not in UTF8_NAMES:
         raise UnsupportedMediaType(
-            f"The body must be UTF-8; charset {charset[:40]!r} is not read here."
+            _(
+                "The body must be UTF-8; charset ${charset} is not read here.",
+                mapping={"charset": repr(charset[:40])},
+            )
         )
 
 
@@ -45,7 +49,13 @@ def check_body_size(request: Request) -> None:
     """Refuse (413) a JSON or form body larger than ``charter.input.max_body_size``."""
     limit = request.registry.settings["charter.input.max_body_size"]
     if request.content_length is not None and request.content_length > limit:
-        raise TooLarge(f"the request body is larger than the limit of {format_size(limit)}", limit)
+        raise TooLarge(
+            _(
+                "the request body is larger than the limit of ${limit}",
+                mapping={"limit": format_size(limit)},
+            ),
+            limit,
+        )
 
 
 def json_object(request: Request) -> dict[str, Any]:

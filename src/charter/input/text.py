@@ -12,9 +12,10 @@ import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
-from pydantic_core import PydanticCustomError
 
 from charter.blobs import format_size
+from charter.i18n import _, english
+from charter.input.messages import refusal
 
 # C0 controls and DEL: a single-line value (a title, a name) holds none of them.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -27,26 +28,41 @@ def text_problem(
     max_bytes: int | None = None,
     single_line: bool = False,
 ) -> str | None:
-    """Why ``value`` cannot be stored, or None when it can."""
+    """Why ``value`` cannot be stored (in English), or None when it can."""
+    problem = text_refusal(value, max_chars=max_chars, max_bytes=max_bytes, single_line=single_line)
+    return None if problem is None else english(problem)
+
+
+def text_refusal(
+    value: str,
+    *,
+    max_chars: int,
+    max_bytes: int | None = None,
+    single_line: bool = False,
+) -> str | None:
+    """Why ``value`` cannot be stored, translatable (made with ``_``), or None when it can."""
     if len(value) > max_chars:
-        return f"has at most {max_chars:,} characters"
+        return _("has at most ${count} characters", mapping={"count": f"{max_chars:,}"})
     try:
         size = len(value.encode("utf-8"))
     except UnicodeEncodeError:
-        return "holds a lone surrogate, which is not a character"
+        return _("holds a lone surrogate, which is not a character")
     if max_bytes is not None and size > max_bytes:
-        return f"has at most {format_size(max_bytes)} in UTF-8 (this is {size:,} bytes)"
+        return _(
+            "has at most ${limit} in UTF-8 (this is ${size} bytes)",
+            mapping={"limit": format_size(max_bytes), "size": f"{size:,}"},
+        )
     if single_line:
         if _CONTROL_CHARACTERS.search(value):
-            return "must be one line, without tabs or control characters"
+            return _("must be one line, without tabs or control characters")
     elif "\x00" in value:
-        return "may not hold the NUL character"
+        return _("may not hold the NUL character")
     return None
 
 
 def text_errors(field: str, value: str, **limits: Any) -> list[tuple[str, str]]:
-    """``[(field, problem)]`` when ``value`` breaks ``limits`` (see :func:`text_problem`)."""
-    problem = text_problem(value, **limits)
+    """``[(field, problem)]`` when ``value`` breaks ``limits`` (see :func:`text_refusal`)."""
+    problem = text_refusal(value, **limits)
     return [] if problem is None else [(field, problem)]
 
 
@@ -60,11 +76,11 @@ def BoundedText(  # noqa: N802 - used as a type in schemas, like pydantic's cons
     """
 
     def check(value: str) -> str:
-        problem = text_problem(
+        problem = text_refusal(
             value, max_chars=max_chars, max_bytes=max_bytes, single_line=single_line
         )
         if problem is not None:
-            raise PydanticCustomError("text_limit", problem)
+            raise refusal("text_limit", problem)
         return value
 
     # The characters allowed, for clients and fuzzers (the OpenAPI document shows it).

@@ -16,6 +16,7 @@ from pyramid.response import Response
 
 from charter.blobs import format_size
 from charter.errors import MalformedRequest, TooLarge
+from charter.i18n import _
 from charter.input.cookies import COOKIE_TOO_LARGE, MAX_COOKIE_HEADER_BYTES
 from charter.input.json import check_body_size, check_charset, is_json_type
 
@@ -60,7 +61,7 @@ def check_path(request: Request) -> None:
     """Refuse a path holding NUL; undecodable paths are refused by routing (URLDecodeError)."""
     # PATH_INFO is percent-decoded already, as WSGI's latin-1 text.
     if "\x00" in request.environ.get("PATH_INFO", ""):
-        raise MalformedRequest("The address holds the NUL character.")
+        raise MalformedRequest(_("The address holds the NUL character."))
 
 
 def check_query_string(request: Request) -> None:
@@ -81,14 +82,22 @@ def check_query_string(request: Request) -> None:
             max_num_fields=MAX_QUERY_PARAMETERS,
         )
     except UnicodeDecodeError:
-        raise MalformedRequest("The query string is not valid UTF-8.") from None
+        raise MalformedRequest(_("The query string is not valid UTF-8.")) from None
     except ValueError:
         raise MalformedRequest(
-            f"The query string has more than {MAX_QUERY_PARAMETERS} parameters."
+            _(
+                "The query string has more than ${count} parameters.",
+                mapping={"count": MAX_QUERY_PARAMETERS},
+            )
         ) from None
     for key, value in pairs:
         if "\x00" in key or "\x00" in value:
-            raise MalformedRequest(f"The query parameter {key[:50]!r} holds the NUL character.")
+            raise MalformedRequest(
+                _(
+                    "The query parameter ${name} holds the NUL character.",
+                    mapping={"name": repr(key[:50])},
+                )
+            )
 
 
 def check_body(request: Request) -> None:
@@ -118,7 +127,13 @@ def _check_upload_size(request: Request) -> None:
     limit = request.registry.settings["charter.blobs.max_upload_size"]
     if request.content_length is not None and request.content_length > limit + MULTIPART_OVERHEAD:
         # Refused before the body is parsed.
-        raise TooLarge(f"the upload is larger than the limit of {format_size(limit)}", limit)
+        raise TooLarge(
+            _(
+                "the upload is larger than the limit of ${limit}",
+                mapping={"limit": format_size(limit)},
+            ),
+            limit,
+        )
 
 
 def _check_form_fields(request: Request) -> None:
@@ -133,26 +148,36 @@ def _check_form_fields(request: Request) -> None:
         fields = request.POST.items()
     except ValueError:
         # The cgi parser WebOb uses refuses a multipart body without a usable boundary.
-        raise MalformedRequest("The multipart form has no valid boundary.") from None
+        raise MalformedRequest(_("The multipart form has no valid boundary.")) from None
     # In a multipart form WebOb has already put U+FFFD for undecodable bytes.
     for key, value in fields:
         if key is None:
-            raise MalformedRequest("A part of the multipart form has no name.")
+            raise MalformedRequest(_("A part of the multipart form has no name."))
         # A file part may have no file name at all (None).
         text = value if isinstance(value, str) else getattr(value, "filename", None) or ""
         for part in (key, text):
             _check_form_text(part, key)
             if REPLACEMENT_CHARACTER in part:
-                raise MalformedRequest(f"The form field {key[:50]!r} is not valid UTF-8.")
+                raise MalformedRequest(
+                    _(
+                        "The form field ${name} is not valid UTF-8.",
+                        mapping={"name": repr(key[:50])},
+                    )
+                )
 
 
 def _utf8(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise MalformedRequest("The form data is not valid UTF-8.") from None
+        raise MalformedRequest(_("The form data is not valid UTF-8.")) from None
 
 
 def _check_form_text(text: str, field: str) -> None:
     if "\x00" in text:
-        raise MalformedRequest(f"The form field {field[:50]!r} holds the NUL character.")
+        raise MalformedRequest(
+            _(
+                "The form field ${name} holds the NUL character.",
+                mapping={"name": repr(field[:50])},
+            )
+        )

@@ -24,6 +24,7 @@ from charter.audit.service import Actor
 from charter.blobs import format_size
 from charter.content.registry import types_of
 from charter.errors import CharterError
+from charter.i18n import english
 from charter.scripts.environment import app_environment
 from charter.trash.services import TrashService
 
@@ -99,7 +100,7 @@ def purge(env: dict[str, Any], args: argparse.Namespace) -> int:
                 continue  # restored or purged meanwhile
             hold = trash.hold_of(entry)
             if hold is not None:
-                held.append(f"Kept {description}: {hold}")
+                held.append(f"Kept {description}: {english(hold)}")
                 continue
             if not args.dry_run:
                 count = trash.purge(entry_id)

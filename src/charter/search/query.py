@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from charter.errors import ValidationFailed
+from charter.i18n import _
 from charter.search.text import encode, prefix_alternatives, words
 
 MAX_QUERY_LENGTH = 500
@@ -91,9 +92,11 @@ _TOKEN = re.compile(r'\s*(-?)(?:"([^"]*)("?)|([^\s"]+))')
 def parse(text: str) -> Query:
     """The query ``text`` as a tree; QuerySyntaxError says what is wrong with it."""
     if not isinstance(text, str) or not text.strip():
-        raise QuerySyntaxError("type a word to search for")
+        raise QuerySyntaxError(_("type a word to search for"))
     if len(text) > MAX_QUERY_LENGTH:
-        raise QuerySyntaxError(f"a search is at most {MAX_QUERY_LENGTH} characters")
+        raise QuerySyntaxError(
+            _("a search is at most ${count} characters", mapping={"count": MAX_QUERY_LENGTH})
+        )
     clauses: list[tuple[bool, Atom]] = []  # (negated, atom), "OR" as a marker below
     items: list[object] = []
     position = 0
@@ -101,19 +104,19 @@ def parse(text: str) -> Query:
     while position < len(stripped):
         match = _TOKEN.match(stripped, position)
         if match is None:  # pragma: no cover - the pattern matches any non-space
-            raise QuerySyntaxError("this search cannot be read")
+            raise QuerySyntaxError(_("this search cannot be read"))
         position = match.end()
         minus, phrase, closing, bare = match.groups()
         if phrase is not None:
             if not closing:
-                raise QuerySyntaxError('a phrase is missing its closing quote (")')
+                raise QuerySyntaxError(_('a phrase is missing its closing quote (")'))
             atom = _phrase(phrase, quoted=True)
             items.append((bool(minus), atom))
         elif bare == "OR" and not minus:
             items.append("OR")
         else:
             if minus and not bare:
-                raise QuerySyntaxError("a minus must be followed by the word to leave out")
+                raise QuerySyntaxError(_("a minus must be followed by the word to leave out"))
             items.append((bool(minus), _word(bare)))
     groups: list[list[Atom]] = []
     excluded: list[Atom] = []
@@ -122,9 +125,9 @@ def parse(text: str) -> Query:
     for index, item in enumerate(items):
         if item == "OR":
             if index == 0 or index == len(items) - 1 or items[index - 1] == "OR":
-                raise QuerySyntaxError("OR must stand between two words or phrases")
+                raise QuerySyntaxError(_("OR must stand between two words or phrases"))
             if previous_negated or (isinstance(items[index + 1], tuple) and items[index + 1][0]):
-                raise QuerySyntaxError("OR cannot join a word left out with a minus")
+                raise QuerySyntaxError(_("OR cannot join a word left out with a minus"))
             pending_or = True
             continue
         negated, atom = item  # type: ignore[misc]
@@ -138,17 +141,22 @@ def parse(text: str) -> Query:
         pending_or = False
         clauses.append((negated, atom))
     if len(clauses) > MAX_ATOMS:
-        raise QuerySyntaxError(f"a search holds at most {MAX_ATOMS} words and phrases")
+        raise QuerySyntaxError(
+            _("a search holds at most ${count} words and phrases", mapping={"count": MAX_ATOMS})
+        )
     if not groups:
-        raise QuerySyntaxError("say what to search for, not only what to leave out")
+        raise QuerySyntaxError(_("say what to search for, not only what to leave out"))
     return Query(tuple(tuple(group) for group in groups), tuple(excluded), text)
 
 
 def _phrase(text: str, *, quoted: bool) -> Phrase:
     terms = tuple(encode(word) for word in words(text))
     if not terms:
-        what = "this phrase" if quoted else repr(text)
-        raise QuerySyntaxError(f"{what} holds no letters or digits to search for")
+        if quoted:
+            raise QuerySyntaxError(_("this phrase holds no letters or digits to search for"))
+        raise QuerySyntaxError(
+            _("${word} holds no letters or digits to search for", mapping={"word": repr(text)})
+        )
     return Phrase(terms)
 
 
@@ -156,14 +164,22 @@ def _word(text: str) -> Atom:
     if "*" not in text:
         return _phrase(text, quoted=False)
     if text.count("*") > 1 or not text.endswith("*"):
-        raise QuerySyntaxError("* may only end a word, as in budg*")
+        raise QuerySyntaxError(_("* may only end a word, as in budg*"))
     stem = text[:-1]
     folded = list(words(stem))
     if len(folded) != 1 or len(folded[0]) < MIN_PREFIX:
         if len(folded) > 1:
-            raise QuerySyntaxError(f"{text!r}: a prefix search is one word followed by *")
+            raise QuerySyntaxError(
+                _(
+                    "${word}: a prefix search is one word followed by *",
+                    mapping={"word": repr(text)},
+                )
+            )
         raise QuerySyntaxError(
-            f"{text!r}: give at least {MIN_PREFIX} letters or digits before the *"
+            _(
+                "${word}: give at least ${count} letters or digits before the *",
+                mapping={"word": repr(text), "count": MIN_PREFIX},
+            )
         )
     prefixes, exact = prefix_alternatives(folded[0])
     return Prefix(tuple(prefixes), tuple(exact), folded[0])

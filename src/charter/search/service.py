@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from charter.accounts.models import User
 from charter.db.meta import utcnow
 from charter.errors import ValidationFailed
+from charter.i18n import _
 from charter.search.backends import SearchBackend, SearchTooSlow
 from charter.search.indexer import FILE_MARK
 from charter.search.models import SearchEntry
@@ -100,7 +101,7 @@ class SearchRequest:
             values = params.getall(name) if hasattr(params, "getall") else [params.get(name)]
             values = [v for v in values if v is not None]
             if len(values) > 1:
-                problems.append((name, "give it once"))
+                problems.append((name, _("give it once")))
                 return None
             return values[0] if values else None
 
@@ -108,7 +109,15 @@ class SearchRequest:
             values = params.getall(name) if hasattr(params, "getall") else []
             values = [v for v in values if v]
             if len(values) > MAX_FILTER_VALUES or any(len(v) > 100 for v in values):
-                problems.append((name, f"at most {MAX_FILTER_VALUES} values of 100 characters"))
+                problems.append(
+                    (
+                        name,
+                        _(
+                            "at most ${count} values of 100 characters",
+                            mapping={"count": MAX_FILTER_VALUES},
+                        ),
+                    )
+                )
                 return ()
             return tuple(dict.fromkeys(values))
 
@@ -116,31 +125,36 @@ class SearchRequest:
         try:
             query = parse(single("q") or "")
         except ValidationFailed as failure:
-            problems.extend(failure.errors)
+            problems.extend(failure.messages)
         sort = single("sort") or "relevance"
         if sort not in SORTS:
-            problems.append(("sort", "relevance or modified"))
+            problems.append(("sort", _("relevance or modified")))
         limit = default_limit
         text = single("limit")
         if text is not None:
             if not (text.isascii() and text.isdigit() and len(text) <= 4) or not (
                 1 <= int(text) <= max_limit
             ):
-                problems.append(("limit", f"a whole number from 1 to {max_limit}"))
+                problems.append(
+                    (
+                        "limit",
+                        _("a whole number from 1 to ${maximum}", mapping={"maximum": max_limit}),
+                    )
+                )
             else:
                 limit = int(text)
         after = single("after") or None
         if after is not None and len(after) > 200:
-            problems.append(("after", "not a cursor this server handed out"))
+            problems.append(("after", _("not a cursor this server handed out")))
         moments = {}
         for name in ("modified_after", "modified_before"):
             moments[name] = _moment(single(name), name, problems)
         owner = single("owner") or None
         if owner is not None and len(owner) > 200:
-            problems.append(("owner", "at most 200 characters"))
+            problems.append(("owner", _("at most ${count} characters", mapping={"count": 200})))
         facets = (single("facets") or "true").lower()
         if facets not in {"true", "false"}:
-            problems.append(("facets", "true or false"))
+            problems.append(("facets", _("true or false")))
         types, states = several("type"), several("state")
         if problems or query is None:
             raise ValidationFailed(problems)
@@ -178,7 +192,7 @@ class SearchRequest:
                         return Cursor(part, moment, node_id)
         except (binascii.Error, ValueError, TypeError, RecursionError, OverflowError):
             pass
-        raise ValidationFailed([("after", "not a cursor this server handed out")])
+        raise ValidationFailed([("after", _("not a cursor this server handed out"))])
 
 
 # The two parts of a result (docs/search.md#how-many-results).
@@ -203,7 +217,7 @@ def _moment(text: str | None, name: str, problems: list[tuple[str, str]]) -> dt.
             raise ValueError(text)
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        problems.append((name, "a date or time in ISO 8601, such as 2026-11-30"))
+        problems.append((name, _("a date or time in ISO 8601, such as 2026-11-30")))
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
@@ -212,7 +226,7 @@ def _moment(text: str | None, name: str, problems: list[tuple[str, str]]) -> dt.
         <= moment
         <= dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
     ):
-        problems.append((name, "a date between the years 1000 and 9999"))
+        problems.append((name, _("a date between the years 1000 and 9999")))
         return None
     return moment.astimezone(dt.UTC)
 
@@ -291,8 +305,12 @@ class DatabaseSearch:
                 [
                     (
                         "q",
-                        f"this search took longer than {self.time_limit:g} seconds: narrow it "
-                        "(another word, a phrase, a type, a folder) or go back to its first pages",
+                        _(
+                            "this search took longer than ${seconds} seconds: narrow it "
+                            "(another word, a phrase, a type, a folder) or go back to its "
+                            "first pages",
+                            mapping={"seconds": f"{self.time_limit:g}"},
+                        ),
                     )
                 ]
             ) from None
@@ -451,7 +469,7 @@ def _count(candidates: list[Any], approximate: bool) -> Facets:
         total=len(candidates),
         approximate=approximate,
     )
-    for _, _, type_name, state, modified in candidates:
+    for _score, _id, type_name, state, modified in candidates:
         facets.types[type_name] = facets.types.get(type_name, 0) + 1
         if state is not None:
             facets.states[state] = facets.states.get(state, 0) + 1

@@ -13,6 +13,7 @@ from charter.accounts.models import User
 from charter.accounts.passwords import hash_password, needs_rehash, verify_password
 from charter.audit.service import Actor, AuditLog
 from charter.db.meta import utcnow
+from charter.i18n import _, english
 from charter.security.principals import user_principal
 from charter.security.ratelimit import RateLimiter
 
@@ -27,11 +28,13 @@ MAX_ATTEMPTED_LOGIN_LENGTH = 101
 
 
 class LoginRefused(Exception):
-    """The login was refused; ``detail`` is what to tell the person."""
+    """The login was refused; ``message`` is what to tell the person (translatable),
+    ``detail`` the same in English."""
 
-    def __init__(self, detail: str, retry_after: int = 0) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, message: str, retry_after: int = 0) -> None:
+        self.message = message
+        self.detail = english(message)
+        super().__init__(self.detail)
         self.retry_after = retry_after
 
 
@@ -75,11 +78,15 @@ class LoginService:
                 wait = self.limiter.retry_after(key)
                 self.audit.record("login.refused", attempt, login, reason="too many failures")
                 minutes = max(1, math.ceil(wait / 60))
-                raise LoginRefused(
-                    f"Too many failed logins; try again in {minutes} "
-                    f"minute{'s' if minutes != 1 else ''}.",
-                    retry_after=wait,
+                message = (
+                    _("Too many failed logins; try again in 1 minute.")
+                    if minutes == 1
+                    else _(
+                        "Too many failed logins; try again in ${minutes} minutes.",
+                        mapping={"minutes": minutes},
+                    )
                 )
+                raise LoginRefused(message, retry_after=wait)
 
         user = self.dbsession.scalars(select(User).where(User.login == login)).one_or_none()
         # An unknown login costs as much time as a wrong password, so timing
@@ -87,7 +94,7 @@ class LoginService:
         stored_hash = user.password_hash if user is not None else _unknown_account_hash()
         if not verify_password(stored_hash, password) or user is None or not user.active:
             self.audit.record("login.failed", attempt, login)
-            raise LoginRefused("Wrong login or password.")
+            raise LoginRefused(_("Wrong login or password."))
 
         # A success is no failure: the account starts afresh, the address gets its place back.
         self.limiter.release(address_key)

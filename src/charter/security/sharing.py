@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from charter.accounts.models import Group, User
 from charter.audit.service import SYSTEM, Actor, AuditLog
 from charter.errors import ValidationFailed
+from charter.i18n import _
 from charter.input.numbers import whole_number
 from charter.input.text import text_problem
 from charter.security.models import GlobalRole
@@ -147,7 +148,9 @@ class SharingService:
             and Role.ADMINISTRATOR.value not in wanted
         ):
             # Another administrator can do it; nobody locks themselves out by a stray click.
-            raise ValidationFailed([("roles", "you cannot take away your own Administrator role")])
+            raise ValidationFailed(
+                [("roles", _("you cannot take away your own Administrator role"))]
+            )
         self.dbsession.execute(delete(GlobalRole).where(GlobalRole.principal == principal))
         self.dbsession.add_all(GlobalRole(principal=principal, role=role) for role in wanted)
         self.audit.record("global_roles.changed", actor, principal, before=before, after=wanted)
@@ -168,11 +171,17 @@ class SharingService:
             for role in roles:
                 if role not in names:
                     errors.append(
-                        (f"{pointer}/roles", f"'{role}' is not one of {', '.join(sorted(names))}")
+                        (
+                            f"{pointer}/roles",
+                            _(
+                                "'${role}' is not one of ${roles}",
+                                mapping={"role": role, "roles": ", ".join(sorted(names))},
+                            ),
+                        )
                     )
             if principal in SYSTEM_PRINCIPALS:
                 if principal == "system.Everyone" and not allow_everyone:
-                    errors.append((f"{pointer}/principal", "site roles cannot go to everyone"))
+                    errors.append((f"{pointer}/principal", _("site roles cannot go to everyone")))
             elif (
                 principal.startswith(USER_PREFIX)
                 and (user_id := whole_number(principal[len(USER_PREFIX) :])) is not None
@@ -189,8 +198,11 @@ class SharingService:
                 errors.append(
                     (
                         f"{pointer}/principal",
-                        f"{principal!r} is not a principal: use user:<id>, group:<name>, "
-                        "system.Authenticated or system.Everyone",
+                        _(
+                            "${principal} is not a principal: use user:<id>, group:<name>, "
+                            "system.Authenticated or system.Everyone",
+                            mapping={"principal": repr(principal)},
+                        ),
                     )
                 )
         if user_ids:

@@ -14,6 +14,7 @@ from transaction.interfaces import ITransactionManager, NoTransaction
 from charter.accounts.models import User
 from charter.audit.service import SYSTEM, Actor, AuditLog
 from charter.errors import NotFound
+from charter.i18n import _
 from charter.security.principals import user_principal
 from charter.sessions.session import CharterSession
 from charter.sessions.store import SessionRecord, SessionStore
@@ -61,7 +62,7 @@ class SessionService:
         for record in self.list(user):
             if record.id == session_id:
                 return record
-        raise NotFound(f"no session {session_id}")
+        raise NotFound(_("no session ${id}", mapping={"id": session_id}))
 
     def end(self, user: User, session_id: int, actor: Actor, reason: str = BY_OWNER) -> None:
         """End one of ``user``'s sessions; ending the current one logs this request out."""

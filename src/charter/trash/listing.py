@@ -12,6 +12,7 @@ from typing import Any
 
 from charter.content.fields import moment_filter, storable_utc
 from charter.errors import ValidationFailed
+from charter.i18n import _
 from charter.input.numbers import whole_number
 from charter.tree.names import MAX_DEPTH, MAX_NAME_LENGTH
 from charter.tree.paths import ROOT_PATH
@@ -47,7 +48,9 @@ class TrashQuery:
         def text(name: str, maximum: int) -> str | None:
             value = (params.get(name) or "").strip()
             if len(value) > maximum:
-                problems.append((name, f"at most {maximum} characters"))
+                problems.append(
+                    (name, _("at most ${count} characters", mapping={"count": maximum}))
+                )
                 return None
             return value or None
 
@@ -57,7 +60,12 @@ class TrashQuery:
         if limit_text is not None:
             parsed = whole_number(limit_text, minimum=1, maximum=maximum)
             if parsed is None:
-                problems.append(("limit", f"a whole number from 1 to {maximum}"))
+                problems.append(
+                    (
+                        "limit",
+                        _("a whole number from 1 to ${maximum}", mapping={"maximum": maximum}),
+                    )
+                )
             else:
                 limit = parsed
         after = None
@@ -65,7 +73,7 @@ class TrashQuery:
             try:
                 after = decode_cursor(params["after"])
             except ValidationFailed as failure:
-                problems.extend(failure.errors)
+                problems.extend(failure.messages)
         since = moment_filter(params.get("since"), "since", end_of_day=False, problems=problems)
         until = moment_filter(params.get("until"), "until", end_of_day=True, problems=problems)
         path = text("path", MAX_PATH_LENGTH)
@@ -131,4 +139,4 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
             return storable_utc(moment), entry_id
     except (binascii.Error, ValueError, TypeError, RecursionError, OverflowError):
         pass
-    raise ValidationFailed([("after", "not a cursor this server handed out")])
+    raise ValidationFailed([("after", _("not a cursor this server handed out"))])

@@ -24,6 +24,7 @@ from charter.content.registry import TypeRegistry
 from charter.content.types import core_types
 from charter.db.meta import utcnow
 from charter.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from charter.i18n import _
 from charter.security.policy import local_roles
 from charter.security.roles import Permission, permissions_of
 from charter.trash.listing import TrashQuery, encode_cursor
@@ -32,7 +33,7 @@ from charter.trash.paths import is_live, trash_root
 from charter.tree.models import Node
 from charter.tree.names import MAX_DEPTH, check_name
 from charter.tree.paths import child_path, descendants_range, hash_path
-from charter.tree.services import TreeService
+from charter.tree.services import TreeService, taken
 from charter.tree.viewers import refresh_subtree
 
 Permits = Callable[[Node, Permission], bool]
@@ -50,8 +51,8 @@ class RestoreConflict(Conflict):
     A ``target`` folder and/or a new ``name`` in the request resolve it.
     """
 
-    def __init__(self, detail: str, reason: str) -> None:
-        super().__init__(detail)
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
         self.reason = reason
 
 
@@ -293,13 +294,16 @@ class TrashService:
         name = entry.name if name is None else name.strip()
         check_name(name, in_root=folder.parent_id is None)
         if not self.permits(folder, Permission.ADD):
-            raise Forbidden(f"you may not add items to {folder.path}")
+            raise Forbidden(_("you may not add items to ${path}", mapping={"path": folder.path}))
         self.types.check_placement(folder, self.types.of(top))
         slots = self.tree.lock(folder, name)
         if slots.name_taken:
             raise RestoreConflict(
-                f"{folder.path} already holds an item named {name!r}: restore it under "
-                "another name, or into another folder",
+                _(
+                    "${path} already holds an item named ${name}: restore it under another "
+                    "name, or into another folder",
+                    mapping={"path": folder.path, "name": repr(name)},
+                ),
                 NAME_TAKEN,
             )
         old_root = trash_root(entry.id)
@@ -310,8 +314,10 @@ class TrashService:
             )
             if deepest + depth_change > MAX_DEPTH:
                 raise Conflict(
-                    f"{child_path(folder.path, name)} would be deeper than the tree goes "
-                    f"({MAX_DEPTH} levels)"
+                    _(
+                        "${path} would be deeper than the tree goes (${levels} levels)",
+                        mapping={"path": child_path(folder.path, name), "levels": MAX_DEPTH},
+                    )
                 )
         new_path = child_path(folder.path, name)
         self._rebase(top, new_path, depth_change)
@@ -323,7 +329,7 @@ class TrashService:
         top.parent_id = folder.id
         top.name = name
         top.__parent__ = folder
-        message = f"{folder.path} already holds an item named {name!r}"
+        message = taken(folder.path, name)
         try:
             self.dbsession.flush()
         except IntegrityError as exc:
@@ -392,7 +398,8 @@ class TrashService:
         return self._locked(entry_id, missing_ok=True)
 
     def hold_of(self, entry: TrashEntry) -> str | None:
-        """Why ``entry`` may not be purged (a legal hold on it or inside it), or None."""
+        """Why ``entry`` may not be purged (a legal hold on it or inside it; translatable), or
+        None."""
         return self._hold_of(entry)
 
     # -- legal holds ------------------------------------------------------------
@@ -430,7 +437,7 @@ class TrashService:
     def set_node_hold(self, node: Node, on: bool) -> Node:
         """Put a live node under legal hold (no purge of it, whatever trashes it) or lift it."""
         if not self.access.may_hold or not self.permits(node, Permission.MANAGE):
-            raise Forbidden("only site Administrators may set or lift a legal hold")
+            raise Forbidden(_("only site Administrators may set or lift a legal hold"))
         if node.legal_hold != on:
             # Under the node's row lock, so two Administrators take turns.
             self.tree.lock(node)
@@ -478,22 +485,37 @@ class TrashService:
         if target is not None:
             segments = [segment for segment in target.strip().split("/") if segment]
             if not target.strip().startswith("/"):
-                raise ValidationFailed([("target", "give the path of a folder, such as /projects")])
+                raise ValidationFailed(
+                    [("target", _("give the path of a folder, such as /projects"))]
+                )
             resolution = self.tree.resolve(segments)
             folder = resolution.context
             if resolution.remainder or not self.permits(folder, Permission.VIEW):
                 raise ValidationFailed(
-                    [("target", f"no folder you may view has the path {target.strip()!r}")]
+                    [
+                        (
+                            "target",
+                            _(
+                                "no folder you may view has the path ${path}",
+                                mapping={"path": repr(target.strip())},
+                            ),
+                        )
+                    ]
                 )
             if not folder.is_container:
-                raise ValidationFailed([("target", f"{folder.path} is not a folder")])
+                raise ValidationFailed(
+                    [("target", _("${path} is not a folder", mapping={"path": folder.path}))]
+                )
             return folder
         folder = self.original_folder(entry)
         if folder is None or not self.permits(folder, Permission.VIEW):
             where = entry.original_path.rsplit("/", 1)[0] or "/"
             raise RestoreConflict(
-                f"the folder it was deleted from ({where}) is gone: it was deleted too. "
-                "Choose a folder to restore it into (target)",
+                _(
+                    "the folder it was deleted from (${path}) is gone: it was deleted too. "
+                    "Choose a folder to restore it into (target)",
+                    mapping={"path": where},
+                ),
                 PARENT_GONE,
             )
         return folder
@@ -520,7 +542,10 @@ class TrashService:
         set_committed_value(top, "depth", top.depth + depth_change)
 
     def _hold_of(self, entry: TrashEntry) -> str | None:
-        whole = f"“{entry.title}” ({entry.original_path}) is under legal hold"
+        whole = _(
+            "“${title}” (${path}) is under legal hold",
+            mapping={"title": entry.title, "path": entry.original_path},
+        )
         if entry.legal_hold:
             return whole
         held = self.dbsession.scalar(
@@ -534,13 +559,19 @@ class TrashService:
         if held == trash_root(entry.id):
             return whole
         original = entry.original_path + held[len(trash_root(entry.id)) :]
-        return f"{original}, inside “{entry.title}”, is under legal hold"
+        return _(
+            "${path}, inside “${title}”, is under legal hold",
+            mapping={"path": original, "title": entry.title},
+        )
 
     def _refuse_held(self, entry: TrashEntry) -> None:
         hold = self._hold_of(entry)
         if hold is not None:
             raise UnderLegalHold(
-                f"{hold}: it cannot be purged until a site Administrator lifts the hold"
+                _(
+                    "${hold}: it cannot be purged until a site Administrator lifts the hold",
+                    mapping={"hold": hold},
+                )
             )
 
     def _purge(self, entry: TrashEntry) -> int:
@@ -569,12 +600,14 @@ class TrashService:
 
     def _require_change(self) -> None:
         if not self.access.may_change:
-            raise Forbidden("you may not change the trash (a read-only token may only read it)")
+            raise Forbidden(_("you may not change the trash (a read-only token may only read it)"))
 
     def _require_hold(self) -> None:
         if not self.access.may_hold:
-            raise Forbidden("only site Administrators may set or lift a legal hold")
+            raise Forbidden(_("only site Administrators may set or lift a legal hold"))
 
     @staticmethod
     def _not_found(entry_id: int) -> NotFound:
-        return NotFound(f"the trash holds no entry {entry_id} that you may see")
+        return NotFound(
+            _("the trash holds no entry ${id} that you may see", mapping={"id": entry_id})
+        )

@@ -7,6 +7,7 @@ import re
 from anyascii import anyascii
 
 from charter.errors import ValidationFailed
+from charter.i18n import _, english
 
 MAX_NAME_LENGTH = 100
 # Levels below the root; also bounds a path's length and the lineage query.
@@ -33,27 +34,36 @@ RESERVED_ROOT_NAMES = frozenset(
 
 
 def name_problem(name: str, *, in_root: bool = False) -> str | None:
-    """Why ``name`` cannot name a node, or None when it can."""
+    """Why ``name`` cannot name a node (in English), or None when it can."""
+    problem = name_refusal(name, in_root=in_root)
+    return None if problem is None else english(problem)
+
+
+def name_refusal(name: str, *, in_root: bool = False) -> str | None:
+    """Why ``name`` cannot name a node, translatable (made with ``_``), or None when it can."""
     if not name:
-        return "a name cannot be empty"
+        return _("a name cannot be empty")
     if len(name) > MAX_NAME_LENGTH:
-        return f"a name has at most {MAX_NAME_LENGTH} characters"
+        return _("a name has at most ${count} characters", mapping={"count": MAX_NAME_LENGTH})
     if name[0] in "@_":
-        return "names starting with '@' or '_' are reserved for views"
+        return _("names starting with '@' or '_' are reserved for views")
     if name in {".", ".."}:
-        return "'.' and '..' are not names"
+        return _("'.' and '..' are not names")
     if not NAME_CHARACTERS.match(name):
         bad = sorted({c for c in name if not NAME_CHARACTERS.match(c)})
         shown = " ".join(repr(c) for c in bad)
-        return f"a name may hold only letters, digits, '.', '_', '~' and '-', not {shown}"
+        return _(
+            "a name may hold only letters, digits, '.', '_', '~' and '-', not ${characters}",
+            mapping={"characters": shown},
+        )
     if in_root and name in RESERVED_ROOT_NAMES:
-        return f"{name!r} is reserved at the top of the site"
+        return _("${name} is reserved at the top of the site", mapping={"name": repr(name)})
     return None
 
 
 def check_name(name: str, *, in_root: bool = False) -> None:
     """Raise ValidationFailed naming the ``name`` field when ``name`` is not valid."""
-    problem = name_problem(name, in_root=in_root)
+    problem = name_refusal(name, in_root=in_root)
     if problem:
         raise ValidationFailed([("name", problem)])
 

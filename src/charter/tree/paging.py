@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter.errors import ValidationFailed
+from charter.i18n import _
 from charter.tree.services import decode_cursor
 
 
@@ -37,7 +38,14 @@ class PageRequest:
                 not (text.isascii() and text.isdigit() and len(text) <= 6)
                 or not 1 <= int(text) <= maximum
             ):
-                raise ValidationFailed([("limit", f"a whole number from 1 to {maximum}")])
+                raise ValidationFailed(
+                    [
+                        (
+                            "limit",
+                            _("a whole number from 1 to ${maximum}", mapping={"maximum": maximum}),
+                        )
+                    ]
+                )
             limit = int(text)
         after = params.get("after") or None
         if after is not None:

@@ -27,7 +27,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from charter.db.meta import utcnow
 from charter.errors import ChangedMeanwhile, Conflict, NotFound, ValidationFailed
-from charter.tree.models import LocalRole, Node
+from charter.i18n import _
+from charter.tree.models import LocalRole, Node, subtype_tables
 from charter.tree.names import MAX_DEPTH, MAX_NAME_LENGTH, check_name, suggest_name
 from charter.tree.paths import (
     ROOT_PATH,
@@ -35,7 +36,7 @@ from charter.tree.paths import (
     descendants_range,
     hash_path,
     lineage_paths,
-    sha256_hex,
+    sha256_digest,
 )
 from charter.tree.viewers import inherit_viewers, refresh_subtree
 from charter.tree.visibility import Viewer, filter_visible
@@ -97,7 +98,7 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
             return position, node_id
     except (binascii.Error, ValueError, TypeError, RecursionError):
         pass
-    raise ValidationFailed([("after", "not a cursor this server handed out")])
+    raise ValidationFailed([("after", _("not a cursor this server handed out"))])
 
 
 # Columns a folder's children can be sorted by, besides their own order.
@@ -114,7 +115,7 @@ def _lineage_statement(type_count: int) -> Select:
     any): two plain entities, which SQLAlchemy loads for about a third less
     than the same join as a ``joinedload`` of the collection.
     """
-    every_type = with_polymorphic(Node, "*")
+    every_type = with_polymorphic(Node, "*", selectable=subtype_tables())
     return (
         select(every_type, LocalRole)
         .outerjoin(LocalRole, LocalRole.node_id == every_type.id)
@@ -129,6 +130,13 @@ def _give_grants(grants: dict[Node, list[LocalRole]]) -> None:
     for node, node_grants in grants.items():
         if "local_roles" not in node.__dict__:
             set_committed_value(node, "local_roles", node_grants)
+
+
+def taken(folder: str, name: str) -> str:
+    """The refusal of a name already used in ``folder``."""
+    return _(
+        "${path} already holds an item named ${name}", mapping={"path": folder, "name": repr(name)}
+    )
 
 
 class TreeService:
@@ -166,7 +174,7 @@ class TreeService:
             node.__parent__ = lineage[-1] if lineage else None
             lineage.append(node)
         if not lineage:
-            raise NotFound("the site has no root yet; run charter-init")
+            raise NotFound(_("the site has no root yet; run charter-init"))
         return Resolution(lineage, list(segments[len(lineage) - 1 :]))
 
     def load_grants(self, nodes: Sequence[Node]) -> None:
@@ -276,16 +284,23 @@ class TreeService:
         generated names and positions stay unique.
         """
         if not parent.is_container:
-            raise Conflict(f"{parent.path} is not a folder and cannot hold items")
+            raise Conflict(
+                _("${path} is not a folder and cannot hold items", mapping={"path": parent.path})
+            )
         if parent.depth + 1 > MAX_DEPTH:
-            raise Conflict(f"{parent.path} is as deep as the tree goes ({MAX_DEPTH} levels)")
+            raise Conflict(
+                _(
+                    "${path} is as deep as the tree goes (${levels} levels)",
+                    mapping={"path": parent.path, "levels": MAX_DEPTH},
+                )
+            )
         if name is not None:
             check_name(name, in_root=parent.parent_id is None)
         slots = self.lock(parent, name)
         if name is None:
             name = self._free_name(parent, title, keep_extension)
         elif slots.name_taken:
-            raise Conflict(f"{parent.path} already holds an item named {name!r}")
+            raise Conflict(taken(parent.path, name))
         child.parent_id = parent.id
         child.name = name
         child.path = child_path(parent.path, name)
@@ -323,7 +338,9 @@ class TreeService:
             select(Node.path, last.scalar_subquery(), taken).where(Node.id == folder.id)
         ).one_or_none()
         if row is None or row[0] != folder.path:
-            raise ChangedMeanwhile(f"{folder.path} was moved or deleted meanwhile")
+            raise ChangedMeanwhile(
+                _("${path} was moved or deleted meanwhile", mapping={"path": folder.path})
+            )
         return ChildSlots(row[1], bool(row[2]))
 
     def claim(
@@ -383,27 +400,39 @@ class TreeService:
         """
         name = node.name if new_name is None else new_name
         if node.parent_id is None:
-            raise Conflict("the root cannot be moved or renamed")
+            raise Conflict(_("the root cannot be moved or renamed"))
         if not new_parent.is_container:
-            raise Conflict(f"{new_parent.path} is not a folder and cannot hold items")
+            raise Conflict(
+                _(
+                    "${path} is not a folder and cannot hold items",
+                    mapping={"path": new_parent.path},
+                )
+            )
         if new_parent.path == node.path or new_parent.path.startswith(child_path(node.path, "")):
-            raise Conflict("a folder cannot be moved into itself or its own subtree")
+            raise Conflict(_("a folder cannot be moved into itself or its own subtree"))
         if new_parent.id == node.parent_id and name == node.name:
             return node
         check_name(name, in_root=new_parent.parent_id is None)
         slots = self.lock(new_parent, name)
         if slots.name_taken:
-            raise Conflict(f"{new_parent.path} already holds an item named {name!r}")
+            raise Conflict(taken(new_parent.path, name))
         old_path, new_path = node.path, child_path(new_parent.path, name)
         depth_change = new_parent.depth + 1 - node.depth
         deepest = self._deepest_in(node) if depth_change > 0 and node.is_container else node.depth
         if deepest + depth_change > MAX_DEPTH:
-            raise Conflict(f"{new_path} would be deeper than the tree goes ({MAX_DEPTH} levels)")
+            raise Conflict(
+                _(
+                    "${path} would be deeper than the tree goes (${levels} levels)",
+                    mapping={"path": new_path, "levels": MAX_DEPTH},
+                )
+            )
         # Pending changes below the node must reach the database before the
         # set-based UPDATE rewrites their paths.
         self.dbsession.flush()
         if not self.claim(node, node.version, user_id, in_place=True):
-            raise ChangedMeanwhile(f"{old_path} was changed, moved or deleted meanwhile")
+            raise ChangedMeanwhile(
+                _("${path} was changed, moved or deleted meanwhile", mapping={"path": old_path})
+            )
         if node.is_container:
             self.move_descendants(old_path, new_path, depth_change)
         if new_parent.id != node.parent_id:
@@ -436,14 +465,16 @@ class TreeService:
             # The hash is assigned before the path: MySQL evaluates SET clauses
             # left to right and lets later ones see earlier results.
             .ordered_values(
-                (Node.path_hash, sha256_hex(moved_path)),
+                (Node.path_hash, sha256_digest(moved_path)),
                 (Node.path, moved_path),
                 (Node.depth, Node.depth + depth_change),
             )
             .execution_options(synchronize_session=False)
         )
         if self.any_below(old_path):
-            raise ChangedMeanwhile(f"{old_path} gained items while they were being moved")
+            raise ChangedMeanwhile(
+                _("${path} gained items while they were being moved", mapping={"path": old_path})
+            )
         # Descendants already in the session were changed behind its back.
         # (Read from __dict__: touching an expired attribute would load it.)
         for loaded in list(self.dbsession.identity_map.values()):
@@ -517,7 +548,7 @@ class TreeService:
             self.dbsession.get(Node, node.parent_id) if node.parent_id is not None else None
         )
         if parent is None:
-            raise Conflict("the root cannot be moved or renamed")
+            raise Conflict(_("the root cannot be moved or renamed"))
         return parent
 
     def _deepest_in(self, node: Node) -> int:
@@ -548,7 +579,7 @@ class TreeService:
             candidate = f"{stem}-{number}{dot}{extension}"
             number += 1
         if len(candidate) > MAX_NAME_LENGTH:
-            raise ValidationFailed([("name", "give the item a name")])
+            raise ValidationFailed([("name", _("give the item a name"))])
         check_name(candidate, in_root=parent.parent_id is None)
         return candidate
 
@@ -556,7 +587,7 @@ class TreeService:
         # Flushed here so that a clash the lock did not prevent surfaces as a
         # clear Conflict, not as an error at commit. The message is made
         # before flushing: after a failed flush the session reads nothing.
-        message = f"{parent.path} already holds an item named {name!r}"
+        message = taken(parent.path, name)
         try:
             self.dbsession.flush()
         except IntegrityError as exc:
@@ -581,5 +612,13 @@ class TreeService:
         missing = [name for name in names if name not in visible]
         if missing:
             raise ValidationFailed(
-                [("order", f"{folder.path} holds no item named {', '.join(missing)}")]
+                [
+                    (
+                        "order",
+                        _(
+                            "${path} holds no item named ${names}",
+                            mapping={"path": folder.path, "names": ", ".join(missing)},
+                        ),
+                    )
+                ]
             )

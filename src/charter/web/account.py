@@ -74,8 +74,11 @@ def change_password(request: Request) -> dict[str, Any] | Response:
         except ValidationFailed as failure:
             # The service calls the new password just "password".
             errors = errors_by_field(
-                ("new_password" if field == "password" else field, message)
-                for field, message in failure.errors
+                request,
+                [
+                    ("new_password" if field == "password" else field, message)
+                    for field, message in failure.messages
+                ],
             )
     if errors:
         refuse_form(request)
@@ -102,7 +105,9 @@ def change_details(request: Request) -> dict[str, Any] | Response:
         request.accounts.update_user(user, **details, actor=request.actor)
     except ValidationFailed as failure:
         refuse_form(request)
-        return _account_page(request, user, errors=errors_by_field(failure.errors), details=details)
+        return _account_page(
+            request, user, errors=errors_by_field(request, failure.messages), details=details
+        )
     flash(request, _("Your details were saved."))
     return HTTPSeeOther(request.route_url("account"))
 
@@ -115,7 +120,7 @@ def end_session(request: Request) -> Response:
     user = own_account(request, write=True)
     session_id = whole_number(request.POST.get("session_id", ""))
     if session_id is None:
-        raise ValidationFailed([("session_id", "choose a session to end")])
+        raise ValidationFailed([("session_id", _("choose a session to end"))])
     request.user_sessions.end(user, session_id, actor=request.actor)
     flash(request, _("The session was ended; that browser is logged out."))
     return HTTPSeeOther(request.route_url("account"))
@@ -180,7 +185,7 @@ def parse_expiry(text: str) -> dt.datetime | None:
     try:
         day = dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise ValidationFailed([("expires", "enter a date such as 2030-01-31")]) from None
+        raise ValidationFailed([("expires", _("enter a date such as 2030-01-31"))]) from None
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
@@ -208,7 +213,7 @@ def create_token(request: Request) -> dict[str, Any]:
             actor=request.actor,
         )
     except ValidationFailed as failure:
-        errors = errors_by_field(failure.errors)
+        errors = errors_by_field(request, failure.messages)
         refuse_form(request)
         return _tokens_page(request, user, form=form, errors=errors)
     # The token text is in this page only: no cache may keep a copy.
@@ -227,7 +232,7 @@ def revoke_token(request: Request) -> Response:
     user = own_account(request, write=True)
     token_id = whole_number(request.POST.get("token_id", ""))
     if token_id is None:
-        raise ValidationFailed([("token_id", "choose a token to revoke")])
+        raise ValidationFailed([("token_id", _("choose a token to revoke"))])
     token = request.tokens.revoke(user, token_id, actor=request.actor)
     flash(
         request,

@@ -17,7 +17,7 @@ from charter.security.roles import Permission, Role
 from charter.sessions.devices import describe_device
 from charter.sessions.services import BY_ADMINISTRATOR
 from charter.web.forms import errors_by_field, refuse_form
-from charter.web.i18n import _, flash, plural
+from charter.web.i18n import _, flash, plural, translate
 
 USERS_TEMPLATE = "charter:web/templates/admin_users.jinja2"
 USER_TEMPLATE = "charter:web/templates/admin_user.jinja2"
@@ -74,9 +74,9 @@ def create_user(request: Request) -> dict[str, Any] | Response:
             actor=request.actor,
         )
     except ValidationFailed as failure:
-        errors = errors_by_field(failure.errors)
+        errors = errors_by_field(request, failure.messages)
     except Conflict as conflict:
-        errors = {"login": [conflict.detail]}
+        errors = {"login": [translate(request, conflict.message)]}
     else:
         flash(request, _("The account ${login} was created.", mapping={"login": user.login}))
         return HTTPSeeOther(request.route_url("admin.user", user_id=user.id))
@@ -123,7 +123,7 @@ def _edit_profile(request: Request, user: User) -> str:
 def _set_password(request: Request, user: User) -> str:
     password = request.POST.get("password", "")
     if password != request.POST.get("password_repeat", ""):
-        raise ValidationFailed([("password_repeat", "the two passwords differ")])
+        raise ValidationFailed([("password_repeat", _("the two passwords differ"))])
     request.accounts.set_password(user, password, actor=request.actor)
     return _(
         "The password of ${login} was set; their sessions have ended.",
@@ -175,10 +175,12 @@ def _refused(
     extra: dict[str, Any] = {}
     if action == "roles":
         # The sharing service names the roles of its one entry "entries/0/roles".
-        extra["errors"] = {"roles": {"roles": [message for _, message in failure.errors]}}
+        extra["errors"] = {
+            "roles": {"roles": [translate(request, message) for _, message in failure.messages]}
+        }
         extra["held_roles"] = request.POST.getall("roles")
         return extra
-    extra["errors"] = {action: errors_by_field(failure.errors)}
+    extra["errors"] = {action: errors_by_field(request, failure.messages)}
     if action == details_form:
         extra["form"] = _posted(request, *fields)
     return extra
@@ -190,7 +192,9 @@ def change_user(request: Request) -> dict[str, Any] | Response:
     user = _user(request)
     action = request.POST.get("action", "")
     if action not in USER_ACTIONS:
-        raise ValidationFailed([("action", f"unknown action {action!r}")])
+        raise ValidationFailed(
+            [("action", _("unknown action ${action}", mapping={"action": repr(action)}))]
+        )
     try:
         message = USER_ACTIONS[action](request, user)
     except ValidationFailed as failure:
@@ -233,9 +237,9 @@ def create_group(request: Request) -> dict[str, Any] | Response:
             form["name"], form["title"], parse_logins(form["members"]), actor=request.actor
         )
     except ValidationFailed as failure:
-        errors = errors_by_field(failure.errors)
+        errors = errors_by_field(request, failure.messages)
     except Conflict as conflict:
-        errors = {"name": [conflict.detail]}
+        errors = {"name": [translate(request, conflict.message)]}
     else:
         flash(request, _("The group ${name} was created.", mapping={"name": group.name}))
         return HTTPSeeOther(request.route_url("admin.group", name=group.name))
@@ -279,7 +283,7 @@ def _set_group_roles(request: Request, group: Group) -> str:
 
 def _delete_group(request: Request, group: Group) -> str:
     if request.POST.get("confirm") != "yes":
-        raise ValidationFailed([("confirm", "tick the box to confirm the deletion")])
+        raise ValidationFailed([("confirm", _("tick the box to confirm the deletion"))])
     request.accounts.delete_group(group, actor=request.actor)
     return _("The group ${name} was deleted.", mapping={"name": group.name})
 
@@ -293,7 +297,9 @@ def change_group(request: Request) -> dict[str, Any] | Response:
     group = request.accounts.get_group(request.matchdict["name"], for_update=True)
     action = request.POST.get("action", "")
     if action not in GROUP_ACTIONS:
-        raise ValidationFailed([("action", f"unknown action {action!r}")])
+        raise ValidationFailed(
+            [("action", _("unknown action ${action}", mapping={"action": repr(action)}))]
+        )
     try:
         message = GROUP_ACTIONS[action](request, group)
     except ValidationFailed as failure:

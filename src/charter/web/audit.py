@@ -30,6 +30,7 @@ from charter.security.policy import effective_roles
 from charter.security.roles import Role
 from charter.tree.models import Node
 from charter.web.forms import errors_by_field
+from charter.web.i18n import _
 
 TEMPLATE = "charter:web/templates/audit.jinja2"
 # Any logged-in person: what they may read is decided by request.audit_access.
@@ -69,7 +70,7 @@ def audit_page(request: Request) -> dict[str, Any]:
         query = AuditQuery.from_params(request.GET, settings)
     except ValidationFailed as failure:
         # The filters are shown again with the reason; the list is unfiltered meanwhile.
-        errors = errors_by_field(failure.errors)
+        errors = errors_by_field(request, failure.messages)
         request.response.status_int = 400
         query = AuditQuery.from_params({}, settings)
     result = page(request.dbsession, query, request.audit_access)
@@ -108,7 +109,7 @@ def export_response(
     """A streamed export of ``query`` (the request's filters unless given) as the caller may
     read it; ValidationFailed for a format or filter that is not right."""
     if format_name not in FORMATS:
-        raise ValidationFailed([("format", "csv or ndjson")])
+        raise ValidationFailed([("format", _("csv or ndjson"))])
     if query is None:
         query = AuditQuery.from_params(request.GET, request.registry.settings)
     access = request.audit_access

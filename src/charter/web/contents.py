@@ -34,7 +34,7 @@ from charter.web.editing import (
     view_url,
 )
 from charter.web.forms import refuse_form
-from charter.web.i18n import _, flash, plural
+from charter.web.i18n import _, flash, plural, translate
 from charter.web.listing import (
     MAX_SORTED_CHILDREN,
     child_details,
@@ -64,7 +64,17 @@ class Sort:
             return cls()
         column = text.removeprefix("-")
         if column not in SORTABLE_COLUMNS:
-            raise ValidationFailed([("sort", f"sort by one of {', '.join(SORTABLE_COLUMNS)}")])
+            raise ValidationFailed(
+                [
+                    (
+                        "sort",
+                        _(
+                            "sort by one of ${columns}",
+                            mapping={"columns": ", ".join(SORTABLE_COLUMNS)},
+                        ),
+                    )
+                ]
+            )
         return cls(column, text.startswith("-"))
 
     def param_for(self, column: str) -> str:
@@ -200,7 +210,7 @@ def _one_step(page_order: list[str], name: str, step: int) -> list[str]:
     """The page's names with ``name`` swapped with its neighbour ``step`` away (unchanged at
     either end of the page)."""
     if name not in page_order:
-        raise ValidationFailed([("form", "that item is not on this page (any more)")])
+        raise ValidationFailed([("form", _("that item is not on this page (any more)"))])
     index = page_order.index(name)
     other = index + step
     if 0 <= other < len(page_order):
@@ -224,14 +234,14 @@ def contents_action(context: Node, request: Request) -> dict[str, Any] | Respons
                 request.tree.check_visible_children(context, order, request.viewer_principals)
                 request.content.reorder(context, order)
             except ValidationFailed as failure:
-                errors = {"form": [message for _, message in failure.errors]}
+                errors = {"form": [translate(request, message) for _, message in failure.messages]}
         if errors:
             refuse_form(request)
             return _contents_page(request, context, typed, errors)
         flash(request, _("The new order was saved."))
         return HTTPSeeOther(view_url(request, context, "contents", back))
     if action not in SELECTION_ACTIONS:
-        raise ValidationFailed([("action", "choose what to do with the selected items")])
+        raise ValidationFailed([("action", _("choose what to do with the selected items"))])
     selected = request.POST.getall("item")
     if not selected:
         flash(request, _("Select at least one item first."), "error")
@@ -244,7 +254,7 @@ def selected_children(request: Request, folder: Node) -> list[Node]:
     (one query each: what the security policy needs to check them one by one)."""
     names = list(dict.fromkeys(request.params.getall("item")))
     if not names:
-        raise ValidationFailed([("item", "select at least one item")])
+        raise ValidationFailed([("item", _("select at least one item"))])
     segments = path_segments(folder.path)
     children = []
     for name in names:
@@ -255,7 +265,12 @@ def selected_children(request: Request, folder: Node) -> list[Node]:
             or child.parent_id != folder.id
             or not request.has_permission(Permission.VIEW, child)
         ):
-            raise NotFound(f"“{folder.title}” holds no item named {name!r} (any more)")
+            raise NotFound(
+                _(
+                    "“${title}” holds no item named ${name} (any more)",
+                    mapping={"title": folder.title, "name": repr(name)},
+                )
+            )
         children.append(child)
     return children
 
@@ -263,7 +278,12 @@ def selected_children(request: Request, folder: Node) -> list[Node]:
 def _require_each(request: Request, items: list[Node], permission: Permission) -> None:
     for item in items:
         if not request.has_permission(permission, item):
-            raise Forbidden(f"you may not {permission.value} “{item.title}”")
+            raise Forbidden(
+                _(
+                    "you may not ${permission} “${title}”",
+                    mapping={"permission": _(permission.value), "title": item.title},
+                )
+            )
 
 
 # -- move and copy the selected items -------------------------------------------------

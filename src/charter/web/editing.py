@@ -213,9 +213,18 @@ def _refuse(request: Request, status: int) -> None:
     request.response.status_int = status
 
 
+# Why the top folder cannot be renamed, moved, copied or deleted.
+NO_ROOT = {
+    "renamed": _("the top folder of the site cannot be renamed"),
+    "moved": _("the top folder of the site cannot be moved"),
+    "copied": _("the top folder of the site cannot be copied"),
+    "deleted": _("the top folder of the site cannot be deleted"),
+}
+
+
 def _no_root(context: Node, doing: str) -> None:
     if context.parent_id is None:
-        raise Conflict(f"the top folder of the site cannot be {doing}")
+        raise Conflict(NO_ROOT[doing])
 
 
 # -- add ----------------------------------------------------------------------
@@ -229,7 +238,12 @@ def _addable_type(request: Request, context: Node) -> ContentType | None:
     types = types_of(request.registry)
     content_type = types.get(name)
     if content_type.upload or not content_type.addable or not types.fits(context, content_type):
-        raise Conflict(f"{with_article(content_type)} cannot be added in “{context.title}”")
+        raise Conflict(
+            _(
+                "${type} cannot be added in “${title}”",
+                mapping={"type": with_article(content_type), "title": context.title},
+            )
+        )
     return content_type
 
 
@@ -264,7 +278,9 @@ ADD_VIEW = {"context": Node, "name": "add", "renderer": ADD_TEMPLATE, "permissio
 def add_form(context: Node, request: Request) -> dict[str, Any]:
     """The form to add an item of ``?type=`` here (or the list of types one may add)."""
     if not context.is_container:
-        raise Conflict(f"“{context.title}” is not a folder and cannot hold items")
+        raise Conflict(
+            _("“${title}” is not a folder and cannot hold items", mapping={"title": context.title})
+        )
     return _add_page(request, context, _addable_type(request, context))
 
 
@@ -273,7 +289,7 @@ def add_item(context: Node, request: Request) -> dict[str, Any] | Response:
     """Create the item, then show it."""
     content_type = _addable_type(request, context)
     if content_type is None:
-        raise NotFound("say which type of item to add")
+        raise NotFound(_("say which type of item to add"))
     fields = form_fields(content_type)
     name = request.POST.get("name", "").strip()
     try:
@@ -281,10 +297,10 @@ def add_item(context: Node, request: Request) -> dict[str, Any] | Response:
             context, content_type.name, posted_values(fields, request.POST), name=name or None
         )
     except ValidationFailed as failure:
-        errors, status = errors_by_field(failure.errors), 400
+        errors, status = errors_by_field(request, failure.messages), 400
     except Conflict as conflict:
         # The type was checked above, so what clashes is the name.
-        errors, status = {"name": [conflict.detail]}, 409
+        errors, status = {"name": [translate(request, conflict.message)]}, 409
     else:
         flash(
             request,
@@ -353,7 +369,7 @@ def edit_form(context: Node, request: Request) -> dict[str, Any]:
 def _posted_version(request: Request) -> int:
     version = whole_number(request.POST.get("version", ""))
     if version is None:
-        raise ValidationFailed([("version", "the form did not say which version it edited")])
+        raise ValidationFailed([("version", _("the form did not say which version it edited"))])
     return version
 
 
@@ -368,7 +384,7 @@ def save_edit(context: Node, request: Request) -> dict[str, Any] | Response:
         request.content.update(context, posted_values(fields, request.POST), version, comment)
     except ValidationFailed as failure:
         _refuse(request, 400)
-        errors = errors_by_field(failure.errors)
+        errors = errors_by_field(request, failure.messages)
         return _edit_page(request, context, typed, version, errors, comment=comment)
     except PreconditionFailed:
         _refuse(request, 409)
@@ -426,9 +442,9 @@ def rename_item(context: Node, request: Request) -> dict[str, Any] | Response:
     try:
         request.content.rename(context, new_name)
     except ValidationFailed as failure:
-        errors, status = errors_by_field(failure.errors), 400
+        errors, status = errors_by_field(request, failure.messages), 400
     except Conflict as conflict:
-        errors, status = {"name": [conflict.detail]}, 409
+        errors, status = {"name": [translate(request, conflict.message)]}, 409
     else:
         if context.name != old_name:
             flash(
@@ -575,7 +591,7 @@ def browse_start(request: Request, default: Node) -> Node | None:
         return nearest_visible(request, default)
     folder = folder_at(request, path)
     if folder is None:
-        raise NotFound(f"there is no folder at {path}")
+        raise NotFound(_("there is no folder at ${path}", mapping={"path": path}))
     return folder
 
 
@@ -618,11 +634,14 @@ def transfer(
         try:
             done = [operation(source, destination, new_name or None) for source in sources]
         except ValidationFailed as failure:
-            errors, status = errors_by_field(failure.errors), 400
+            errors, status = errors_by_field(request, failure.messages), 400
         except Forbidden as refusal:
-            errors, status = {"form": [refusal.detail]}, 403
+            errors, status = {"form": [translate(request, refusal.message)]}, 403
         except Conflict as conflict:
-            errors, status = {"name" if new_name else "destination": [conflict.detail]}, 409
+            errors, status = (
+                {"name" if new_name else "destination": [translate(request, conflict.message)]},
+                409,
+            )
         else:
             return done, destination
     _refuse(request, status)
@@ -718,7 +737,10 @@ def require_removable(request: Request, items: list[Node]) -> None:
     for item in items:
         if not request.content.may_remove(item):
             raise Forbidden(
-                f"you may not delete “{item.title}”: that needs delete on its folder too"
+                _(
+                    "you may not delete “${title}”: that needs delete on its folder too",
+                    mapping={"title": item.title},
+                )
             )
 
 
@@ -728,7 +750,7 @@ def stale_items(items: list[Node], versions: Mapping[str, str]) -> list[Node]:
     for item in items:
         version = whole_number(versions.get(item.name, ""))
         if version is None:
-            raise ValidationFailed([("version", "the form did not say which version to delete")])
+            raise ValidationFailed([("version", _("the form did not say which version to delete"))])
         if item.version != version:
             stale.append(item)
     return stale

@@ -30,7 +30,7 @@ from charter.security.denials import (
     classify_denial,
     is_anonymous_content_request,
 )
-from charter.web.i18n import _
+from charter.web.i18n import _, translate
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def domain_error_page(exc: CharterError, request: Request) -> Response:
     """A service refused the request."""
     # The nearest class that has a status: ChangedMeanwhile answers as the Conflict it is.
     status = next((DOMAIN_STATUS[cls] for cls in type(exc).__mro__ if cls in DOMAIN_STATUS), 400)
-    return error_page(request, status, exc.detail)
+    return error_page(request, status, translate(request, exc.message))
 
 
 @exception_view_config(URLDecodeError, api_request=False)

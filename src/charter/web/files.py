@@ -37,10 +37,14 @@ SERVICE_FIELDS = {"filename": "file"}
 def _check_uploadable(request: Request, context: Node) -> None:
     """Refuse (Conflict) a node that cannot hold files."""
     if not context.is_container:
-        raise Conflict(f"“{context.title}” is not a folder and cannot hold items")
+        raise Conflict(
+            _("“${title}” is not a folder and cannot hold items", mapping={"title": context.title})
+        )
     types = types_of(request.registry)
     if not types.fits(context, types.get("File")):
-        raise Conflict(f"files cannot be uploaded to “{context.title}”")
+        raise Conflict(
+            _("files cannot be uploaded to “${title}”", mapping={"title": context.title})
+        )
 
 
 def _upload_page(
@@ -137,7 +141,11 @@ def upload_files(context: Node, request: Request) -> dict[str, Any] | Response:
             errors, status = {"file": [message]}, 413
         except ValidationFailed as failure:
             errors = errors_by_field(
-                (SERVICE_FIELDS.get(field, field), message) for field, message in failure.errors
+                request,
+                [
+                    (SERVICE_FIELDS.get(field, field), message)
+                    for field, message in failure.messages
+                ],
             )
         else:
             flash(request, uploaded_message(uploaded))

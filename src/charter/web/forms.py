@@ -6,11 +6,14 @@ from collections.abc import Iterable
 
 from pyramid.request import Request
 
+from charter.web.i18n import translate_errors
 
-def errors_by_field(errors: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """A service's ``(field, message)`` pairs grouped by field, to show beside each input."""
+
+def errors_by_field(request: Request, errors: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """A service's ``(field, message)`` pairs grouped by field, to show beside each input,
+    each message in the request's language."""
     grouped: dict[str, list[str]] = {}
-    for field, message in errors:
+    for field, message in translate_errors(request, errors):
         grouped.setdefault(field, []).append(message)
     return grouped
 

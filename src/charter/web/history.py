@@ -73,8 +73,10 @@ def _number(text: str, field: str | None = None) -> int:
     if number is not None:
         return number
     if field is None:
-        raise NotFound(f"{text[:20]!r} is not the number of a version")
-    raise ValidationFailed([(field, "give the number of a version")])
+        raise NotFound(
+            _("${text} is not the number of a version", mapping={"text": repr(text[:20])})
+        )
+    raise ValidationFailed([(field, _("give the number of a version"))])
 
 
 def _refuse(request: Request, status: int) -> None:
@@ -178,7 +180,7 @@ def restore_revision(context: Node, request: Request) -> dict[str, Any] | Respon
     comment = request.POST.get("comment", "")
     version = whole_number(request.POST.get("version", ""))
     if version is None:
-        raise ValidationFailed([("version", "the form did not say which version it showed")])
+        raise ValidationFailed([("version", _("the form did not say which version it showed"))])
     try:
         request.content.restore(context, revision.number, version, comment)
     except PreconditionFailed:
@@ -189,12 +191,15 @@ def restore_revision(context: Node, request: Request) -> dict[str, Any] | Respon
     except ValidationFailed as failure:
         _refuse(request, 400)
         errors = errors_by_field(
-            (SERVICE_FIELDS.get(field, field), message) for field, message in failure.errors
+            request,
+            [(SERVICE_FIELDS.get(field, field), message) for field, message in failure.messages],
         )
         return revision_page(request, context, revision, comment, errors)
     except Conflict as conflict:
         _refuse(request, 409)
-        return revision_page(request, context, revision, comment, {"form": [conflict.detail]})
+        return revision_page(
+            request, context, revision, comment, {"form": [translate(request, conflict.message)]}
+        )
     names = {"number": revision.number, "title": context.title}
     if context.version == version:
         message = _("Version ${number} is what “${title}” holds now.", mapping=names)
@@ -264,7 +269,7 @@ def replace_file(context: File, request: Request) -> dict[str, Any] | Response:
     comment = request.POST.get("comment", "")
     version = whole_number(request.POST.get("version", ""))
     if version is None:
-        raise ValidationFailed([("version", "the form did not say which version it replaces")])
+        raise ValidationFailed([("version", _("the form did not say which version it replaces"))])
     files = chosen_files(request.POST)
     if len(files) != 1:
         _refuse(request, 400)
@@ -290,7 +295,8 @@ def replace_file(context: File, request: Request) -> dict[str, Any] | Response:
     except ValidationFailed as failure:
         _refuse(request, 400)
         errors = errors_by_field(
-            (SERVICE_FIELDS.get(field, field), message) for field, message in failure.errors
+            request,
+            [(SERVICE_FIELDS.get(field, field), message) for field, message in failure.messages],
         )
         return _replace_page(request, version, comment, errors)
     if context.version == version:

@@ -3,13 +3,14 @@ and compile them), the language picked per request from the person's choice (a c
 by the language menu) or else the browser's Accept-Language, English when neither matches.
 
 Templates mark their text with ``{% trans %}`` or ``_()`` (Jinja2's i18n extension, which
-pyramid_jinja2 wires to the request's localizer); Python code with ``_`` below.
+pyramid_jinja2 wires to the request's localizer); Python code with ``_`` below (charter.i18n's,
+which the services word their refusals with too).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,17 +19,15 @@ from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPSeeOther
-from pyramid.i18n import TranslationStringFactory
 from pyramid.request import Request
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.threadlocal import get_current_request
 from pyramid.view import view_config
 
 from charter.errors import ValidationFailed
+from charter.i18n import DOMAIN, _, localize
 from charter.web.helpers import with_article
 
-DOMAIN = "charter"
-_ = TranslationStringFactory(DOMAIN)
 # The languages whose catalogue is complete, the first being the default.
 LANGUAGES = {"en": "English", "de": "Deutsch"}
 DEFAULT_LANGUAGE = "en"
@@ -51,15 +50,22 @@ def negotiate_language(request: Request) -> str:
 
 
 def translate(request: Request, message: str) -> str:
-    """``message`` (made with ``_``) in the request's language, for a form's error list or
-    any other text a view hands to a template ready-made."""
-    return request.localizer.translate(message)
+    """``message`` (made with ``_``, here or by a service) in the request's language with its
+    values filled in, for a form's error list or any other text a view hands to a template
+    ready-made."""
+    return localize(request.localizer, message)
+
+
+def translate_errors(request: Request, errors: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A service's ``(field, message)`` refusals with each message in the request's
+    language; the field names stay as they are."""
+    return [(field, localize(request.localizer, message)) for field, message in errors]
 
 
 def flash(request: Request, message: str, queue: str = "") -> None:
-    """Put ``message`` (made with ``_``) on the session's flash queue in the request's
-    language, as the next page shows it."""
-    request.session.flash(request.localizer.translate(message), queue)
+    """Put ``message`` (made with ``_``, here or by a service) on the session's flash queue
+    in the request's language, as the next page shows it."""
+    request.session.flash(localize(request.localizer, message), queue)
 
 
 def plural(request: Request, singular: str, plural_form: str, count: int, **mapping: object) -> str:
@@ -168,7 +174,9 @@ def choose_language(request: Request) -> HTTPSeeOther:
     """Remember the language picked in the menu (a cookie), and go back to the page."""
     language = request.POST.get("language", "")
     if language not in LANGUAGES:
-        raise ValidationFailed([("language", f"one of {', '.join(LANGUAGES)}")])
+        raise ValidationFailed(
+            [("language", _("one of ${choices}", mapping={"choices": ", ".join(LANGUAGES)}))]
+        )
     response = HTTPSeeOther(
         request.application_url + _same_site_path(request.POST.get("came_from", "/"))
     )

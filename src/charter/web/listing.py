@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from charter.accounts.models import User
 from charter.content.models import File
 from charter.errors import ValidationFailed
+from charter.i18n import _
 from charter.tree.models import Node
 from charter.tree.services import decode_cursor
 from charter.tree.visibility import Viewer, filter_visible
@@ -84,7 +85,14 @@ def page_number(text: str | None) -> int:
     if not (text.isascii() and text.isdigit() and len(text) <= 7) or not (
         1 <= int(text) <= MAX_PAGE_NUMBER
     ):
-        raise ValidationFailed([("page", f"a whole number from 1 to {MAX_PAGE_NUMBER}")])
+        raise ValidationFailed(
+            [
+                (
+                    "page",
+                    _("a whole number from 1 to ${maximum}", mapping={"maximum": MAX_PAGE_NUMBER}),
+                )
+            ]
+        )
     return int(text)
 
 

@@ -12,6 +12,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
 from pyramid.view import view_config
 
 from charter.security.login import LoginRefused
+from charter.web.i18n import translate
 
 TEMPLATE = "charter:web/templates/login.jinja2"
 
@@ -60,7 +61,11 @@ def login_submit(request: Request) -> dict[str, Any] | Response:
         request.response.status_int = 429 if refusal.retry_after else 400
         if refusal.retry_after:
             request.response.headers["Retry-After"] = str(refusal.retry_after)
-        return {"login": login, "error": refusal.detail, "came_from": came_from}
+        return {
+            "login": login,
+            "error": translate(request, refusal.message),
+            "came_from": came_from,
+        }
     headers = remember(request, user.id)
     return HTTPSeeOther(safe_came_from(request, came_from), headers=headers)
 

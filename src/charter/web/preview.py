@@ -19,9 +19,10 @@ from charter.content.markdown import HtmlTooLarge, render_markdown
 from charter.content.models import MAX_BODY_HTML_BYTES
 from charter.content.schemas import MAX_BODY_BYTES, MAX_BODY_LENGTH
 from charter.errors import MalformedRequest, TooLarge
-from charter.input.text import text_problem
+from charter.input.text import text_refusal
 from charter.security.roles import Permission
 from charter.tree.models import Node
+from charter.web.i18n import _
 
 # The form field holding the Markdown to preview.
 TEXT_FIELD = "text"
@@ -47,16 +48,16 @@ def markdown_preview(context: Node, request: Request) -> dict[str, Any]:
     ):
         raise HTTPForbidden()
     text = request.POST.get(TEXT_FIELD, "")
-    problem = text_problem(text, max_chars=MAX_BODY_LENGTH, max_bytes=MAX_BODY_BYTES)
+    problem = text_refusal(text, max_chars=MAX_BODY_LENGTH, max_bytes=MAX_BODY_BYTES)
     if problem is not None:
         size = len(text.encode("utf-8", "surrogatepass"))
         if len(text) > MAX_BODY_LENGTH or size > MAX_BODY_BYTES:
-            raise TooLarge(f"{TEXT_FIELD} {problem}", MAX_BODY_BYTES)
-        raise MalformedRequest(f"{TEXT_FIELD} {problem}")
+            raise TooLarge(_("the text ${problem}", mapping={"problem": problem}), MAX_BODY_BYTES)
+        raise MalformedRequest(_("the text ${problem}", mapping={"problem": problem}))
     try:
         html = render_markdown(text, max_html=MAX_BODY_HTML_BYTES)
     except HtmlTooLarge:
         raise TooLarge(
-            f"{TEXT_FIELD} renders to more HTML than a page may hold", MAX_BODY_HTML_BYTES
+            _("the text renders to more HTML than a page may hold"), MAX_BODY_HTML_BYTES
         ) from None
     return {"html": html}

@@ -19,7 +19,7 @@ from charter.errors import ValidationFailed
 from charter.search.service import MODIFIED_BUCKETS, SearchRequest
 from charter.security.roles import Permission
 from charter.tree.models import Node
-from charter.web.i18n import _
+from charter.web.i18n import _, translate
 
 TEMPLATE = "charter:web/templates/search.jinja2"
 PAGE_SIZE = 20
@@ -65,7 +65,7 @@ def search_page(context: Node, request: Request) -> dict[str, Any]:
         results = request.search.search(search)
     except ValidationFailed as failure:
         request.response.status_int = 400
-        page["errors"] = [f"{message}" for _, message in failure.errors]
+        page["errors"] = [translate(request, message) for _, message in failure.messages]
         return page
     params = search.params()
     active = {key: value for key, value in params.items() if key not in {"q", "sort"}}

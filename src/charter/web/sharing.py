@@ -21,7 +21,7 @@ from charter.security.sharing import Sharing
 from charter.tree.models import Node
 from charter.web.forms import refuse_form
 from charter.web.helpers import breadcrumbs, node_url
-from charter.web.i18n import _, flash
+from charter.web.i18n import _, flash, translate_errors
 
 TEMPLATE = "charter:web/templates/sharing.jinja2"
 SEARCH_LIMIT = 20
@@ -267,7 +267,9 @@ def update_sharing(context: Node, request: Request) -> dict[str, Any] | Response
         request.sharing.update(context, dict(entries), inherit=inherit, actor=request.actor)
     except ValidationFailed as failure:
         refuse_form(request)
-        return _page(request, context, entries, inherit, failure.errors)
+        return _page(
+            request, context, entries, inherit, translate_errors(request, failure.messages)
+        )
     flash(request, _("Sharing saved."))
     if request.has_permission(Permission.SHARE, context):
         return HTTPSeeOther(sharing_url(request, context))

@@ -23,7 +23,7 @@ from charter.trash.services import PARENT_GONE, RestoreConflict, UnderLegalHold
 from charter.tree.models import Node
 from charter.web.forms import errors_by_field, refuse_form
 from charter.web.helpers import node_url
-from charter.web.i18n import _, flash, plural
+from charter.web.i18n import _, flash, plural, translate
 
 TRASH_TEMPLATE = "charter:web/templates/trash.jinja2"
 ENTRY_TEMPLATE = "charter:web/templates/trash_entry.jinja2"
@@ -54,7 +54,7 @@ def _listing(request: Request, errors: dict[str, list[str]] | None = None) -> di
         query = TrashQuery.from_params(request.GET, settings)
     except ValidationFailed as failure:
         # The filters are shown again with the reason; the list is unfiltered meanwhile.
-        errors = errors_by_field(failure.errors)
+        errors = errors_by_field(request, failure.messages)
         request.response.status_int = 400
         query = TrashQuery.from_params({}, settings)
     page = request.trash.page(query)
@@ -72,6 +72,12 @@ def _listing(request: Request, errors: dict[str, list[str]] | None = None) -> di
         "types": [content_type.name for content_type in types_of(request.registry)],
         "errors": errors or {},
     }
+
+
+def _translated_hold(request: Request, entry: TrashEntry) -> str | None:
+    """Why ``entry`` may not be purged, in the request's language (None when it may)."""
+    hold = request.trash.hold_of(entry)
+    return None if hold is None else translate(request, hold)
 
 
 @view_config(route_name="trash", request_method="GET", renderer=TRASH_TEMPLATE, **CALLER)
@@ -99,7 +105,7 @@ def _entry_page(
         "name": entry.name if name is None else name,
         "errors": errors or {},
         "conflict": conflict,
-        "hold": request.trash.hold_of(entry),
+        "hold": _translated_hold(request, entry),
     }
 
 
@@ -125,13 +131,17 @@ def restore(request: Request) -> dict[str, Any] | Response:
         )
     except RestoreConflict as conflict:
         field = "target" if conflict.reason == PARENT_GONE else "name"
-        errors, status, reason = {field: [conflict.detail]}, 409, conflict.reason
+        errors, status, reason = (
+            {field: [translate(request, conflict.message)]},
+            409,
+            conflict.reason,
+        )
     except ValidationFailed as failure:
-        errors, status, reason = errors_by_field(failure.errors), 400, None
+        errors, status, reason = errors_by_field(request, failure.messages), 400, None
     except Forbidden as refusal:
-        errors, status, reason = {"target": [refusal.detail]}, 403, None
+        errors, status, reason = {"target": [translate(request, refusal.message)]}, 403, None
     except Conflict as conflict:
-        errors, status, reason = {"target": [conflict.detail]}, 409, None
+        errors, status, reason = {"target": [translate(request, conflict.message)]}, 409, None
     else:
         flash(
             request,
@@ -150,7 +160,7 @@ def restore(request: Request) -> dict[str, Any] | Response:
 def purge_confirmation(request: Request) -> dict[str, Any]:
     """Ask before deleting for good."""
     entry = request.trash.get(_entry_id(request))
-    return {"entry": entry, "hold": request.trash.hold_of(entry)}
+    return {"entry": entry, "hold": _translated_hold(request, entry)}
 
 
 @view_config(route_name="trash.purge", request_method="POST", renderer=PURGE_TEMPLATE, **CALLER)
@@ -163,7 +173,7 @@ def purge(request: Request) -> dict[str, Any] | Response:
     except UnderLegalHold as held:
         refuse_form(request)
         request.response.status_int = 409
-        return {"entry": entry, "hold": held.detail}
+        return {"entry": entry, "hold": translate(request, held.message)}
     if count == 1:
         message = _("“${title}” was deleted for good.", mapping={"title": title})
     else:

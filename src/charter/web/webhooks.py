@@ -73,7 +73,7 @@ def create_webhook(request: Request) -> dict[str, Any]:
     except ValidationFailed as failure:
         refuse_form(request)
         errors = errors_by_field(
-            (field.split("/", 1)[0], message) for field, message in failure.errors
+            request, [(field.split("/", 1)[0], message) for field, message in failure.messages]
         )
         return _list_page(request, form=form, errors=errors)
     return _list_page(request, secret=(endpoint, endpoint.secret))

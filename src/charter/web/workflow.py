@@ -96,7 +96,7 @@ def take_transition(context: Node, request: Request) -> HTTPSeeOther:
     try:
         result = request.workflow.transition(context, name, version, comment)
     except TransitionRefused as refusal:
-        flash(request, _nothing_changed(refusal.detail), "error")
+        flash(request, _nothing_changed(refusal.message), "error")
         return HTTPSeeOther(here)
     except (PreconditionFailed, ChangedMeanwhile):
         message = _(
@@ -107,7 +107,7 @@ def take_transition(context: Node, request: Request) -> HTTPSeeOther:
         flash(request, message, "error")
         return HTTPSeeOther(here)
     except ValidationFailed as failure:
-        flash(request, _nothing_changed(failure.errors[0][1]), "error")
+        flash(request, _nothing_changed(failure.messages[0][1]), "error")
         return HTTPSeeOther(here)
     state = request.workflow.state_title(context) or result.step.to_state
     names = {"title": context.title, "state": translate(request, _(state))}
@@ -144,7 +144,7 @@ def transition_selected(context: Node, request: Request) -> HTTPSeeOther:
             request.POST.get("comment", ""),
         )
     except ValidationFailed as failure:
-        flash(request, _nothing_changed(failure.errors[0][1]), "error")
+        flash(request, _nothing_changed(failure.messages[0][1]), "error")
         return HTTPSeeOther(contents)
     done = [outcome for outcome in outcomes if outcome.done]
     refused = [outcome for outcome in outcomes if not outcome.done]
@@ -164,7 +164,7 @@ def transition_selected(context: Node, request: Request) -> HTTPSeeOther:
         name = outcome.node.title if outcome.node is not None else outcome.item
         message = _(
             "“${name}” was not changed: ${reason}.",
-            mapping={"name": name, "reason": outcome.detail},
+            mapping={"name": name, "reason": outcome.message},
         )
         flash(request, message, "error")
     if len(refused) > 10:

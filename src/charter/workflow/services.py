@@ -28,7 +28,8 @@ from charter.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from charter.input.text import text_problem
+from charter.i18n import _, english
+from charter.input.text import text_problem, text_refusal
 from charter.security.roles import Permission
 from charter.tree.models import Node
 from charter.tree.paths import ROOT_PATH, descendants_range, hash_path, lineage_paths
@@ -52,8 +53,8 @@ class TransitionRefused(CharterError):
     """A transition was refused and nothing changed; ``reason`` says why in a word a
     program can test, ``status`` is the HTTP status that fits."""
 
-    def __init__(self, detail: str, reason: str, status: int) -> None:
-        super().__init__(detail)
+    def __init__(self, message: str, reason: str, status: int) -> None:
+        super().__init__(message)
         self.reason = reason
         self.status = status
 
@@ -99,8 +100,14 @@ class BulkOutcome:
     to_state: str | None = None
     visible: bool | None = None
     reason: str | None = None
-    detail: str | None = None
+    # Why it was refused (translatable; ``detail`` reads it in English).
+    message: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def detail(self) -> str | None:
+        """Why it was refused, in English with its values filled in (the API's word)."""
+        return None if self.message is None else english(self.message)
 
     @property
     def done(self) -> bool:
@@ -121,11 +128,13 @@ def check_transition_comment(comment: Any) -> str:
     if comment is None:
         return ""
     if not isinstance(comment, str):
-        raise ValidationFailed([("comment", "must be a string")])
+        raise ValidationFailed([("comment", _("must be a string"))])
     comment = comment.strip()
-    problem = text_problem(comment, max_chars=MAX_COMMENT_LENGTH)
+    problem = text_refusal(comment, max_chars=MAX_COMMENT_LENGTH)
     if problem is not None:
-        raise ValidationFailed([("comment", f"a comment {problem}")])
+        raise ValidationFailed(
+            [("comment", _("a comment ${problem}", mapping={"problem": problem}))]
+        )
     return comment
 
 
@@ -176,34 +185,58 @@ class WorkflowService:
         ``node``'s state now; TransitionRefused (or ValidationFailed) saying why not."""
         workflow = self.types.workflow_of(node)
         if workflow is None or node.workflow_state is None:
-            raise TransitionRefused(f"{node.path} follows no workflow", NO_WORKFLOW, 409)
+            raise TransitionRefused(
+                _("${path} follows no workflow", mapping={"path": node.path}), NO_WORKFLOW, 409
+            )
         transition = workflow.transition(name) if isinstance(name, str) else None
         if transition is None:
             shown = str(name)[:64].encode("utf-8", "backslashreplace").decode()
             raise TransitionRefused(
-                f"the workflow {workflow.title!r} has no transition {shown!r}",
+                _(
+                    "the workflow ${workflow} has no transition ${transition}",
+                    mapping={"workflow": repr(workflow.title), "transition": repr(shown)},
+                ),
                 UNKNOWN_TRANSITION,
                 404,
             )
         if node.workflow_state not in transition.from_states:
             state = workflow.state(node.workflow_state)
             raise TransitionRefused(
-                f"{transition.title!r} cannot be taken from the state "
-                f"{state.title if state else node.workflow_state!r} of {node.path}",
+                _(
+                    "${transition} cannot be taken from the state ${state} of ${path}",
+                    mapping={
+                        "transition": repr(transition.title),
+                        "title": _(transition.title),
+                        "state": _(state.title) if state else repr(node.workflow_state),
+                        "path": node.path,
+                    },
+                ),
                 NOT_FROM_THIS_STATE,
                 409,
             )
         if not self.permits(node, transition.permission):
             raise TransitionRefused(
-                f"you may not {transition.title.lower()} {node.path}: that needs the "
-                f"{transition.permission} permission here",
+                _(
+                    "you may not ${action} ${path}: that needs the ${permission} permission here",
+                    mapping={
+                        "action": transition.title.lower(),
+                        "title": _(transition.title),
+                        "path": node.path,
+                        "permission": _(transition.permission),
+                    },
+                ),
                 NOT_PERMITTED,
                 403,
             )
         comment = check_transition_comment(comment)
         if transition.comment_required and not comment:
             raise TransitionRefused(
-                f"{transition.title!r} needs a comment saying why", COMMENT_REQUIRED, 400
+                _(
+                    "${transition} needs a comment saying why",
+                    mapping={"transition": repr(transition.title), "title": _(transition.title)},
+                ),
+                COMMENT_REQUIRED,
+                400,
             )
         return workflow, transition, comment
 
@@ -234,7 +267,9 @@ class WorkflowService:
         )
         if result.rowcount != 1:
             if expected_version is None:
-                raise ChangedMeanwhile(f"{node.path} was changed meanwhile")
+                raise ChangedMeanwhile(
+                    _("${path} was changed meanwhile", mapping={"path": node.path})
+                )
             current = self.dbsession.scalar(select(Node.version).where(Node.id == node.id))
             raise _stale(node, current)
         set_committed_value(node, "workflow_state", transition.to)
@@ -250,7 +285,9 @@ class WorkflowService:
         recorded as if taken one by one); Conflict when none lead there."""
         workflow = self.types.workflow_of(node)
         if workflow is None or node.workflow_state is None:
-            raise TransitionRefused(f"{node.path} follows no workflow", NO_WORKFLOW, 409)
+            raise TransitionRefused(
+                _("${path} follows no workflow", mapping={"path": node.path}), NO_WORKFLOW, 409
+            )
         paths: dict[str, list[Transition]] = {node.workflow_state: []}
         frontier = [node.workflow_state]
         while frontier and state not in paths:
@@ -262,7 +299,16 @@ class WorkflowService:
                         reached.append(transition.to)
             frontier = reached
         if state not in paths:
-            raise Conflict(f"no transitions of {workflow.title!r} lead {node.path} to {state!r}")
+            raise Conflict(
+                _(
+                    "no transitions of ${workflow} lead ${path} to ${state}",
+                    mapping={
+                        "workflow": repr(workflow.title),
+                        "path": node.path,
+                        "state": repr(state),
+                    },
+                )
+            )
         return [self.transition(node, t.name, comment=comment) for t in paths[state]]
 
     def _record(
@@ -300,11 +346,21 @@ class WorkflowService:
         per item, in order. The items and their lineages load in two queries, the rows to
         change are locked in one, and each state they leave is one UPDATE."""
         if not isinstance(items, list) or not items:
-            raise ValidationFailed([("items", "a list of paths or uids, at least one")])
+            raise ValidationFailed([("items", _("a list of paths or uids, at least one"))])
         if len(items) > MAX_BULK_ITEMS:
-            raise ValidationFailed([("items", f"at most {MAX_BULK_ITEMS:,} items a request")])
+            raise ValidationFailed(
+                [
+                    (
+                        "items",
+                        _(
+                            "at most ${count} items a request",
+                            mapping={"count": f"{MAX_BULK_ITEMS:,}"},
+                        ),
+                    )
+                ]
+            )
         if not isinstance(name, str):
-            raise ValidationFailed([("transition", "the name of a transition, a string")])
+            raise ValidationFailed([("transition", _("the name of a transition, a string"))])
         comment = check_transition_comment(comment)
         nodes = self._load(items)
         outcomes: list[BulkOutcome] = []
@@ -314,23 +370,23 @@ class WorkflowService:
             node = nodes.get(item) if isinstance(item, str) else None
             if node is None or not self.permits(node, Permission.VIEW):
                 outcomes.append(
-                    BulkOutcome(item, 404, reason=NOT_FOUND, detail="no such item (or hidden)")
+                    BulkOutcome(item, 404, reason=NOT_FOUND, message=_("no such item (or hidden)"))
                 )
                 continue
             outcome = BulkOutcome(item, 200, node=node, from_state=node.workflow_state)
             outcomes.append(outcome)
             if node.id in seen:
                 outcome.status, outcome.reason = 409, DUPLICATE
-                outcome.detail = "named more than once in this request"
+                outcome.message = _("named more than once in this request")
                 continue
             seen.add(node.id)
             try:
-                workflow, transition, _ = self.check(node, name, comment)
+                workflow, transition, _comment = self.check(node, name, comment)
             except TransitionRefused as refusal:
-                outcome.status, outcome.reason, outcome.detail = (
+                outcome.status, outcome.reason, outcome.message = (
                     refusal.status,
                     refusal.reason,
-                    refusal.detail,
+                    refusal.message,
                 )
                 continue
             accepted.append((outcome, workflow, transition))
@@ -393,7 +449,7 @@ class WorkflowService:
         (from, to) pair of states."""
         if not accepted:
             return
-        ids = [outcome.node.id for outcome, _, _ in accepted]
+        ids = [outcome.node.id for outcome, _workflow, _transition in accepted]
         current = {
             row.id: (row.version, row.workflow_state)
             for row in self.dbsession.execute(
@@ -407,7 +463,10 @@ class WorkflowService:
             node = outcome.node
             if current.get(node.id) != (node.version, node.workflow_state):
                 outcome.status, outcome.reason = 409, STALE_VERSION
-                outcome.detail = f"{node.path} was changed meanwhile; nothing was done to it"
+                outcome.message = _(
+                    "${path} was changed meanwhile; nothing was done to it",
+                    mapping={"path": node.path},
+                )
                 continue
             groups.setdefault((node.workflow_state, transition.to), []).append(
                 (outcome, workflow, transition)
@@ -444,11 +503,11 @@ class WorkflowService:
             # their ids): the statements of a bulk do not grow with its items.
             self.dbsession.execute(
                 insert(WorkflowStep),
-                [_step_values(step) for _, step in steps],
+                [_step_values(step) for _outcome, step in steps],
             )
             self.audit.record_many(entries)
         self.dbsession.flush()
-        for outcome, _, _ in accepted:
+        for outcome, _workflow, _transition in accepted:
             if outcome.done:
                 outcome.visible = self.permits(outcome.node, Permission.VIEW)
         for node, step in steps:
@@ -495,8 +554,11 @@ def _step_values(step: WorkflowStep) -> dict[str, Any]:
 
 def _stale(node: Node, current_version: int | None) -> PreconditionFailed:
     if current_version is None:
-        return PreconditionFailed(f"{node.path} was deleted meanwhile")
+        return PreconditionFailed(_("${path} was deleted meanwhile", mapping={"path": node.path}))
     return PreconditionFailed(
-        f"{node.path} was changed meanwhile: it is at version {current_version}",
+        _(
+            "${path} was changed meanwhile: it is at version ${version}",
+            mapping={"path": node.path, "version": current_version},
+        ),
         current_version=current_version,
     )

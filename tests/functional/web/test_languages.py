@@ -16,8 +16,9 @@ from charter.web.names import shown_words
 ROOT = Path(__file__).resolve().parents[3]
 LOCALE = ROOT / "src" / "charter" / "locale"
 EVENTS = ROOT / "addons" / "charter-events" / "src" / "charter_events"
-# The sources each catalogue is extracted from, and its locale folder.
-CATALOGUES = [(LOCALE.parent / "web", LOCALE), (EVENTS, EVENTS / "locale")]
+# The sources each catalogue is extracted from (babel.cfg leaves the CLI out), and its locale
+# folder.
+CATALOGUES = [(LOCALE.parent, LOCALE), (EVENTS, EVENTS / "locale")]
 
 
 def header_words(page):
