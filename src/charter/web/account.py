@@ -19,7 +19,7 @@ from charter.input.numbers import whole_number
 from charter.security.principals import user_principal
 from charter.sessions.devices import describe_device
 from charter.web.forms import errors_by_field, refuse_form
-from charter.web.i18n import _, flash, plural
+from charter.web.i18n import _, flash, plural, translate
 
 ACCOUNT_TEMPLATE = "charter:web/templates/account.jinja2"
 TOKENS_TEMPLATE = "charter:web/templates/tokens.jinja2"
@@ -67,7 +67,7 @@ def change_password(request: Request) -> dict[str, Any] | Response:
     new = request.POST.get("new_password", "")
     errors: dict[str, list[str]] = {}
     if new != request.POST.get("new_password_repeat", ""):
-        errors["new_password_repeat"] = ["the two new passwords differ"]
+        errors["new_password_repeat"] = [translate(request, _("the two new passwords differ"))]
     else:
         try:
             request.accounts.change_own_password(user, current, new, actor=request.actor)
