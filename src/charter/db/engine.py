@@ -73,11 +73,11 @@ def _ensure_sqlite_folder(url: URL) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def sha256_hex(text: str | None) -> str | None:
-    """SQLite has no SHA-256 of its own; Charter registers this one."""
+def sha256_digest(text: str | None) -> bytes | None:
+    """SQLite has no SHA-256 of its own; Charter registers this one (32 bytes, as a blob)."""
     if text is None:
         return None
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8")).digest()
 
 
 def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, record: Any) -> None:
@@ -85,7 +85,7 @@ def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, record: A
     # and lets reads run outside the request's transaction; Charter turns
     # that off and emits BEGIN itself (the recipe in SQLAlchemy's docs).
     dbapi_connection.isolation_level = None
-    dbapi_connection.create_function("charter_sha256", 1, sha256_hex, deterministic=True)
+    dbapi_connection.create_function("charter_sha256", 1, sha256_digest, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")

@@ -18,6 +18,7 @@ from charter.db.meta import (
     utcnow,
 )
 from charter.tree.models import Node
+from charter.tree.paths import PathHash
 
 MAX_COMMENT_LENGTH = 500
 
@@ -63,6 +64,6 @@ class Redirect(Base):
 
     id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     old_path: Mapped[str] = mapped_column(exact_text())
-    old_path_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    old_path_hash: Mapped[bytes] = mapped_column(PathHash, unique=True)
     node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"), index=True)
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,7 +29,7 @@ from charter.tree.paths import (
     descendants_range,
     hash_path,
     lineage_paths,
-    sha256_hex,
+    sha256_digest,
 )
 from charter.tree.visibility import Viewer, filter_visible
 
@@ -117,7 +117,7 @@ class RedirectService:
         in_subtree = and_(Node.path > low, Node.path < high)
         if not below_only:
             in_subtree = or_(Node.id == top.id, in_subtree)
-        former_hash = sha256_hex(literal(old_path) + func.substr(Node.path, len(top.path) + 1))
+        former_hash = sha256_digest(literal(old_path) + func.substr(Node.path, len(top.path) + 1))
         self.dbsession.execute(
             delete_joined(self.dbsession, Redirect, Redirect.old_path_hash, former_hash, in_subtree)
         )

@@ -135,7 +135,7 @@ class NodeState:
     parent_id: int | None
     name: str
     path: str
-    path_hash: str
+    path_hash: bytes
     depth: int
     position: int
     version: int

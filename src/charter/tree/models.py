@@ -9,11 +9,13 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     Boolean,
     ForeignKey,
+    FromClause,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    and_,
     false,
     true,
 )
@@ -29,6 +31,7 @@ from charter.db.meta import (
     utcnow,
 )
 from charter.tree.names import MAX_NAME_LENGTH
+from charter.tree.paths import PathHash
 
 
 def new_uid() -> str:
@@ -40,7 +43,7 @@ class Node(Base):
     """An item of the tree: folder, document, file or an add-on's type.
 
     ``path`` is the materialized name path and ``path_hash`` its indexed
-    SHA-256 (charter.tree.paths); ``version`` grows with every change and is
+    SHA-256 digest, 32 bytes (charter.tree.paths); ``version`` grows with every change and is
     the entity tag clients send back when they update.
     """
 
@@ -66,7 +69,7 @@ class Node(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("nodes.id"))
     name: Mapped[str] = mapped_column(exact_string(MAX_NAME_LENGTH))
     path: Mapped[str] = mapped_column(exact_text())
-    path_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    path_hash: Mapped[bytes] = mapped_column(PathHash, unique=True)
     depth: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(500))
@@ -155,3 +158,28 @@ class NodeViewer(Base):
     )
     principal: Mapped[str] = mapped_column(exact_string(120), primary_key=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+def subtype_tables() -> FromClause:
+    """``nodes`` outer-joined to every subtype table, each only for the rows of its types.
+
+    The FROM of a polymorphic load (``with_polymorphic(Node, "*", selectable=...)``) that
+    looks up a row in ``documents`` for a document only, not for each folder of a lineage
+    too: on a tree larger than the database's cache, every probe of a subtype table for a
+    row it cannot hold can cost a page read. Built when called, so it knows every type
+    mapped by then (an add-on's too).
+    """
+    nodes = Node.__table__
+    joined: FromClause = nodes
+    for mapper in Node.__mapper__.self_and_descendants:
+        if mapper.inherits is None or mapper.local_table is mapper.inherits.local_table:
+            continue  # the nodes table itself, or a type without a table of its own
+        types = sorted(
+            sub.polymorphic_identity
+            for sub in mapper.self_and_descendants
+            if sub.polymorphic_identity is not None
+        )
+        joined = joined.outerjoin(
+            mapper.local_table, and_(mapper.inherit_condition, nodes.c.type.in_(types))
+        )
+    return joined

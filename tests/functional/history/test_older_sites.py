@@ -22,13 +22,17 @@ from charter.security.roles import DEFAULT_ROOT_GRANTS
 from charter.security.sharing import SharingService
 from charter.testing.sessions import login_as
 from charter.tree.models import Node
-from charter.tree.paths import hash_path
 
 API = "/api/v1/content"
 THEN = dt.datetime(2026, 6, 1, 9, 30)
 OLD_BYTES = b"The report as it was before the upgrade.\n"
 NEW_BYTES = b"The report after the upgrade.\n"
 
+
+
+def old_hash(path):
+    """``path_hash`` as revisions before 0012 stored it: the SHA-256 in hex."""
+    return hashlib.sha256(path.encode("utf-8")).hexdigest()
 
 def add_node(connection, type_, parent_id, name, path, depth, title):
     """A row of ``nodes`` as schema 0004 stores it; its id."""
@@ -39,12 +43,12 @@ def add_node(connection, type_, parent_id, name, path, depth, title):
             ":parent_id, :name, :path, :path_hash, :depth, 0, :title, '', :then, :then, 1, :yes)"
         ),
         {
-            "uid": hash_path(path)[:32],
+            "uid": old_hash(path)[:32],
             "type": type_,
             "parent_id": parent_id,
             "name": name,
             "path": path,
-            "path_hash": hash_path(path),
+            "path_hash": old_hash(path),
             "depth": depth,
             "title": title,
             "then": THEN,

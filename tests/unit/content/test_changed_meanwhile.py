@@ -118,7 +118,7 @@ def test_a_move_of_a_node_whose_folder_moved_meanwhile_is_changed_meanwhile(
     archive = node(dbsession, "/archive")
     behind_the_back(
         dbsession,
-        update(Node).where(Node.id == guide.id).values(path_hash="0" * 64),
+        update(Node).where(Node.id == guide.id).values(path_hash=bytes(32)),
     )
 
     with pytest.raises(ChangedMeanwhile):

@@ -10,7 +10,7 @@ from charter.accounts.models import User
 from charter.db.engine import make_engine
 from charter.db.meta import utcnow
 from charter.settings import parse_settings
-from charter.tree.paths import sha256_hex
+from charter.tree.paths import sha256_digest
 
 SECRET = "a-session-secret-of-at-least-32-characters"
 
@@ -68,7 +68,7 @@ def test_sqlite_charter_sha256_matches_hashlib(sqlite_engine, value):
     with sqlite_engine.connect() as connection:
         computed = connection.execute(text("SELECT charter_sha256(:v)"), {"v": value}).scalar()
 
-    assert computed == hashlib.sha256(value.encode("utf-8")).hexdigest()
+    assert computed == hashlib.sha256(value.encode("utf-8")).digest()
 
 
 def test_sqlite_charter_sha256_of_null_is_null(sqlite_engine):
@@ -90,9 +90,9 @@ def test_sqlite_savepoints_roll_back_inside_a_transaction(sqlite_engine):
 
 @pytest.mark.parametrize("value", SAMPLES)
 def test_sha256_sql_matches_hashlib_on_the_test_database(db_connection, value):
-    computed = db_connection.scalar(select(sha256_hex(literal(value))))
+    computed = db_connection.scalar(select(sha256_digest(literal(value))))
 
-    assert computed == hashlib.sha256(value.encode("utf-8")).hexdigest()
+    assert computed == hashlib.sha256(value.encode("utf-8")).digest()
 
 
 def test_four_byte_characters_survive_a_round_trip(db_connection):

@@ -6,6 +6,7 @@ columns), then upgrades to head and checks the data step's result.
 """
 
 import datetime as dt
+import hashlib
 
 import pytest
 from sqlalchemy import text
@@ -16,10 +17,14 @@ from charter.db.migrations import alembic_config, current_revisions, head_revisi
 from charter.security.identity import identity_for_user
 from charter.security.principals import AUTHENTICATED
 from charter.security.roles import Role
-from charter.tree.paths import hash_path
 
 CREATED = dt.datetime(2026, 1, 2, 3, 4, 5)
 
+
+
+def old_hash(path):
+    """``path_hash`` as revisions before 0012 stored it: the SHA-256 in hex."""
+    return hashlib.sha256(path.encode("utf-8")).hexdigest()
 
 def upgrade_to(connection, revision):
     """Run the migrations up to ``revision`` on ``connection``."""
@@ -64,11 +69,11 @@ def add_folder(connection, parent_id, name, path, depth):
             ":created, 1)"
         ),
         {
-            "uid": hash_path(path)[:32],
+            "uid": old_hash(path)[:32],
             "parent_id": parent_id,
             "name": name,
             "path": path,
-            "path_hash": hash_path(path),
+            "path_hash": old_hash(path),
             "depth": depth,
             "title": name.title() or "Home",
             "created": CREATED,
