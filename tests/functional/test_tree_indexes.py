@@ -113,3 +113,20 @@ def test_moving_a_folder_rewrites_its_subtree_through_the_path_index(
     assert_uses_index(
         server_database, plan_of(server_database, statement, parameters), "ix_nodes_path"
     )
+
+
+def test_listing_a_folder_reads_its_children_through_the_parent_position_index(
+    server_database, populated_tree, tree, query_recorder
+):
+    with query_recorder.record() as counted, captured_statements(server_database) as statements:
+        page = tree.children_page(populated_tree[3], 5)
+
+    assert [child.name for child in page.items] == [f"doc{leaf}" for leaf in range(5)]
+    assert len(counted) == 1
+    (statement, parameters), *_ = [s for s in statements if s[0] == counted[0]]
+    plan = plan_of(server_database, statement, parameters)
+    assert_uses_index(server_database, plan, "ix_nodes_parent_id_position_id")
+    if server_database.dialect.name != "postgresql":
+        # Only that index is weighed: no look into (parent, name) to estimate the rows.
+        (nodes,) = [row for row in plan if row["table"] == "nodes"]
+        assert nodes["possible_keys"] == "ix_nodes_parent_id_position_id", plan

@@ -101,6 +101,8 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     raise ValidationFailed([("after", _("not a cursor this server handed out"))])
 
 
+# The index a folder's children are read through (charter.tree.models).
+CHILDREN_INDEX = "ix_nodes_parent_id_position_id"
 # Columns a folder's children can be sorted by, besides their own order.
 SORTABLE_COLUMNS = {"title": Node.title, "type": Node.type, "modified": Node.modified}
 
@@ -122,6 +124,18 @@ def _lineage_statement(type_count: int) -> Select:
         .where(every_type.path_hash.in_(bindparam("path_hashes", expanding=True)))
         .order_by(LocalRole.id)
     )
+
+
+def _children_of(folder: Node) -> Select:
+    """The children of ``folder``, read through the (parent, position, id) index.
+
+    On MySQL/MariaDB the hint spares the optimizer a look into the (parent, name) index to
+    estimate the rows, which on a tree larger than the buffer pool is one more page read.
+    """
+    query = select(Node).where(Node.parent_id == folder.id)
+    for dialect in ("mysql", "mariadb"):
+        query = query.with_hint(Node, f"USE INDEX ({CHILDREN_INDEX})", dialect)
+    return query
 
 
 def _give_grants(grants: dict[Node, list[LocalRole]]) -> None:
@@ -216,7 +230,7 @@ class TreeService:
         only children one of those principals may view are listed (filtered
         in the same query).
         """
-        query = filter_visible(select(Node).where(Node.parent_id == folder.id), viewers)
+        query = filter_visible(_children_of(folder), viewers)
         if after is not None:
             position, node_id = decode_cursor(after)
             # Written so every database reads it as one index range seek.
@@ -245,7 +259,7 @@ class TreeService:
         folder's children: bounded work, for tables people sort by hand.
         """
         key = SORTABLE_COLUMNS[column]
-        query = filter_visible(select(Node).where(Node.parent_id == folder.id), viewers)
+        query = filter_visible(_children_of(folder), viewers)
         order = (key.desc(), Node.id.desc()) if descending else (key, Node.id)
         children = list(self.dbsession.scalars(query.order_by(*order).limit(limit)))
         for child in children:
