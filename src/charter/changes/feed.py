@@ -148,12 +148,26 @@ def on_written(listener: Any) -> None:
 # The statements of a commit's entries, built once with bind parameters: composing
 # them cost more than running them. They are Core statements on the tables (no ORM
 # entity is loaded or bulk-inserted); the session is flushed before they run.
-_viewers = NodeViewer.__table__.c
-_VIEWERS = select(_viewers.node_id, _viewers.principal, _viewers.role).where(
-    _viewers.node_id.in_(bindparam("ids", expanding=True))
+_viewers, _nodes, _users = NodeViewer.__table__, Node.__table__, User.__table__
+# Each node's viewers, with who last modified it (the entry's actor) on every row.
+_VIEWERS = (
+    select(
+        _viewers.c.node_id,
+        _viewers.c.principal,
+        _viewers.c.role,
+        _nodes.c.modified_by_id,
+        _users.c.login,
+    )
+    .select_from(
+        _viewers.join(_nodes, _nodes.c.id == _viewers.c.node_id).outerjoin(
+            _users, _users.c.id == _nodes.c.modified_by_id
+        )
+    )
+    .where(_viewers.c.node_id.in_(bindparam("ids", expanding=True)))
 )
-_LOGINS = select(User.__table__.c.id, User.__table__.c.login).where(
-    User.__table__.c.id.in_(bindparam("ids", expanding=True))
+# The logins of actors the viewers' rows did not name (a node nobody may view).
+_LOGINS = select(_users.c.id, _users.c.login).where(
+    _users.c.id.in_(bindparam("ids", expanding=True))
 )
 _counter = ChangeCounter.__table__
 _LAST_SEQ = select(_counter.c.last_seq).where(_counter.c.id == COUNTER_ID).with_for_update()
@@ -193,10 +207,13 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
     session.flush()
     live_ids = {p.node.id for p in pending if p.node is not None and p.kind not in (PURGED,)}
     grants: dict[int, list[tuple[str, str]]] = {node_id: [] for node_id in live_ids}
+    logins: dict[int, str] = {}
     if live_ids:
         rows = session.execute(_VIEWERS, {"ids": sorted(live_ids)})
-        for node_id, principal, role in rows:
+        for node_id, principal, role, modified_by_id, login in rows:
             grants[node_id].append((principal, role))
+            if login is not None:
+                logins[modified_by_id] = login
     current = {
         p.node.id: audience_of(p.node, grants[p.node.id], p.rules)
         for p in pending
@@ -204,10 +221,9 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
     }
     actor_ids = {
         p.node.modified_by_id for p in pending if p.node is not None and p.node.modified_by_id
-    }
-    logins = {}
+    } - logins.keys()
     if actor_ids:
-        logins = dict(session.execute(_LOGINS, {"ids": sorted(actor_ids)}).all())
+        logins.update(session.execute(_LOGINS, {"ids": sorted(actor_ids)}).all())
 
     # From here to the commit, no other transaction can add to the feed.
     last_seq = session.execute(_LAST_SEQ).scalar_one()
