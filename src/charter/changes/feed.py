@@ -203,13 +203,15 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
     Takes the counter's row lock; the caller commits right after, which
     releases it (see the module's docstring).
     """
-    # The nodes' viewers must be in the database to be read back.
+    # The nodes' viewers must be in the database to be read back; then every statement
+    # is a Core one on the session's connection (nothing is left to flush).
     session.flush()
+    connection = session.connection()
     live_ids = {p.node.id for p in pending if p.node is not None and p.kind not in (PURGED,)}
     grants: dict[int, list[tuple[str, str]]] = {node_id: [] for node_id in live_ids}
     logins: dict[int, str] = {}
     if live_ids:
-        rows = session.execute(_VIEWERS, {"ids": sorted(live_ids)})
+        rows = connection.execute(_VIEWERS, {"ids": sorted(live_ids)})
         for node_id, principal, role, modified_by_id, login in rows:
             grants[node_id].append((principal, role))
             if login is not None:
@@ -223,11 +225,11 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
         p.node.modified_by_id for p in pending if p.node is not None and p.node.modified_by_id
     } - logins.keys()
     if actor_ids:
-        logins.update(session.execute(_LOGINS, {"ids": sorted(actor_ids)}).all())
+        logins.update(connection.execute(_LOGINS, {"ids": sorted(actor_ids)}).all())
 
     # From here to the commit, no other transaction can add to the feed.
-    last_seq = session.execute(_LAST_SEQ).scalar_one()
-    previous = _previous_audiences(session, {p.uid for p in pending})
+    last_seq = connection.execute(_LAST_SEQ).scalar_one()
+    previous = _previous_audiences(connection, {p.uid for p in pending})
 
     now = utcnow()
     entries: list[dict[str, Any]] = []
@@ -268,10 +270,10 @@ def write_changes(session: Session, pending: Sequence[PendingChange]) -> list[di
             add(change, HIDDEN, lost)
         previous[change.uid] = now_visible
 
-    session.execute(_INSERT_CHANGES, entries)
+    connection.execute(_INSERT_CHANGES, entries)
     if audiences:
-        session.execute(_INSERT_AUDIENCES, audiences)
-    session.execute(_SET_LAST_SEQ, {"last_seq": last_seq})
+        connection.execute(_INSERT_AUDIENCES, audiences)
+    connection.execute(_SET_LAST_SEQ, {"last_seq": last_seq})
     for listener in _WRITE_LISTENERS:
         listener(session, entries)
     return entries
@@ -297,10 +299,10 @@ def audience_of(node: Node, grants: Iterable[tuple[str, str]], rules: Any) -> se
     return audience
 
 
-def _previous_audiences(session: Session, uids: set[str]) -> dict[str, set[str]]:
+def _previous_audiences(connection: Connection, uids: set[str]) -> dict[str, set[str]]:
     """The audience of each node's latest entry in the feed (absent: none yet)."""
     result: dict[str, set[str]] = {}
-    rows = session.execute(_PREVIOUS_AUDIENCES, {"uids": sorted(uids)})
+    rows = connection.execute(_PREVIOUS_AUDIENCES, {"uids": sorted(uids)})
     for uid, principal in rows:
         audience = result.setdefault(uid, set())
         if principal is not None:

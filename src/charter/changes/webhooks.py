@@ -279,7 +279,8 @@ _ACTIVE_ENDPOINTS = select(_endpoints.id, _endpoints.event_types, _endpoints.sub
 
 def write_outbox(session: Session, entries: Sequence[dict[str, Any]]) -> None:
     """One outbox row per entry and active endpoint that wants it (feed listener)."""
-    endpoints = session.execute(_ACTIVE_ENDPOINTS).all()
+    # The feed has flushed the session: a Core statement on its connection.
+    endpoints = session.connection().execute(_ACTIVE_ENDPOINTS).all()
     if not endpoints:
         return
     now = utcnow()
