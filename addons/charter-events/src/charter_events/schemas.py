@@ -6,10 +6,12 @@ import datetime as dt
 from typing import Any, Self
 
 from charter.content.schemas import NodeFields
+from charter.input.messages import refusal
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails
 
 from charter_events.models import MAX_LOCATION_LENGTH, MAX_TIME_ZONE_LENGTH
+from charter_events.names import _
 from charter_events.timing import (
     DEFAULT_TIME_ZONE,
     DateOrTime,
@@ -58,18 +60,18 @@ class EventFields(NodeFields):
         if isinstance(value, dt.date):
             return value
         if not isinstance(value, str):
-            raise PydanticCustomError("date_or_datetime", "give a date or a date and time as text")
+            raise refusal("date_or_datetime", _("give a date or a date and time as text"))
         text = value.strip()
         if not text:
-            raise PydanticCustomError("date_required", "a date is required")
+            raise refusal("date_required", _("a date is required"))
         try:
             if len(text) == DATE_LENGTH:
                 return dt.date.fromisoformat(text)
             return dt.datetime.fromisoformat(text)
         except ValueError:
-            raise PydanticCustomError(
+            raise refusal(
                 "date_or_datetime",
-                "give a date such as 2027-01-15, or a date and time such as 2027-01-15T09:00",
+                _("give a date such as 2027-01-15, or a date and time such as 2027-01-15T09:00"),
             ) from None
 
     @field_validator("time_zone")
@@ -80,9 +82,7 @@ class EventFields(NodeFields):
         try:
             time_zone(name)
         except TimingError as problem:
-            raise PydanticCustomError(
-                "unknown_time_zone", "{problem}", {"problem": str(problem)}
-            ) from None
+            raise refusal("unknown_time_zone", problem.message) from None
         return name
 
     @model_validator(mode="after")
@@ -98,7 +98,7 @@ class EventFields(NodeFields):
                 # What the database will keep, checked now rather than when it is written.
                 instant(local[name], self.all_day, zone)
             except TimingError as problem:
-                errors.append((name, str(problem)))
+                errors.append((name, problem.message))
         if not errors:
             problem = order_problem(local["start"], local["end"], self.all_day)
             if problem is not None:
@@ -110,7 +110,7 @@ class EventFields(NodeFields):
                 type(self).__name__,
                 [
                     InitErrorDetails(
-                        type=PydanticCustomError("event_timing", "{problem}", {"problem": text}),
+                        type=refusal("event_timing", text),
                         loc=(name,),
                         input=getattr(self, name),
                     )

@@ -19,6 +19,9 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_skeleton, format_time
 from charter.content import MomentOutOfRange, storable_utc
+from charter.i18n import english
+
+from charter_events.names import _
 
 ONE_DAY = dt.timedelta(days=1)
 DEFAULT_TIME_ZONE = "UTC"
@@ -29,7 +32,12 @@ DASH = "\N{EN DASH}"
 
 
 class TimingError(ValueError):
-    """A start or end that cannot be used as given; the message says why."""
+    """A start or end that cannot be used as given; ``message`` says why (translatable, made
+    with ``_``; ``str()`` reads it in English with its values filled in)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(english(message))
 
 
 @functools.cache
@@ -41,7 +49,12 @@ def known_time_zones() -> frozenset[str]:
 def time_zone(name: str) -> ZoneInfo:
     """The zone called ``name``; TimingError for a name that is not an IANA zone."""
     if name not in known_time_zones():
-        raise TimingError(f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin")
+        raise TimingError(
+            _(
+                "unknown time zone ${name}: use an IANA name such as Europe/Berlin",
+                mapping={"name": repr(name)},
+            )
+        )
     return ZoneInfo(name)
 
 
@@ -61,24 +74,28 @@ def local_value(value: DateOrTime, all_day: bool, zone: ZoneInfo) -> DateOrTime:
         return value
     if not isinstance(value, dt.datetime):
         raise TimingError(
-            "give a date and a time, such as 2027-01-15T09:00 (only all-day events take a date)"
+            _("give a date and a time, such as 2027-01-15T09:00 (only all-day events take a date)")
         )
     if value.tzinfo is not None:
         return in_zone(value, zone)
     aware = value.replace(tzinfo=zone)
     if in_zone(aware, zone).replace(tzinfo=None) != value:
         raise TimingError(
-            f"{value:%H:%M} does not exist on {value:%Y-%m-%d} in {zone.key}: "
-            "the clocks go forward then; give another time"
+            _(
+                "${time} does not exist on ${day} in ${zone}: "
+                "the clocks go forward then; give another time",
+                mapping={"time": f"{value:%H:%M}", "day": f"{value:%Y-%m-%d}", "zone": zone.key},
+            )
         )
     return aware
 
 
 def order_problem(start: DateOrTime, end: DateOrTime, all_day: bool) -> str | None:
-    """Why ``end`` cannot close an event opened at ``start`` (local values), or None."""
+    """Why ``end`` cannot close an event opened at ``start`` (local values, translatable), or
+    None."""
     if all_day:
-        return None if end >= start else "an all-day event cannot end before the day it starts"
-    return None if end > start else "the end must be after the start"
+        return None if end >= start else _("an all-day event cannot end before the day it starts")
+    return None if end > start else _("the end must be after the start")
 
 
 def storable(moment: dt.datetime) -> dt.datetime:
@@ -86,7 +103,7 @@ def storable(moment: dt.datetime) -> dt.datetime:
     try:
         return storable_utc(moment)
     except MomentOutOfRange as problem:
-        raise TimingError(str(problem)) from None
+        raise TimingError(problem.message) from None
 
 
 def in_zone(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
@@ -97,7 +114,10 @@ def in_zone(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
         return utc.astimezone(zone)
     except OverflowError:
         raise TimingError(
-            f"{moment.isoformat()} would fall after the year 9999 in {zone.key}"
+            _(
+                "${moment} would fall after the year 9999 in ${zone}",
+                mapping={"moment": moment.isoformat(), "zone": zone.key},
+            )
         ) from None
 
 
@@ -117,8 +137,10 @@ def end_instant(end: DateOrTime, all_day: bool, zone: ZoneInfo) -> dt.datetime:
         after_last = end + ONE_DAY
     except OverflowError:
         raise TimingError(
-            "an all-day event is kept until midnight after its last day, "
-            "and there is no day after 9999-12-31"
+            _(
+                "an all-day event is kept until midnight after its last day, "
+                "and there is no day after 9999-12-31"
+            )
         ) from None
     return storable(dt.datetime.combine(after_last, dt.time(), tzinfo=zone))
 
