@@ -26,22 +26,23 @@ REFUSALS = {
     "MalformedRequest",
     "NotFound",
     "PreconditionFailed",
+    "PrivateAddress",
     "QuerySyntaxError",
     "RestoreConflict",
     "TooLarge",
     "TransitionRefused",
     "UnderLegalHold",
     "UnsupportedMediaType",
+    "UnusableURL",
     "ValidationFailed",
 }
 # Where a refusal stays English on purpose: the JSON API and what only it reads, the
-# command-line tools, start-up checks of a configuration (module: enclosing functions, or
-# "*" for all of it), and the webhook endpoints (charter.changes, administrators only).
+# command-line tools and start-up checks of a configuration (module: enclosing functions, or
+# "*" for all of it).
 ENGLISH_ONLY = {
     "api": "*",
     "scripts": "*",
     "ops": "*",
-    "changes": "*",
     "input/json.py": "*",
     "input/headers.py": "*",
     "workflow/definitions.py": "*",

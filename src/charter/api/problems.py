@@ -23,6 +23,7 @@ from charter.errors import (
     ValidationFailed,
 )
 from charter.history.redirects import moved_response
+from charter.i18n import english
 from charter.security.denials import (
     READ_ONLY_DETAIL,
     Denial,
@@ -107,7 +108,7 @@ def forbidden_problem(exc: HTTPForbidden, request: Request) -> Response:
     if denial is Denial.HIDDEN:
         return problem_response(request, 404, "Not Found", HTTPNotFound.explanation)
     if denial is Denial.READ_ONLY:
-        return problem_response(request, 403, "Forbidden", READ_ONLY_DETAIL)
+        return problem_response(request, 403, "Forbidden", english(READ_ONLY_DETAIL))
     return problem_response(request, 403, "Forbidden", "Your roles here do not allow this request.")
 
 

@@ -28,6 +28,7 @@ from charter.changes.feed import HIDDEN, KINDS
 from charter.changes.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from charter.db.meta import utcnow
 from charter.errors import NotFound, ValidationFailed
+from charter.i18n import _, english
 from charter.tree.paths import ROOT_PATH, descendants_range
 
 EVENT_TYPES = tuple(f"content.{kind}" for kind in KINDS if kind != HIDDEN)
@@ -50,7 +51,16 @@ def signature_header(
     return " ".join(Webhook(secret).sign(msg_id, timestamp, payload) for secret in secrets_)
 
 
-class PrivateAddress(ValueError):
+class UnusableURL(ValueError):
+    """A URL no webhook may be sent to; ``message`` says why (translatable, for the admin's
+    page; ``str()`` reads it in English, for the API and the delivery log)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(english(message))
+
+
+class PrivateAddress(UnusableURL):
     """The URL points at a loopback, link-local, private or otherwise non-public address."""
 
 
@@ -58,20 +68,20 @@ def check_url(url: str, allow_private: bool, resolve: bool = True) -> list[str]:
     """Refuse a URL that is not http(s) to a host, or (unless ``allow_private``) resolves to
     an address that is not public (SSRF). Returns the addresses it resolved to."""
     if len(url) > MAX_URL_LENGTH:
-        raise ValueError(f"at most {MAX_URL_LENGTH} characters")
+        raise UnusableURL(_("at most ${count} characters", mapping={"count": MAX_URL_LENGTH}))
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise ValueError("not a valid URL") from exc
+        raise UnusableURL(_("not a valid URL")) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http or https URL with a host")
+        raise UnusableURL(_("must be an http or https URL with a host"))
     if parts.username is not None or parts.password is not None:
-        raise ValueError("must not hold a user name or password")
+        raise UnusableURL(_("must not hold a user name or password"))
     if parts.fragment:
-        raise ValueError("must not have a fragment")
+        raise UnusableURL(_("must not have a fragment"))
     if any(ord(c) < 33 or ord(c) > 126 for c in url):
-        raise ValueError("must be ASCII without spaces (percent-encode the rest)")
+        raise UnusableURL(_("must be ASCII without spaces (percent-encode the rest)"))
     if not resolve:
         return []
     host = parts.hostname
@@ -79,15 +89,18 @@ def check_url(url: str, allow_private: bool, resolve: bool = True) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise ValueError(f"the host {host} cannot be resolved") from exc
+        raise UnusableURL(_("the host ${host} cannot be resolved", mapping={"host": host})) from exc
     addresses = sorted({info[4][0] for info in infos})
     if not allow_private:
         for address in addresses:
             ip = ipaddress.ip_address(address.split("%")[0])
             if not ip.is_global or ip.is_multicast:
                 raise PrivateAddress(
-                    f"{host} resolves to {address}, a loopback, link-local or private address; "
-                    "set charter.webhooks.allow_private to allow it"
+                    _(
+                        "${host} resolves to ${address}, a loopback, link-local or private "
+                        "address; set charter.webhooks.allow_private to allow it",
+                        mapping={"host": host, "address": address},
+                    )
                 )
     return addresses
 
@@ -116,27 +129,34 @@ class WebhookService:
         if changes.url is not None:
             try:
                 check_url(changes.url, self.allow_private)
-            except ValueError as exc:
-                problems.append(("url", str(exc)))
+            except UnusableURL as exc:
+                problems.append(("url", exc.message))
         for index, name in enumerate(changes.event_types or []):
             if name not in EVENT_TYPES:
-                problems.append((f"event_types/{index}", f"not one of {', '.join(EVENT_TYPES)}"))
+                problems.append(
+                    (
+                        f"event_types/{index}",
+                        _("not one of ${types}", mapping={"types": ", ".join(EVENT_TYPES)}),
+                    )
+                )
         if changes.subtree is not None and (
             not changes.subtree.startswith("/")
             or (changes.subtree != "/" and changes.subtree.endswith("/"))
         ):
-            problems.append(("subtree", "a path such as /projects/alpha"))
+            problems.append(("subtree", _("a path such as /projects/alpha")))
         if problems:
             raise ValidationFailed(problems)
 
     def create(self, changes: EndpointChanges, owner_id: int | None) -> WebhookEndpoint:
         """A new active endpoint with a fresh secret (shown once, by the caller)."""
         if changes.url is None:
-            raise ValidationFailed([("url", "required")])
+            raise ValidationFailed([("url", _("required"))])
         self._validate(changes)
         count = self.dbsession.scalar(select(func.count()).select_from(WebhookEndpoint))
         if count >= MAX_ENDPOINTS:
-            raise ValidationFailed([("", f"at most {MAX_ENDPOINTS} endpoints")])
+            raise ValidationFailed(
+                [("", _("at most ${count} endpoints", mapping={"count": MAX_ENDPOINTS}))]
+            )
         endpoint = WebhookEndpoint(
             url=changes.url,
             description=changes.description or "",
@@ -157,7 +177,7 @@ class WebhookService:
             WebhookEndpoint, endpoint_id, with_for_update=for_update, populate_existing=for_update
         )
         if endpoint is None:
-            raise NotFound(f"no webhook endpoint {endpoint_id}")
+            raise NotFound(_("no webhook endpoint ${id}", mapping={"id": endpoint_id}))
         return endpoint
 
     def all(self) -> list[WebhookEndpoint]:
@@ -227,7 +247,12 @@ class WebhookService:
         """Send a message again now (same ``webhook-id``), whatever became of it."""
         message = self.dbsession.get(WebhookMessage, message_id)
         if message is None or message.endpoint_id != endpoint_id:
-            raise NotFound(f"no message {message_id} for webhook endpoint {endpoint_id}")
+            raise NotFound(
+                _(
+                    "no message ${message} for webhook endpoint ${endpoint}",
+                    mapping={"message": message_id, "endpoint": endpoint_id},
+                )
+            )
         message.state = "pending"
         message.next_attempt_at = utcnow()
         return message

@@ -6,6 +6,7 @@ from enum import Enum
 
 from pyramid.request import Request
 
+from charter.i18n import _
 from charter.security.roles import Permission
 from charter.tree.models import Node
 
@@ -19,7 +20,9 @@ class Denial(Enum):
     FORBIDDEN = "forbidden"
 
 
-READ_ONLY_DETAIL = "This API token may only read; use a read-write token to change data."
+# Why a read-only token may not change anything (translatable: a page shows it in its
+# language, the API in English).
+READ_ONLY_DETAIL = _("This API token may only read; use a read-write token to change data.")
 # Methods a read-only token may use.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -104,7 +104,7 @@ def forbidden_page(exc: HTTPForbidden, request: Request) -> Response:
     if denial is Denial.UNAUTHENTICATED:
         return _to_login(request)
     if denial is Denial.READ_ONLY:
-        return error_page(request, 403, READ_ONLY_DETAIL)
+        return error_page(request, 403, translate(request, READ_ONLY_DETAIL))
     return error_page(request, 404 if denial is Denial.HIDDEN else 403)
 
 

@@ -273,3 +273,71 @@ def test_the_api_answers_a_too_large_upload_in_english(small_limit_api, admin_to
 
     problem = assert_problem(response, 413)
     assert problem["detail"] == "the upload is larger than the limit of 1 KiB"
+
+
+# -- a read-only API token on a page, and the webhooks' URL checks on the admin's page --------
+
+
+def test_a_read_only_token_is_refused_in_german_on_a_page(anonymous_app, bearer, staff_user):
+    page = anonymous_app.post(
+        "/account/tokens",
+        {"action": "create", "name": "more power", "scope": "read-write"},
+        headers={**bearer(staff_user, scope="read"), **GERMAN},
+        status=403,
+    )
+
+    detail = page.html.select_one(".error-page .alert").get_text(strip=True)
+    assert detail == (
+        "Dieses API-Token darf nur lesen; verwenden Sie ein Token mit Lese- und Schreibrecht, "
+        "um Daten zu ändern."
+    )
+
+
+def test_the_api_refuses_a_read_only_token_in_english(anonymous_app, bearer, staff_user, site):
+    response = anonymous_app.patch_json(
+        f"{API}/teams/notes",
+        {"title": "Changed"},
+        headers={**bearer(staff_user, scope="read"), **GERMAN, "If-Match": '"1"'},
+        status=403,
+    )
+
+    assert assert_problem(response, 403)["detail"] == (
+        "This API token may only read; use a read-write token to change data."
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "german"),
+    [
+        (
+            "http://127.0.0.1/hook",
+            "127.0.0.1 wird zu 127.0.0.1 aufgelöst, einer Loopback-, Link-Local- oder privaten "
+            "Adresse; setzen Sie charter.webhooks.allow_private, um sie zu erlauben",
+        ),
+        ("ftp://partner.example/hook", "muss eine http- oder https-URL mit einem Host sein"),
+        ("https://partner.example/" + "x" * 2000, "höchstens 2000 Zeichen"),
+    ],
+    ids=["private", "scheme", "long"],
+)
+def test_a_webhook_url_is_refused_in_german_beside_the_field(admin_app, site_root, url, german):
+    form = admin_app.get("/admin/webhooks", headers=GERMAN).forms["create-webhook-form"]
+    form["url"] = url
+
+    page = form.submit(headers=GERMAN, status=400)
+
+    assert field_error(page, "create", "url") == german
+
+
+def test_the_api_refuses_a_webhook_url_in_english(anonymous_app, admin_token, site_root):
+    response = anonymous_app.post_json(
+        "/api/v1/webhooks",
+        {"url": "http://127.0.0.1/hook"},
+        headers={**admin_token, **GERMAN},
+        status=400,
+    )
+
+    problem = assert_problem(response, 400, "/url")
+    assert problem["errors"][0]["detail"] == (
+        "127.0.0.1 resolves to 127.0.0.1, a loopback, link-local or private address; "
+        "set charter.webhooks.allow_private to allow it"
+    )
