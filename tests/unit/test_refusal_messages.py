@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
+from pyramid.i18n import make_localizer
 
 from charter.errors import ValidationFailed
-from charter.i18n import _, english, localize
+from charter.i18n import Count, Size, _, english, localize
 from charter.input.messages import validation_message
+from charter.input.text import text_refusal
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "charter"
 LOCALE = SOURCE / "locale"
@@ -191,3 +193,32 @@ def test_pydantic_errors_become_charters_translatable_messages(error, wanted):
 
     assert str(message) == wanted
     assert english(message) == error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("value", "in_english", "in_german"),
+    [
+        (Count(12345), "12,345", "12.345"),
+        (Count(500), "500", "500"),
+        (Size(1), "1 byte", "1 Byte"),
+        (Size(512), "512 bytes", "512 Byte"),
+        (Size(1536), "1.5 KiB", "1,5 KiB"),
+        (Size(2 * 1024 * 1024), "2 MiB", "2 MiB"),
+    ],
+)
+def test_counts_and_sizes_read_in_each_languages_notation(value, in_english, in_german):
+    german = make_localizer("de", [str(LOCALE)])
+
+    assert english(value) == in_english
+    assert localize(german, value) == in_german
+
+
+def test_a_refusal_with_a_size_and_a_count_reads_german_on_a_page_and_english_elsewhere():
+    problem = text_refusal("é" * 2000, max_chars=5000, max_bytes=1536)
+    refusal = _("a title ${problem}", mapping={"problem": problem})
+
+    assert english(problem) == "has at most 1.5 KiB in UTF-8 (this is 4,000 bytes)"
+    assert english(refusal) == "a title has at most 1.5 KiB in UTF-8 (this is 4,000 bytes)"
+    assert localize(make_localizer("de", [str(LOCALE)]), problem) == (
+        "hat in UTF-8 höchstens 1,5 KiB (dieser hat 4.000 Byte)"
+    )

@@ -27,11 +27,11 @@ from transaction.interfaces import ITransactionManager
 
 from charter.blobs.sniffing import SNIFF_BYTES
 from charter.blobs.transaction import BlobDataManager
+from charter.i18n import Size
 
 CHUNK_SIZE = 1024 * 1024
 SHA256 = re.compile(r"[0-9a-f]{64}")
 _PAIR = re.compile(r"[0-9a-f]{2}")
-_SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB")
 
 
 class Readable(Protocol):
@@ -94,15 +94,8 @@ class Garbage:
 
 
 def format_size(size: int) -> str:
-    """``size`` bytes for people: ``512 bytes``, ``1.5 KiB``, ``100 MiB``."""
-    if size < 1024:
-        return f"{size} byte" if size == 1 else f"{size} bytes"
-    value = float(size)
-    for unit in _SIZE_UNITS:
-        value /= 1024
-        if value < 1024 or unit == _SIZE_UNITS[-1]:
-            break
-    return f"{value:.1f} {unit}".replace(".0 ", " ")
+    """``size`` bytes for people, in English: ``512 bytes``, ``1.5 KiB``, ``100 MiB``."""
+    return Size(size).english()
 
 
 def check_sha256(sha256: str) -> str:

@@ -7,11 +7,10 @@ from typing import Any, ClassVar
 from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from charter.blobs import format_size
 from charter.content.markdown import HtmlTooLarge, render_markdown
 from charter.db.meta import LONG_TEXT, MYSQL_TABLE_OPTIONS
 from charter.errors import ValidationFailed
-from charter.i18n import _
+from charter.i18n import Size, _
 from charter.tree.models import Node
 
 # With a body of at most 2 MiB, one row stays well inside MariaDB's 16 MiB packet.
@@ -67,7 +66,7 @@ class Document(Node):
                         _(
                             "renders to more than ${limit} of HTML; split it into several "
                             "documents",
-                            mapping={"limit": format_size(MAX_BODY_HTML_BYTES)},
+                            mapping={"limit": Size(MAX_BODY_HTML_BYTES)},
                         ),
                     )
                 ]

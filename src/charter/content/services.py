@@ -23,7 +23,6 @@ from charter.blobs.store import (
     BlobTooLarge,
     FilesystemBlobStore,
     Readable,
-    format_size,
 )
 from charter.content.events import (
     ObjectAdded,
@@ -50,7 +49,7 @@ from charter.history.revisions import (
     RevisionService,
     check_comment,
 )
-from charter.i18n import _
+from charter.i18n import Size, _
 from charter.input.text import is_blank
 from charter.security.roles import Permission
 from charter.trash.models import TrashEntry
@@ -568,7 +567,7 @@ class ContentService:
             raise TooLarge(
                 _(
                     "the file is larger than the limit of ${limit}",
-                    mapping={"limit": format_size(uploads.max_size)},
+                    mapping={"limit": Size(uploads.max_size)},
                 ),
                 uploads.max_size,
             ) from None

@@ -13,8 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from charter.blobs import format_size
-from charter.i18n import _, english
+from charter.i18n import Count, Size, _, english
 from charter.input.messages import refusal
 
 # C0 controls and DEL: a single-line value (a title, a name) holds none of them.
@@ -42,7 +41,7 @@ def text_refusal(
 ) -> str | None:
     """Why ``value`` cannot be stored, translatable (made with ``_``), or None when it can."""
     if len(value) > max_chars:
-        return _("has at most ${count} characters", mapping={"count": f"{max_chars:,}"})
+        return _("has at most ${count} characters", mapping={"count": Count(max_chars)})
     try:
         size = len(value.encode("utf-8"))
     except UnicodeEncodeError:
@@ -50,7 +49,7 @@ def text_refusal(
     if max_bytes is not None and size > max_bytes:
         return _(
             "has at most ${limit} in UTF-8 (this is ${size} bytes)",
-            mapping={"limit": format_size(max_bytes), "size": f"{size:,}"},
+            mapping={"limit": Size(max_bytes), "size": Count(size)},
         )
     if single_line:
         if _CONTROL_CHARACTERS.search(value):

@@ -16,7 +16,7 @@ from pyramid.response import Response
 
 from charter.blobs import format_size
 from charter.errors import MalformedRequest, TooLarge
-from charter.i18n import _
+from charter.i18n import Size, _
 from charter.input.cookies import COOKIE_TOO_LARGE, MAX_COOKIE_HEADER_BYTES
 from charter.input.json import check_body_size, check_charset, is_json_type
 
@@ -130,7 +130,7 @@ def _check_upload_size(request: Request) -> None:
         raise TooLarge(
             _(
                 "the upload is larger than the limit of ${limit}",
-                mapping={"limit": format_size(limit)},
+                mapping={"limit": Size(limit)},
             ),
             limit,
         )

@@ -25,7 +25,7 @@ from pyramid.threadlocal import get_current_request
 from pyramid.view import view_config
 
 from charter.errors import ValidationFailed
-from charter.i18n import DOMAIN, _, localize
+from charter.i18n import DOMAIN, Size, _, localize
 from charter.web.helpers import with_article
 
 # The languages whose catalogue is complete, the first being the default.
@@ -36,7 +36,6 @@ LANGUAGE_COOKIE = "charter_language"
 # 8601's order, which no reader across the company misreads (CLDR's "3/1/26" is 1 March in
 # the US and 3 January in Europe); German uses its own CLDR date and time ("01.03.2026, 12:02").
 MOMENT_PATTERNS = {"en": "yyyy-MM-dd HH:mm", "de": "dd.MM.yyyy, HH:mm"}
-_SIZE_UNITS = ("KiB", "MiB", "GiB", "TiB")
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -101,19 +100,7 @@ def format_number(request: Request, number: float) -> str:
 def format_size(request: Request, size: int) -> str:
     """``size`` bytes for people in the request's language: "512 bytes", "1.5 KiB"; in
     German "512 Byte", "1,5 KiB" (the binary units are the same in every language)."""
-    if size < 1024:
-        words = (
-            _("${count} byte", mapping={"count": size})
-            if size == 1
-            else _("${count} bytes", mapping={"count": size})
-        )
-        return request.localizer.translate(words)
-    value = float(size)
-    for unit in _SIZE_UNITS:
-        value /= 1024
-        if value < 1024 or unit == _SIZE_UNITS[-1]:
-            break
-    return f"{format_decimal(value, format='0.#', locale=request.locale_name)} {unit}"
+    return Size(size).localized(request.localizer)
 
 
 def type_with_article(request: Request, content_type: object) -> str:

@@ -28,7 +28,7 @@ from charter.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from charter.i18n import _, english
+from charter.i18n import Count, _, english
 from charter.input.text import text_problem, text_refusal
 from charter.security.roles import Permission
 from charter.tree.models import Node
@@ -354,7 +354,7 @@ class WorkflowService:
                         "items",
                         _(
                             "at most ${count} items a request",
-                            mapping={"count": f"{MAX_BULK_ITEMS:,}"},
+                            mapping={"count": Count(MAX_BULK_ITEMS)},
                         ),
                     )
                 ]

@@ -13,8 +13,8 @@ from charter.testing.sessions import login_as
 
 GERMAN = {"Accept-Language": "de-DE,de;q=0.9"}
 API = "/api/v1/content"
-# The upload limit of the app in ``small_limit_app``: 1 KiB.
-SMALL_LIMIT = 1024
+# The upload limit of the app in ``small_limit_app``: 1.5 KiB (1,5 KiB in German).
+SMALL_LIMIT = 1536
 # What the upload check lets through beyond the limit before the form is read (tween).
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -36,7 +36,7 @@ def admin_token(bearer, admin_user):
 
 @pytest.fixture
 def small_limit_api(charter_settings, charter_engine, db_connection, tmp_path):
-    """WebTest over an app that accepts at most 1 KiB per file (not logged in)."""
+    """WebTest over an app that accepts at most 1.5 KiB per file (not logged in)."""
     settings = {
         **charter_settings,
         "charter.blobs.max_upload_size": str(SMALL_LIMIT),
@@ -169,7 +169,7 @@ def test_a_too_large_upload_is_refused_in_german(small_limit_app, site):
 
     assert page.html.select_one(".error-page h1").get_text(strip=True) == "Zu groß"
     detail = page.html.select_one(".error-page .alert").get_text(strip=True)
-    assert detail == "die hochgeladene Datei ist größer als die Grenze von 1 KiB"
+    assert detail == "die hochgeladene Datei ist größer als die Grenze von 1,5 KiB"
 
 
 def test_a_login_refusal_is_german(anonymous_app, site_root, staff_user):
@@ -272,7 +272,7 @@ def test_the_api_answers_a_too_large_upload_in_english(small_limit_api, admin_to
     )
 
     problem = assert_problem(response, 413)
-    assert problem["detail"] == "the upload is larger than the limit of 1 KiB"
+    assert problem["detail"] == "the upload is larger than the limit of 1.5 KiB"
 
 
 # -- a read-only API token on a page, and the webhooks' URL checks on the admin's page --------
