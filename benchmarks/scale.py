@@ -102,6 +102,8 @@ class ScaleResult:
     nodes: int
     build_seconds: float
     latencies: dict[str, Latency]
+    # MySQL/MariaDB: pages read from disk into the buffer pool per timed operation.
+    page_reads: dict[str, float]
 
 
 def size_label(nodes: int) -> str:
@@ -280,12 +282,25 @@ def _refresh_statistics(connection: Connection, backend: str) -> None:
         connection.execute(text("ANALYZE"))
 
 
+def _pool_reads(session: Session) -> int | None:
+    """MySQL/MariaDB's count of pages read from disk into the buffer pool (server-wide, so
+    other clients of the server count too); None elsewhere."""
+    if session.get_bind().dialect.name not in {"mysql", "mariadb"}:
+        return None
+    row = session.execute(text("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_reads'")).one()
+    return int(row[1])
+
+
 def measure(
     engine: Engine, shape: TreeShape, samples: int, warmup: int, seed: int
-) -> dict[str, Latency]:
-    """Time ``samples`` of each operation after ``warmup`` untimed ones; same seed, same picks."""
+) -> tuple[dict[str, Latency], dict[str, float]]:
+    """Time ``samples`` of each operation after ``warmup`` untimed ones; same seed, same picks.
+
+    Also gives the buffer pool's page reads per timed operation (MySQL/MariaDB only).
+    """
     picker = random.Random(seed)
     results: dict[str, Latency] = {}
+    page_reads: dict[str, float] = {}
     with Session(engine) as session:
         tree = TreeService(session)
         big_folder = tree.resolve(["bulk"]).context
@@ -317,7 +332,10 @@ def measure(
         }
         for label, prepare in operations.items():
             timings: list[int] = []
+            reads_before = None
             for index in range(warmup + samples):
+                if index == warmup:
+                    reads_before = _pool_reads(session)
                 operation = prepare()
                 started = time.perf_counter_ns()
                 operation()
@@ -327,8 +345,11 @@ def measure(
                 # Each operation starts from an empty identity map, like a request.
                 session.expunge_all()
             results[label] = Latency.from_ns(timings)
+            reads_after = _pool_reads(session)
+            if reads_before is not None and reads_after is not None:
+                page_reads[label] = (reads_after - reads_before) / samples
         session.rollback()
-    return results
+    return results, page_reads
 
 
 def _random_deep_path(picker: random.Random, shape: TreeShape) -> str:
@@ -355,10 +376,10 @@ def run_one(url: URL, nodes: int, samples: int, warmup: int, seed: int) -> Scale
             f"into {shown(url)}: {describe_tree_size(engine)}",
             flush=True,
         )
-        latencies = measure(engine, shape, samples, warmup, seed)
+        latencies, page_reads = measure(engine, shape, samples, warmup, seed)
     finally:
         engine.dispose()
-    return ScaleResult(shape.nodes, build_seconds, latencies)
+    return ScaleResult(shape.nodes, build_seconds, latencies, page_reads)
 
 
 def run_scale(
@@ -400,10 +421,14 @@ def _report(results: dict[int, ScaleResult], backend: str) -> bool:
         for size in sizes:
             latency = results[size].latencies[label]
             row += [f"{latency.median_ms:.3f}", f"{latency.p95_ms:.3f}"]
+            if label in results[size].page_reads:
+                row.append(f"{results[size].page_reads[label]:.2f}")
         rows.append(row)
     headers = ["operation (ms)"]
     for size in sizes:
         headers += [f"{size_label(size)} median", f"{size_label(size)} p95"]
+        if results[size].page_reads:
+            headers.append(f"{size_label(size)} reads/op")
     print_table(headers, rows)
     passed = True
     if len(sizes) > 1:
