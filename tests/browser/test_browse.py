@@ -68,7 +68,7 @@ def test_home_page_shows_the_site_title_and_the_children(site, staff_page):
 
     page.goto("/")
 
-    expect(page).to_have_title("Charter Test · Charter Test")
+    expect(page).to_have_title("Charter Test")
     expect(page.locator(".navbar-brand")).to_have_text("Charter Test")
     expect(page.locator(CHILD_LINKS)).to_have_text(["Guides", "About us"])
     expect(page.get_by_text("How to do things.")).to_be_visible()
