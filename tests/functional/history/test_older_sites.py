@@ -29,10 +29,10 @@ OLD_BYTES = b"The report as it was before the upgrade.\n"
 NEW_BYTES = b"The report after the upgrade.\n"
 
 
-
 def old_hash(path):
     """``path_hash`` as revisions before 0012 stored it: the SHA-256 in hex."""
     return hashlib.sha256(path.encode("utf-8")).hexdigest()
+
 
 def add_node(connection, type_, parent_id, name, path, depth, title):
     """A row of ``nodes`` as schema 0004 stores it; its id."""

@@ -21,10 +21,10 @@ from charter.security.roles import Role
 CREATED = dt.datetime(2026, 1, 2, 3, 4, 5)
 
 
-
 def old_hash(path):
     """``path_hash`` as revisions before 0012 stored it: the SHA-256 in hex."""
     return hashlib.sha256(path.encode("utf-8")).hexdigest()
+
 
 def upgrade_to(connection, revision):
     """Run the migrations up to ``revision`` on ``connection``."""

@@ -1,6 +1,5 @@
 """Materialized paths: building, splitting, hashing and the range of a subtree."""
 
-
 import pytest
 
 from charter.tree.paths import (
