@@ -169,6 +169,11 @@ def _give_grants(grants: dict[Node, list[LocalRole]]) -> None:
             set_committed_value(node, "local_roles", node_grants)
 
 
+def not_a_folder(path: str) -> str:
+    """The refusal of a node at ``path`` that cannot hold items."""
+    return _("${path} is not a folder and cannot hold items", mapping={"path": path})
+
+
 def taken(folder: str, name: str) -> str:
     """The refusal of a name already used in ``folder``."""
     return _(
@@ -321,9 +326,7 @@ class TreeService:
         generated names and positions stay unique.
         """
         if not parent.is_container:
-            raise Conflict(
-                _("${path} is not a folder and cannot hold items", mapping={"path": parent.path})
-            )
+            raise Conflict(not_a_folder(parent.path))
         if parent.depth + 1 > MAX_DEPTH:
             raise Conflict(
                 _(
@@ -440,12 +443,7 @@ class TreeService:
         if node.parent_id is None:
             raise Conflict(_("the root cannot be moved or renamed"))
         if not new_parent.is_container:
-            raise Conflict(
-                _(
-                    "${path} is not a folder and cannot hold items",
-                    mapping={"path": new_parent.path},
-                )
-            )
+            raise Conflict(not_a_folder(new_parent.path))
         if new_parent.path == node.path or new_parent.path.startswith(child_path(node.path, "")):
             raise Conflict(_("a folder cannot be moved into itself or its own subtree"))
         if new_parent.id == node.parent_id and name == node.name:

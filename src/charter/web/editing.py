@@ -32,7 +32,7 @@ from charter.input.numbers import whole_number
 from charter.security.roles import Permission
 from charter.tree.models import Node
 from charter.web.forms import errors_by_field, refuse_form
-from charter.web.helpers import nearest_visible, node_url, with_article
+from charter.web.helpers import nearest_visible, node_url, refuse_unless_folder, with_article
 from charter.web.i18n import _, flash, plural, translate, type_with_article
 
 ADD_TEMPLATE = "charter:web/templates/add.jinja2"
@@ -277,10 +277,7 @@ ADD_VIEW = {"context": Node, "name": "add", "renderer": ADD_TEMPLATE, "permissio
 @view_config(request_method="GET", **ADD_VIEW)
 def add_form(context: Node, request: Request) -> dict[str, Any]:
     """The form to add an item of ``?type=`` here (or the list of types one may add)."""
-    if not context.is_container:
-        raise Conflict(
-            _("“${title}” is not a folder and cannot hold items", mapping={"title": context.title})
-        )
+    refuse_unless_folder(context)
     return _add_page(request, context, _addable_type(request, context))
 
 

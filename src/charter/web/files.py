@@ -23,7 +23,7 @@ from charter.security.roles import Permission
 from charter.tree.models import Node
 from charter.web.editing import general_errors, view_url
 from charter.web.forms import errors_by_field, refuse_form
-from charter.web.helpers import node_url
+from charter.web.helpers import node_url, refuse_unless_folder
 from charter.web.i18n import _, flash, format_size, translate, upload_limit
 from charter.web.views import HTML_READ
 
@@ -36,10 +36,7 @@ SERVICE_FIELDS = {"filename": "file"}
 
 def _check_uploadable(request: Request, context: Node) -> None:
     """Refuse (Conflict) a node that cannot hold files."""
-    if not context.is_container:
-        raise Conflict(
-            _("“${title}” is not a folder and cannot hold items", mapping={"title": context.title})
-        )
+    refuse_unless_folder(context)
     types = types_of(request.registry)
     if not types.fits(context, types.get("File")):
         raise Conflict(

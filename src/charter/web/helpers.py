@@ -5,6 +5,8 @@ from __future__ import annotations
 from pyramid.location import lineage
 from pyramid.request import Request
 
+from charter.errors import Conflict
+from charter.i18n import _
 from charter.security.roles import Permission, permissions_of
 from charter.tree.models import Node
 
@@ -44,3 +46,11 @@ def nearest_visible(request: Request, node: Node | None) -> Node | None:
     while node is not None and not request.has_permission(Permission.VIEW, node):
         node = node.__parent__
     return node
+
+
+def refuse_unless_folder(context: Node) -> None:
+    """Refuse (Conflict) to add or upload into ``context`` when it cannot hold items."""
+    if not context.is_container:
+        raise Conflict(
+            _("“${title}” is not a folder and cannot hold items", mapping={"title": context.title})
+        )
