@@ -109,20 +109,24 @@ SORTABLE_COLUMNS = {"title": Node.title, "type": Node.type, "modified": Node.mod
 
 
 @functools.cache
-def _lineage_statement(type_count: int) -> Select:
-    """The one query of :meth:`TreeService.resolve`, built once per set of mapped types.
+def _lineage_statement(type_count: int, depth: int) -> Select:
+    """The one query of :meth:`TreeService.resolve`, built once per set of mapped types and
+    lineage length.
 
     Building a polymorphic select costs as much as the rest of a request;
     ``type_count`` makes a type mapped later (an add-on's) get a new one.
+    The path hashes are ``depth`` plain parameters ``h0``...: an expanding
+    IN parameter would be spliced into the SQL again on every execution.
     Each row is a node and one of its local roles (None for a node without
     any): two plain entities, which SQLAlchemy loads for about a third less
     than the same join as a ``joinedload`` of the collection.
     """
     every_type = with_polymorphic(Node, "*", selectable=subtype_tables())
+    hashes = [bindparam(f"h{index}") for index in range(depth)]
     return (
         select(every_type, LocalRole)
         .outerjoin(LocalRole, LocalRole.node_id == every_type.id)
-        .where(every_type.path_hash.in_(bindparam("path_hashes", expanding=True)))
+        .where(every_type.path_hash.in_(hashes))
         .order_by(LocalRole.id)
     )
 
@@ -197,8 +201,10 @@ class TreeService:
         """
         # Deeper than any node can be: the rest is left over (and so not found).
         paths = lineage_paths(segments[:MAX_DEPTH])
-        statement = _lineage_statement(len(Node.__mapper__.self_and_descendants))
-        rows = self.dbsession.execute(statement, {"path_hashes": [hash_path(p) for p in paths]})
+        statement = _lineage_statement(len(Node.__mapper__.self_and_descendants), len(paths))
+        rows = self.dbsession.execute(
+            statement, {f"h{index}": hash_path(path) for index, path in enumerate(paths)}
+        )
         by_path: dict[str, Node] = {}
         grants: dict[Node, list[LocalRole]] = {}
         for node, grant in rows:
