@@ -7,12 +7,14 @@ never overwritten), records an audit entry and fires an event.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Update, bindparam, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from transaction.interfaces import ITransactionManager
 
 from charter.accounts.models import User
@@ -34,6 +36,7 @@ from charter.content.models import File, Folder
 from charter.content.registry import TypeRegistry
 from charter.content.schemas import MAX_TITLE_LENGTH
 from charter.content.types import core_types
+from charter.db.meta import utcnow
 from charter.errors import (
     ChangedMeanwhile,
     Conflict,
@@ -61,6 +64,9 @@ from charter.tree.services import TreeService
 Permits = Callable[[Node, Permission], bool]
 Notify = Callable[[object], None]
 MAX_FILENAME_LENGTH = 255
+_NODES = Node.__table__
+# What every claim of an edit writes, besides the changed columns.
+_CLAIMED = ("version", "modified", "modified_by_id")
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,25 @@ class Uploads:
     store: FilesystemBlobStore
     transaction_manager: ITransactionManager
     max_size: int
+
+
+@functools.cache
+def _claim_statement(columns: tuple[str, ...]) -> Update:
+    """The compare-and-set of :meth:`ContentService._claim` setting the version and ``columns``
+    of ``nodes``, built once per set of columns: composing an UPDATE cost more than sending it."""
+    return (
+        update(_NODES)
+        .where(
+            _NODES.c.id == bindparam("claimed_id"),
+            _NODES.c.version == bindparam("expected_version"),
+        )
+        .values(
+            {
+                name: bindparam(f"new_{name}", type_=_NODES.c[name].type)
+                for name in (*_CLAIMED, *columns)
+            }
+        )
+    )
 
 
 def _allow_everything(node: Node, permission: Permission) -> bool:
@@ -318,9 +343,14 @@ class ContentService:
             raise self._stale(node, node.version)
         if changes:
             before = self.revisions.baseline(node)
-            if not self.tree.claim(node, expected_version, self.actor.user_id):
+            try:
+                node.apply_fields(changes)
+            except ValidationFailed:
+                self._discard_changes(node)
+                raise
+            if not self._claim(node, expected_version):
+                self._discard_changes(node)
                 raise self._stale(node, self.tree.current_version(node))
-            node.apply_fields(changes)
             self.dbsession.flush()
             revision = self.revisions.record(node, self.actor, comment, before)
             self.audit.record(
@@ -580,6 +610,47 @@ class ContentService:
                     mapping={"permission": _(permission.value), "path": node.path},
                 )
             )
+
+    def _claim(self, node: Node, expected_version: int) -> bool:
+        """Move ``node``'s version on from ``expected_version`` in one compare-and-set that also
+        writes its changed ``nodes`` columns (the rest are left to the flush).
+
+        False, changing nothing, when another transaction changed or deleted the node
+        meanwhile; the row stays locked to this transaction otherwise. One UPDATE of the
+        row instead of :meth:`TreeService.claim`'s and then the flush's.
+        """
+        columns = tuple(
+            sorted(
+                key
+                for key in inspect(node).committed_state
+                if key in _NODES.c and key not in _CLAIMED
+            )
+        )
+        values = {
+            "version": expected_version + 1,
+            "modified": utcnow(),
+            "modified_by_id": self.actor.user_id,
+            **{name: getattr(node, name) for name in columns},
+        }
+        parameters = {f"new_{name}": value for name, value in values.items()}
+        parameters["claimed_id"] = node.id
+        parameters["expected_version"] = expected_version
+        # The changes set on the node go in this statement: a flush first would write them apart.
+        with self.dbsession.no_autoflush:
+            claimed = self.dbsession.execute(_claim_statement(columns), parameters).rowcount == 1
+        if not claimed:
+            return False
+        # Written above: tell the session so that its flush does not write them again.
+        for name, value in values.items():
+            set_committed_value(node, name, value)
+        return True
+
+    def _discard_changes(self, node: Node) -> None:
+        """Forget what was set on ``node`` and not written, so that no later flush writes an
+        edit that was refused; its attributes are read again from the database if asked for."""
+        unwritten = list(inspect(node).committed_state)
+        if unwritten:
+            self.dbsession.expire(node, unwritten)
 
     def _stale(self, node: Node, current_version: int | None) -> PreconditionFailed:
         if current_version is None:

@@ -24,9 +24,10 @@ API = "/api/v1/content"
 # (positions, names), the node's three rows (nodes, its type's, its viewers) and
 # the revision the change records.
 CONTENT_STATEMENTS = 9
-# A PATCH's: the lineage and the caller, the compare-and-set of the version, the
-# changed fields (nodes, its type's table), the revision's number and its row.
-PATCH_CONTENT_STATEMENTS = 7
+# A PATCH's: the lineage and the caller, the compare-and-set of the version that
+# also writes the changed nodes columns, its type's table's changed fields, the
+# revision's number and its row.
+PATCH_CONTENT_STATEMENTS = 6
 # The audit log's entry for the change.
 AUDIT_STATEMENTS = 1
 # The search index: its row is written (an UPDATE, and an INSERT when the node has

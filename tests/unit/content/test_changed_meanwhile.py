@@ -134,3 +134,33 @@ def test_generated_names_skip_every_taken_one(editor, docs, site_root, dbsession
 def test_a_name_taken_is_a_conflict_naming_it(editor, docs, dbsession):
     with pytest.raises(Conflict, match="already holds an item named 'guide'"):
         editor.create(docs, "Document", {"title": "Again"}, "guide")
+
+
+def test_an_edit_refused_as_stale_leaves_nothing_to_flush(editor, docs, dbsession):
+    guide = node(dbsession, "/docs/guide")
+    behind_the_back(dbsession, update(Node).where(Node.id == guide.id).values(version=7))
+
+    with pytest.raises(PreconditionFailed):
+        editor.update(guide, {"title": "Too late", "body": "Overwritten"}, expected_version=1)
+    dbsession.flush()
+    dbsession.expire_all()
+
+    guide = node(dbsession, "/docs/guide")
+    assert (guide.title, guide.body, guide.version) == ("Guide", "Hi", 7)
+
+
+def test_an_edit_claims_the_node_and_writes_its_columns_in_one_update(
+    editor, docs, dbsession, query_recorder
+):
+    guide = node(dbsession, "/docs/guide")
+
+    with query_recorder.record() as queries:
+        editor.update(guide, {"title": "New", "description": "Now"}, expected_version=1)
+        dbsession.flush()
+    dbsession.expire_all()
+
+    updates = [q for q in queries if q.lstrip().upper().startswith("UPDATE NODES")]
+    assert len(updates) == 1, updates
+    guide = node(dbsession, "/docs/guide")
+    assert (guide.title, guide.description, guide.version) == ("New", "Now", 2)
+    assert guide.modified_by_id == editor.actor.user_id
