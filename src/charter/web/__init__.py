@@ -7,7 +7,7 @@ from pyramid.config import Configurator
 from charter.web import audit, trash, webhooks, workflow
 from charter.web.audit import node_audit_url
 from charter.web.helpers import breadcrumbs, is_site_administrator, node_url
-from charter.web.i18n import DOMAIN, LANGUAGES, return_path, template_helpers
+from charter.web.i18n import DOMAIN, LANGUAGES, return_path, template_gettext, template_helpers
 from charter.web.menus import menu_views
 from charter.web.navigation import navigation_tree
 
@@ -37,6 +37,10 @@ def includeme(config: Configurator) -> None:
             return_path=return_path,
             **template_helpers(),
         )
+        # ``_`` straight to the cached gettext: Jinja2's own ``_`` calls ``gettext`` through
+        # the context once more on every use.
+        gettext = template_gettext(config.registry.settings["jinja2.i18n.domain"])
+        environment.globals.update(_=gettext, gettext=gettext)
 
     # Runs once the renderer above exists (pyramid_jinja2 creates it in an action).
     config.action(None, add_template_globals, order=999)

@@ -10,6 +10,7 @@ which the services word their refusals with too).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.i18n import Localizer
 from pyramid.request import Request
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.threadlocal import get_current_request
@@ -37,6 +39,8 @@ LANGUAGE_COOKIE = "charter_language"
 # the US and 3 January in Europe); German uses its own CLDR date and time ("01.03.2026, 12:02").
 MOMENT_PATTERNS = {"en": "yyyy-MM-dd HH:mm", "de": "dd.MM.yyyy, HH:mm"}
 COOKIE_MAX_AGE = 365 * 24 * 3600
+# Template texts kept translated: a few hundred msgids in each language.
+TRANSLATIONS_CACHE_SIZE = 4096
 
 
 def negotiate_language(request: Request) -> str:
@@ -137,6 +141,29 @@ def template_helpers() -> dict[str, Callable[[Any], str]]:
         "format_size": bind(format_size),
         "with_article": bind(type_with_article),
     }
+
+
+@functools.lru_cache(maxsize=TRANSLATIONS_CACHE_SIZE)
+def _translation(localizer: Localizer, domain: str, message: str) -> str:
+    """``message`` as ``localizer`` translates it: a pure function of the three, since a
+    localizer's catalogues are those its registry was configured with (Pyramid keeps one
+    localizer a language for the life of the registry)."""
+    return localizer.translate(message, domain=domain)
+
+
+def template_gettext(domain: str) -> Callable[[Any], str]:
+    """The templates' ``_`` and ``gettext`` (``{% trans %}``): the request's localizer, as
+    pyramid_jinja2's, but a plain text looked up once a process and language rather than
+    through the localizer's translator on every page. Texts with a domain or values of their
+    own (TranslationString, Markup) are translated as before."""
+
+    def gettext(message: Any) -> str:
+        localizer = get_current_request().localizer
+        if type(message) is str:
+            return _translation(localizer, domain, message)
+        return localizer.translate(message, domain=domain)
+
+    return gettext
 
 
 def _same_site_path(url: str) -> str:
