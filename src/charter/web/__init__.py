@@ -6,7 +6,15 @@ from pyramid.config import Configurator
 
 from charter.web import audit, trash, webhooks, workflow
 from charter.web.audit import node_audit_url
-from charter.web.helpers import breadcrumbs, is_site_administrator, node_url
+from charter.web.helpers import (
+    SITE_PATHS_KEY,
+    breadcrumbs,
+    crumb_trail,
+    is_site_administrator,
+    node_url,
+    page_url,
+    static_url,
+)
 from charter.web.i18n import DOMAIN, LANGUAGES, return_path, template_gettext, template_helpers
 from charter.web.menus import menu_views
 from charter.web.navigation import navigation_tree
@@ -28,7 +36,10 @@ def includeme(config: Configurator) -> None:
         environment = config.get_jinja2_environment(".jinja2")
         environment.globals.update(
             breadcrumbs=breadcrumbs,
+            crumb_trail=crumb_trail,
             node_url=node_url,
+            page_url=page_url,
+            static_url=static_url,
             is_site_administrator=is_site_administrator,
             navigation_tree=navigation_tree,
             menu_views=menu_views,
@@ -44,6 +55,7 @@ def includeme(config: Configurator) -> None:
 
     # Runs once the renderer above exists (pyramid_jinja2 creates it in an action).
     config.action(None, add_template_globals, order=999)
+    config.registry[SITE_PATHS_KEY] = {}
     workflow.add_template_globals(config)
 
     config.add_static_view(
