@@ -7,7 +7,7 @@ from charter.accounts import models as accounts
 from charter.audit import models as audit
 from charter.changes import models as changes
 from charter.content import models as content
-from charter.db import replica
+from charter.db import generation, replica
 from charter.history import models as history
 from charter.search import models as search
 from charter.security import models as security
@@ -21,6 +21,7 @@ __all__ = [
     "audit",
     "changes",
     "content",
+    "generation",
     "history",
     "replica",
     "search",

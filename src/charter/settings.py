@@ -316,6 +316,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds of inactivity after which a session ends.",
     ),
     Setting(
+        "charter.identity_cache.seconds",
+        integer(0, 3600),
+        "60",
+        "Seconds a process keeps the identity behind an API token between requests; 0 loads "
+        "it on every request. A revocation, deactivation, password change or change of groups "
+        "or site-wide roles counts at once whatever this says.",
+    ),
+    Setting(
+        "charter.identity_cache.size",
+        integer(1, 1_000_000),
+        "1000",
+        "Most API tokens whose identity a process keeps; the least recently used go first.",
+    ),
+    Setting(
         "charter.password.min_length",
         integer(8, 128),
         "10",

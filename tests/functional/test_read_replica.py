@@ -16,7 +16,10 @@ from collections.abc import Iterator
 from http.cookies import SimpleCookie
 
 import pytest
+from sqlalchemy import update
 
+from charter.accounts.models import ApiToken
+from charter.db.meta import utcnow
 from charter.db.replica import WROTE_COOKIE
 from charter.testing.live import LiveServer
 
@@ -132,4 +135,22 @@ def test_writes_and_the_change_feed_use_the_primary(live, live_folder):
         for change in feed.json["changes"]
         if change["uid"] == document.uid and change["kind"] == "modified"
     ] == [("modified", "After")]
+    assert live.server_errors == []
+
+
+def test_a_token_revoked_on_the_primary_is_refused_while_reads_go_to_the_replica(live, live_folder):
+    """The replica still holds the token as it was; the identity is read from the primary
+    (the routing needs it before traversal), so the revocation counts at once."""
+    reader = live.make_user(roles={live_folder.path: ["Reader"]})
+    document = live.add_document(live_folder.path, "kept", "Before")
+    freeze_replica(live)
+    for _ in range(3):
+        assert title_seen(live, document.api_path, user=reader) == "Before"
+
+    with live.engine.begin() as connection:
+        connection.execute(
+            update(ApiToken).where(ApiToken.user_id == reader.id).values(revoked=utcnow())
+        )
+
+    assert live.request("GET", document.api_path, user=reader).status == 401
     assert live.server_errors == []

@@ -8,6 +8,7 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 
 from charter.audit.service import Actor
+from charter.security import identity_cache
 from charter.security.login import LoginService
 from charter.security.policy import CharterSecurityPolicy, bearer_token, viewer
 from charter.security.ratelimit import DatabaseRateLimiter, RateLimiter, RedisRateLimiter
@@ -63,6 +64,11 @@ def includeme(config: Configurator) -> None:
     """The security policy, CSRF defaults, the Redis client and the security services."""
     settings = config.get_settings()
     config.set_security_policy(CharterSecurityPolicy())
+    identity_cache.install(
+        config.registry,
+        settings["charter.identity_cache.seconds"],
+        settings["charter.identity_cache.size"],
+    )
     config.set_default_csrf_options(require_csrf=True, callback=uses_cookie_credentials)
     if settings["charter.redis_url"]:
         config.registry["charter.redis"] = _redis_client(settings["charter.redis_url"])

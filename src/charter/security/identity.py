@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, Select, String, bindparam, cast, literal, or_, select, update
 from sqlalchemy.exc import OperationalError
@@ -19,10 +19,14 @@ from sqlalchemy.orm import Session
 
 from charter.accounts.models import ApiToken, Group, User, group_members
 from charter.accounts.tokens import READ_SCOPE, token_digest
+from charter.db.generation import identity_generation_value
 from charter.db.meta import utcnow
 from charter.security.models import GlobalRole
 from charter.security.principals import AUTHENTICATED, EVERYONE, GROUP_PREFIX, USER_PREFIX
 from charter.security.roles import Role
+
+if TYPE_CHECKING:
+    from charter.security.identity_cache import IdentityCache
 
 # A token's last-used time is written at most this often, so that a busy
 # integration does not turn every read into a write.
@@ -106,8 +110,15 @@ def _user_statement() -> Select:
 
 @functools.cache
 def _token_statement() -> Select:
+    # The generation comes with the rows, as of the same moment: what a cache keeps of them.
     return (
-        identity_query(ApiToken.id, ApiToken.scope, ApiToken.last_used)
+        identity_query(
+            ApiToken.id,
+            ApiToken.scope,
+            ApiToken.last_used,
+            ApiToken.expires,
+            identity_generation_value(),
+        )
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(
             ApiToken.token_hash == bindparam("token_hash"),
@@ -124,20 +135,45 @@ def identity_for_user(dbsession: Session, user_id: int) -> Identity | None:
     return identity_from_rows(rows)
 
 
-def identity_for_token(dbsession: Session, token: str) -> Identity | None:
-    """The identity behind a valid, unexpired, unrevoked API token, or None (one query)."""
+def identity_for_token(
+    dbsession: Session,
+    token: str,
+    cache: IdentityCache | None = None,
+    generation: int | None = None,
+) -> Identity | None:
+    """The identity behind a valid, unexpired, unrevoked API token, or None.
+
+    With a ``cache`` and the ``generation`` the request read with its lineage,
+    an identity kept at that generation is used without a query
+    (charter.security.identity_cache); otherwise it is loaded (one query) and
+    kept for the next request.
+    """
     now = utcnow()
+    digest = token_digest(token)
+    if cache is not None and generation is not None:
+        kept = cache.get(digest, generation, now)
+        if kept is not None:
+            if _use_is_due(kept.last_used, now):
+                _note_use(dbsession, kept.identity.token_id, now)
+                kept.last_used = now
+            return kept.identity
     rows = (
-        dbsession.connection()
-        .execute(_token_statement(), {"token_hash": token_digest(token), "now": now})
-        .all()
+        dbsession.connection().execute(_token_statement(), {"token_hash": digest, "now": now}).all()
     )
     if not rows:
         return None
-    token_id, scope, last_used = rows[0][5:8]
-    if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
+    token_id, scope, last_used, expires, loaded_generation = rows[0][5:10]
+    if _use_is_due(last_used, now):
         _note_use(dbsession, token_id, now)
-    return identity_from_rows(rows, token_id, scope)
+        last_used = now
+    identity = identity_from_rows(rows, token_id, scope)
+    if cache is not None and identity is not None and loaded_generation is not None:
+        cache.put(digest, identity, loaded_generation, expires, last_used)
+    return identity
+
+
+def _use_is_due(last_used: dt.datetime | None, now: dt.datetime) -> bool:
+    return last_used is None or now - last_used >= LAST_USED_RESOLUTION
 
 
 def _note_use(dbsession: Session, token_id: int, now: dt.datetime) -> None:

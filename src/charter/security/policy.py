@@ -13,8 +13,10 @@ from pyramid.registry import Registry
 from pyramid.request import Request, RequestLocalCache
 from pyramid.security import Allowed, Denied
 
+from charter.db.generation import GENERATION_ATTRIBUTE
 from charter.security import grants
 from charter.security.identity import Identity, identity_for_token, identity_for_user
+from charter.security.identity_cache import identity_cache
 from charter.security.principals import EVERYONE
 from charter.security.roles import (
     NO_WORKFLOWS,
@@ -145,7 +147,13 @@ class CharterSecurityPolicy:
     def _load_identity(self, request: Request) -> Identity | None:
         token = bearer_token(request)
         if token is not None:
-            return identity_for_token(request.primary_dbsession, token)
+            return identity_for_token(
+                request.primary_dbsession,
+                token,
+                identity_cache(request.registry),
+                # Set by traversal when it read the lineage on the primary database.
+                request.__dict__.get(GENERATION_ATTRIBUTE),
+            )
         return request.session.identity
 
     def authenticated_userid(self, request: Request) -> int | None:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload, with_polymorphic
 from sqlalchemy.orm.attributes import set_committed_value
 
+from charter.db.generation import identity_generation_value
 from charter.db.meta import utcnow
 from charter.errors import ChangedMeanwhile, Conflict, NotFound, ValidationFailed
 from charter.i18n import _
@@ -51,6 +52,8 @@ class Resolution:
 
     lineage: list[Node]
     remainder: list[str] = field(default_factory=list)
+    # The identity generation the same statement read (charter.security.identity_cache).
+    identity_generation: int | None = None
 
     @property
     def context(self) -> Node:
@@ -119,12 +122,13 @@ def _lineage_statement(type_count: int, depth: int) -> Select:
     IN parameter would be spliced into the SQL again on every execution.
     Each row is a node and one of its local roles (None for a node without
     any): two plain entities, which SQLAlchemy loads for about a third less
-    than the same join as a ``joinedload`` of the collection.
+    than the same join as a ``joinedload`` of the collection; and the identity
+    generation, so that a kept identity can be trusted without a query.
     """
     every_type = with_polymorphic(Node, "*", selectable=subtype_tables())
     hashes = [bindparam(f"h{index}") for index in range(depth)]
     return (
-        select(every_type, LocalRole)
+        select(every_type, LocalRole, identity_generation_value())
         .outerjoin(LocalRole, LocalRole.node_id == every_type.id)
         .where(every_type.path_hash.in_(hashes))
         .order_by(LocalRole.id)
@@ -207,7 +211,9 @@ class TreeService:
         )
         by_path: dict[str, Node] = {}
         grants: dict[Node, list[LocalRole]] = {}
-        for node, grant in rows:
+        generation = None
+        for node, grant, row_generation in rows:
+            generation = row_generation
             if node.path not in by_path:
                 by_path[node.path] = node
                 grants[node] = []
@@ -223,7 +229,7 @@ class TreeService:
             lineage.append(node)
         if not lineage:
             raise NotFound(_("the site has no root yet; run charter-init"))
-        return Resolution(lineage, list(segments[len(lineage) - 1 :]))
+        return Resolution(lineage, list(segments[len(lineage) - 1 :]), generation)
 
     def load_grants(self, nodes: Sequence[Node]) -> None:
         """Load the local roles of all ``nodes`` in one query (a page of children whose

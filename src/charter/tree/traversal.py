@@ -9,6 +9,9 @@ from pyramid.request import Request
 from pyramid.traversal import traversal_path_info
 from zope.interface import implementer
 
+from charter.db.generation import GENERATION_ATTRIBUTE
+from charter.db.replica import REPLICA_INFO_KEY
+
 
 class TreeRoot:
     """Root factory: a placeholder that :class:`TreeTraverser` replaces by the root node.
@@ -54,7 +57,10 @@ class TreeTraverser:
             view_name = rest[0][2:] if rest[0].startswith("@@") else rest[0]
             rest = rest[1:]
         found = len(resolution.lineage) - 1
+        on_primary = REPLICA_INFO_KEY not in request.dbsession.info
         return {
+            # The router sets every key as an attribute of the request.
+            GENERATION_ATTRIBUTE: resolution.identity_generation if on_primary else None,
             "context": resolution.context,
             "root": resolution.lineage[0],
             "view_name": view_name,
