@@ -26,10 +26,13 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyramid.registry import Registry
 
-from charter.security.identity import Identity
+if TYPE_CHECKING:
+    # Only a type here: importing it would import the accounts package while security loads.
+    from charter.security.identity import Identity
 
 REGISTRY_KEY = "charter.security.identity_cache"
 
