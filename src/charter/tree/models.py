@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     false,
+    or_,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -179,7 +180,8 @@ def subtype_tables() -> FromClause:
             for sub in mapper.self_and_descendants
             if sub.polymorphic_identity is not None
         )
-        joined = joined.outerjoin(
-            mapper.local_table, and_(mapper.inherit_condition, nodes.c.type.in_(types))
-        )
+        # Equalities, not IN: a literal IN list is an expanding parameter that SQLAlchemy
+        # splices into the SQL again on every execution.
+        of_its_types = or_(*(nodes.c.type == name for name in types))
+        joined = joined.outerjoin(mapper.local_table, and_(mapper.inherit_condition, of_its_types))
     return joined
