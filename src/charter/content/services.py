@@ -353,7 +353,7 @@ class ContentService:
                 raise self._stale(node, self.tree.current_version(node))
             self.dbsession.flush()
             revision = self.revisions.record(node, self.actor, comment, before)
-            self.audit.record(
+            self.audit.write(
                 action,
                 self.actor,
                 node=node,

@@ -17,10 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session, defer
 
-from charter.audit.service import Actor
+from charter.audit.service import Actor, mark_written
+from charter.db.meta import utcnow
 from charter.errors import NotFound, ValidationFailed
 from charter.history.diff import Comparison, compare
 from charter.history.models import MAX_COMMENT_LENGTH, Revision
@@ -40,6 +41,14 @@ BLOB_KEYS = ("filename", "size", "mime_type", "sha256")
 MAX_NUMBER = 2**31 - 1
 # Revisions deleted per statement when pruning.
 PRUNE_BATCH = 500
+
+
+# An edit's revision, read and written by Core statements built once on the table.
+_revisions = Revision.__table__
+_LAST_NUMBER = select(func.max(_revisions.c.number)).where(
+    _revisions.c.node_id == bindparam("node_id")
+)
+_INSERT_REVISION = insert(_revisions)
 
 
 @dataclass(frozen=True)
@@ -189,23 +198,47 @@ class RevisionService:
         return revision
 
     def record(self, node: Node, actor: Actor, comment: str, before: Baseline) -> Revision:
-        """The next revision of ``node``, which changed from ``before``.
+        """The next revision of ``node``, which changed from ``before``, written at once.
 
-        The caller has claimed the node's row (charter.tree.services.claim),
-        so no other transaction numbers a revision of it meanwhile; the unique
+        The caller has claimed the node's row (charter.content.services), so
+        no other transaction numbers a revision of it meanwhile; the unique
         (node, number) key backs that up. A node that has no revision yet gets
-        ``before`` as revision 1 first.
+        ``before`` as revision 1 first. Core statements on the session's
+        connection (no ORM object to flush); the revision returned is not in
+        the session.
         """
-        last = self.dbsession.scalar(
-            select(func.max(Revision.number)).where(Revision.node_id == node.id)
-        )
+        connection = self.dbsession.connection()
+        last = connection.execute(_LAST_NUMBER, {"node_id": node.id}).scalar()
+        rows = []
         if last is None:
-            baseline = self._revision(node, 1, before.fields, before.author_id, None)
-            baseline.created, baseline.comment = before.modified, BASELINE_COMMENT
+            rows.append(
+                self._values(node, 1, before.fields, before.author_id, None)
+                | {"created": before.modified, "comment": BASELINE_COMMENT}
+            )
             last = 1
-        revision = self._revision(node, last + 1, self.snapshot(node), actor.user_id, actor.login)
-        revision.comment = comment
-        return revision
+        values = self._values(node, last + 1, self.snapshot(node), actor.user_id, actor.login)
+        values |= {"created": utcnow(), "comment": comment}
+        rows.append(values)
+        connection.execute(_INSERT_REVISION, rows)
+        mark_written(self.dbsession)
+        return Revision(node=node, **values)
+
+    def _values(
+        self,
+        node: Node,
+        number: int,
+        fields: dict[str, Any],
+        author_id: int | None,
+        author_login: str | None,
+    ) -> dict[str, Any]:
+        return {
+            "node_id": node.id,
+            "number": number,
+            "author_id": author_id,
+            "author_login": author_login,
+            "fields": fields,
+            "blob_sha256": fields.get("sha256") if self.types.of(node).upload else None,
+        }
 
     def _revision(
         self,

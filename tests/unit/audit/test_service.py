@@ -1,6 +1,11 @@
 """Writing entries: what the request adds, what is clipped to fit, what a node leaves."""
 
+import transaction
+from sqlalchemy import select
+
+from charter.audit.models import AuditEntry
 from charter.audit.service import Actor, AuditLog, NodeSnapshot, Origin
+from charter.db.session import MANAGER_INFO_KEY, RequestSession
 
 ORIGIN = Origin(address="192.0.2.5", user_agent="curl/8", request_id="r-1", user_id=3, token_id=12)
 
@@ -49,3 +54,18 @@ def test_without_a_request_an_entry_records_none_of_it(dbsession):
 
     assert (entry.address, entry.user_agent, entry.request_id, entry.token_id) == (None,) * 4
     assert entry.node_uid is None
+
+
+def test_an_entry_written_at_once_is_committed_with_the_requests_transaction(db_connection):
+    manager = transaction.TransactionManager(explicit=True)
+    session = RequestSession(
+        bind=db_connection,
+        join_transaction_mode="create_savepoint",
+        info={MANAGER_INFO_KEY: manager},
+    )
+    manager.begin()
+    AuditLog(session).write("test.written", Actor(login="ann"), "/x")
+    manager.commit()  # a request session never marked as written is rolled back instead
+
+    written = select(AuditEntry.target).where(AuditEntry.action == "test.written")
+    assert db_connection.execute(written).scalars().all() == ["/x"]
