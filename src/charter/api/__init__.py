@@ -32,6 +32,7 @@ def includeme(config: Configurator) -> None:
     types.add_routes(config)
     views.add_routes(config)
     config.include("charter.api.openapi")
+    config.include("charter.api.multiviews")
     changes.add_routes(config)
     webhooks.add_routes(config)
     workflow.add_routes(config)
