@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, or_, true
 
 from charter.tree.models import Node, NodeViewer
 
@@ -68,13 +68,27 @@ class Viewer:
     public_site: bool = False
 
 
+def among(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
+    """SQL: ``column IN (...)`` with one plain parameter per value (sorted).
+
+    The filter is built once and run many times: a literal list would be an
+    expanding parameter that SQLAlchemy splices into the SQL on every execution.
+    """
+    return column.in_([bindparam(None, value, type_=column.type) for value in sorted(values)])
+
+
+def not_among(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
+    """SQL: ``column NOT IN (...)``, as :func:`_among`."""
+    return column.not_in([bindparam(None, value, type_=column.type) for value in sorted(values)])
+
+
 def _in_states(node: Any, rules: Iterable[StateVisibility]) -> ColumnElement[bool]:
     """SQL: ``node`` is in one of the (types, state) pairs of ``rules``."""
     by_types: dict[frozenset[str], set[str]] = {}
     for rule in rules:
         by_types.setdefault(rule.types, set()).add(rule.state)
     clauses = [
-        and_(node.type.in_(sorted(types)), node.workflow_state.in_(sorted(states)))
+        and_(among(node.type, types), among(node.workflow_state, states))
         for types, states in sorted(by_types.items(), key=lambda item: sorted(item[0]))
     ]
     return or_(*clauses) if clauses else false()
@@ -99,7 +113,7 @@ def visible_condition(viewer: Viewer, node: Any = Node) -> ColumnElement[bool]:
     if rules.workflow_types:
         without_workflow = [
             node.workflow_state.is_(None),
-            node.type.not_in(sorted(rules.workflow_types)),
+            not_among(node.type, rules.workflow_types),
         ]
     by_roles: dict[frozenset[str] | None, list[StateVisibility]] = {}
     for rule in rules.states:
@@ -109,10 +123,10 @@ def visible_condition(viewer: Viewer, node: Any = Node) -> ColumnElement[bool]:
         if roles is None:
             role_clauses.append(_in_states(node, states))
         elif roles:
-            role_clauses.append(and_(_in_states(node, states), NodeViewer.role.in_(sorted(roles))))
+            role_clauses.append(and_(_in_states(node, states), among(NodeViewer.role, roles)))
     granted = exists().where(
         NodeViewer.node_id == node.id,
-        NodeViewer.principal.in_(sorted(viewer.principals)),
+        among(NodeViewer.principal, viewer.principals),
         or_(*role_clauses),
     )
     alternatives: list[ColumnElement[bool]] = [granted]

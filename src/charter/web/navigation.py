@@ -19,7 +19,7 @@ from sqlalchemy import Select, bindparam, func, select
 
 from charter.content.registry import types_of
 from charter.tree.models import Node
-from charter.tree.visibility import CONDITION_CACHE_SIZE, Viewer
+from charter.tree.visibility import CONDITION_CACHE_SIZE, Viewer, among
 from charter.web.helpers import breadcrumbs
 from charter.web.listing import filter_visible
 
@@ -107,7 +107,7 @@ def _child_folders_statement(viewer: Viewer | None, folder_types: tuple[str, ...
             .label("rank"),
         ).where(
             Node.parent_id.in_(bindparam("parent_ids", expanding=True)),
-            Node.type.in_(folder_types),
+            among(Node.type, folder_types),
         ),
         viewer,
     ).subquery()
