@@ -212,11 +212,13 @@ class RevisionService:
         rows = []
         if last is None:
             rows.append(
-                self._values(node, 1, before.fields, before.author_id, None)
+                {"node_id": node.id}
+                | self._values(node, 1, before.fields, before.author_id, None)
                 | {"created": before.modified, "comment": BASELINE_COMMENT}
             )
             last = 1
-        values = self._values(node, last + 1, self.snapshot(node), actor.user_id, actor.login)
+        values = {"node_id": node.id}
+        values |= self._values(node, last + 1, self.snapshot(node), actor.user_id, actor.login)
         values |= {"created": utcnow(), "comment": comment}
         rows.append(values)
         connection.execute(_INSERT_REVISION, rows)
@@ -231,8 +233,8 @@ class RevisionService:
         author_id: int | None,
         author_login: str | None,
     ) -> dict[str, Any]:
+        """The columns of a revision of ``node`` but its node and time (``_revision``'s too)."""
         return {
-            "node_id": node.id,
             "number": number,
             "author_id": author_id,
             "author_login": author_login,
@@ -248,14 +250,8 @@ class RevisionService:
         author_id: int | None,
         author_login: str | None,
     ) -> Revision:
-        revision = Revision(
-            node=node,
-            number=number,
-            author_id=author_id,
-            author_login=author_login,
-            fields=fields,
-            blob_sha256=fields.get("sha256") if self.types.of(node).upload else None,
-        )
+        values = self._values(node, number, fields, author_id, author_login)
+        revision = Revision(node=node, **values)
         self.dbsession.add(revision)
         return revision
 
